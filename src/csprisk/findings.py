@@ -1,0 +1,89 @@
+"""Findings are data: every problem in a return is collected, never raised.
+
+Each code has one severity and a short title; the message is written by the check that
+found the problem, in words a partner can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+#: code -> (severity, title)
+CODES: dict[str, tuple[str, str]] = {
+    "score-out-of-range": (ERROR, "Score outside the scale"),
+    "score-not-whole": (ERROR, "Score is not a whole number"),
+    "score-not-number": (ERROR, "Score is not a number"),
+    "score-missing": (WARNING, "Score left blank"),
+    "score-not-known": (INFO, "Score marked not known"),
+    "total-mismatch": (WARNING, "Typed total does not add up"),
+    "duplicate-priority": (ERROR, "Priority scored twice in one return"),
+    "partner-missing": (WARNING, "Partner name missing"),
+    "priority-missing": (ERROR, "Scores without a priority name"),
+    "file-corrupt": (ERROR, "File cannot be read"),
+    "file-empty": (ERROR, "File is empty"),
+    "file-not-excel": (ERROR, "File is not a spreadsheet"),
+    "file-encrypted": (ERROR, "File is password-protected"),
+    "file-too-large": (ERROR, "File is too large to open safely"),
+    "missing-criterion": (ERROR, "Criterion column missing"),
+    "no-matrix-found": (ERROR, "No risk matrix found"),
+    "unknown-column": (INFO, "Column not recognised"),
+    "sheet-chosen": (INFO, "Sheet used for the matrix"),
+    "similar-priority": (WARNING, "Priority name resembles another"),
+    "duplicate-return": (WARNING, "Same partner in two files"),
+    "no-scores": (WARNING, "Return has no scores"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    file: str
+    sheet: str
+    cell: str
+    value: Any
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["value"] = json_value(self.value)
+        return data
+
+    @property
+    def title(self) -> str:
+        return CODES.get(self.code, (self.severity, self.code))[1]
+
+    @property
+    def where(self) -> str:
+        parts = [p for p in (self.file, self.sheet, self.cell) if p]
+        return ", ".join(parts)
+
+
+def finding(code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "",
+            value: Any = None) -> Finding:
+    severity = CODES[code][0]
+    return Finding(code, severity, file, sheet, cell, value, message)
+
+
+def json_value(value: Any) -> Any:
+    """A cell value as JSON can carry it (dates as ISO text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def count_by_severity(findings: list[Finding]) -> dict[str, int]:
+    counts = {ERROR: 0, WARNING: 0, INFO: 0}
+    for f in findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    return counts
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.file, f.sheet, SEVERITY_ORDER.get(f.severity, 9)))

@@ -1,0 +1,404 @@
+"""Grid -> parsed return (partner, priorities, scores) + findings.
+
+The parser finds the matrix by its criteria labels, so it reads our template and the
+familiar hand-made layouts alike. It never raises on what a partner typed: every problem
+becomes a `Finding`, and every cell a partner typed is kept as a `ScoreCell`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Sequence
+
+from .findings import Finding, finding
+from .grid import Grid, is_blank
+from .scheme import (NOTES_LABEL, PESTELO_LABEL, Scheme, criterion_key, display_name,
+                     format_number, is_not_known, priority_key)
+
+HEADER_SEARCH_ROWS = 30
+#: A header row must name at least this share of the scheme's criteria.
+MIN_CRITERIA_SHARE = 0.5
+
+VALID, NOT_KNOWN, INVALID, BLANK = "valid", "not known", "invalid", "blank"
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One score cell as typed, and what became of it."""
+
+    priority: str
+    criterion: str
+    cell: str
+    value: Any
+    status: str  # VALID, NOT_KNOWN, INVALID or BLANK
+    score: float | None
+    counted: bool
+
+
+@dataclass(frozen=True)
+class ScoredPriority:
+    name: str
+    key: str
+    cell: str
+    #: One entry per scheme criterion: the valid score, or None (blank, NK, invalid, absent).
+    scores: tuple[float | None, ...]
+    not_known: int
+    typed_total: float | None
+    pestelo: str
+    notes: str
+
+    @property
+    def total(self) -> float:
+        return sum(s for s in self.scores if s is not None)
+
+
+@dataclass(frozen=True)
+class Return:
+    file: str
+    sheet: str
+    partner: str
+    lead: str
+    email: str
+    date: dt.date | None
+    priorities: tuple[ScoredPriority, ...]
+    cells: tuple[ScoreCell, ...]
+    partner_named: bool = True
+
+
+@dataclass(frozen=True)
+class Layout:
+    grid: Grid
+    header_row: int
+    criteria_cols: tuple[int | None, ...]
+    priority_col: int
+    total_col: int | None
+    pestelo_col: int | None
+    notes_col: int | None
+    unknown_cols: tuple[int, ...]
+
+
+# ------------------------------------------------------------------------------ layout
+
+_TOTAL_KEYS = ("total", "totalscore", "score")
+_PRIORITY_HEADERS = {"priority", "priorities", "issue", "issues", "riskarea", "riskareas",
+                     "candidatepriority", "priorityissue", "area", "theme", "risk"}
+_METADATA = {
+    "partner": ("partnerorganisation", "partnerorganization", "partner", "agency",
+                "organisation", "organization", "partneragency"),
+    "lead": ("leadprofessional", "completedby", "lead", "name", "scoredby"),
+    "email": ("email", "emailaddress", "e-mail"),
+    "date": ("date", "datecompleted", "completed", "dateofreturn"),
+}
+
+
+def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
+    """Locate the header row (within the first rows) and map its columns."""
+    wanted = {criterion_key(label): i for i, label in enumerate(scheme.labels)}
+    best: tuple[int, int] | None = None  # (matches, row)
+    for row in range(min(grid.height, HEADER_SEARCH_ROWS)):
+        matches = {wanted[k] for k in (criterion_key(v) for v in grid.rows[row] if isinstance(v, str)) if k in wanted}
+        if matches and (best is None or len(matches) > best[0]):
+            best = (len(matches), row)
+    if best is None or best[0] < max(1, math.ceil(len(wanted) * MIN_CRITERIA_SHARE)):
+        return None
+    header_row = best[1]
+    header = grid.rows[header_row]
+    criteria_cols: list[int | None] = [None] * len(wanted)
+    total_col = pestelo_col = notes_col = priority_col = None
+    unknown: list[int] = []
+    for col, value in enumerate(header):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        key = criterion_key(value)
+        if key in wanted:
+            if criteria_cols[wanted[key]] is None:
+                criteria_cols[wanted[key]] = col
+            continue
+        if key.startswith("total") or key in _TOTAL_KEYS:
+            total_col = col if total_col is None else total_col
+        elif key == criterion_key(PESTELO_LABEL) or key.startswith("pestelo"):
+            pestelo_col = col
+        elif key.startswith(criterion_key(NOTES_LABEL)) or key in ("comments", "comment"):
+            notes_col = col
+        elif key in _PRIORITY_HEADERS:
+            priority_col = col if priority_col is None else priority_col
+        else:
+            unknown.append(col)
+    first_criterion = min(c for c in criteria_cols if c is not None)
+    if priority_col is None or priority_col > first_criterion:
+        priority_col = _name_column(grid, header_row, first_criterion)
+    unknown = [c for c in unknown if c != priority_col and c > priority_col]
+    return Layout(grid, header_row, tuple(criteria_cols), priority_col, total_col,
+                  pestelo_col, notes_col, tuple(unknown))
+
+
+def _name_column(grid: Grid, header_row: int, first_criterion: int) -> int:
+    """The nearest column left of the criteria whose cells below the header hold text."""
+    for col in range(first_criterion - 1, -1, -1):
+        if any(isinstance(grid.value(r, col), str) and not _is_number_text(grid.value(r, col))
+               for r in range(header_row + 1, grid.height)):
+            return col
+    return max(first_criterion - 1, 0)
+
+
+# ------------------------------------------------------------------------------- scores
+
+def classify_score(value: Any, scale_max: int) -> tuple[str, float | None, str | None]:
+    """(status, score, finding code) for one typed score."""
+    if is_blank(value):
+        return BLANK, None, None
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        return INVALID, None, "score-not-number"
+    if isinstance(value, str):
+        text = value.strip()
+        if is_not_known(text):
+            return NOT_KNOWN, None, "score-not-known"
+        number = _parse_number_text(text)
+        if number is None:
+            return INVALID, None, "score-not-number"
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        return INVALID, None, "score-not-number"
+    if not math.isfinite(number):
+        return INVALID, None, "score-not-number"
+    if not number.is_integer():
+        return INVALID, None, "score-not-whole"
+    if not 0 <= number <= scale_max:
+        return INVALID, None, "score-out-of-range"
+    return VALID, number, None
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def _parse_number_text(text: str) -> float | None:
+    text = text.replace("\u2212", "-").strip()
+    return float(text) if _NUMBER_TEXT.match(text) else None
+
+
+def _is_number_text(value: Any) -> bool:
+    return isinstance(value, str) and _parse_number_text(value) is not None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def score_message(code: str, priority: str, criterion: str, value: Any, scale_max: int) -> str:
+    rule = f"Type a whole number from 0 to {scale_max}, or NK if it is not known."
+    where = f'{priority}: the score for "{criterion}"'
+    if code == "score-out-of-range":
+        return f"{where} is {_shown(value)}, outside the 0 to {scale_max} scale. {rule}"
+    if code == "score-not-whole":
+        return f"{where} is {_shown(value)}, which is not a whole number. {rule}"
+    if code == "score-not-number":
+        return f'{where} is "{_shown(value)}", which is not a score. {rule}'
+    if code == "score-missing":
+        return f"{where} is blank while other criteria in this row are scored. {rule}"
+    if code == "score-not-known":
+        return (f"{where} is marked not known ({_shown(value)}). It takes no part in the "
+                "total; replace it with a score if you can.")
+    raise KeyError(code)
+
+
+# ------------------------------------------------------------------------------- parser
+
+def parse_return(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[Return | None, list[Finding]]:
+    """Read one partner's return from the grids of its sheets."""
+    layouts = [layout for layout in (find_layout(g, scheme) for g in grids) if layout]
+    if not layouts:
+        sheets = ", ".join(f'"{g.sheet}"' for g in grids) or "none"
+        return None, [finding(
+            "no-matrix-found",
+            f"No sheet holds a risk matrix (sheets: {sheets}). A matrix needs a header row with "
+            f'the criteria labels, such as "{scheme.labels[0]}", within the first '
+            f"{HEADER_SEARCH_ROWS} rows. Use the partner template, or add the header row.",
+            file=file)]
+    layout = max(layouts, key=lambda l: (sum(c is not None for c in l.criteria_cols), -grids.index(l.grid)))
+    findings: list[Finding] = []
+    grid = layout.grid
+    if len(grids) > 1:
+        findings.append(finding("sheet-chosen", f'The risk matrix was read from sheet "{grid.sheet}".',
+                                file=file, sheet=grid.sheet))
+    findings += _layout_findings(layout, scheme, file)
+    meta = _metadata(grid, layout.header_row)
+    partner = display_name(meta.get("partner") or "")
+    partner_named = bool(partner)
+    if not partner_named:
+        partner = PurePath(file).stem
+        findings.append(finding(
+            "partner-missing",
+            f'No partner organisation is named in this return, so the file name "{partner}" is '
+            "used instead. Type your organisation's name in the Partner organisation cell.",
+            file=file, sheet=grid.sheet, cell=meta.get("partner_cell", "")))
+    priorities, cells = _read_rows(layout, scheme, file, findings)
+    return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
+                  email=str(meta.get("email") or "").strip(), date=_as_date(meta.get("date")),
+                  priorities=tuple(priorities), cells=tuple(cells),
+                  partner_named=partner_named), findings
+
+
+def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]:
+    grid, findings = layout.grid, []
+    missing = [label for label, col in zip(scheme.labels, layout.criteria_cols) if col is None]
+    if missing:
+        listed = "; ".join(f'"{m}"' for m in missing)
+        findings.append(finding(
+            "missing-criterion",
+            f"This return has no column for {listed}. Add the column with its scores "
+            "(use the partner template's labels); until then nobody's score for it comes from this return.",
+            file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, 0), value="; ".join(missing)))
+    for col in layout.unknown_cols:
+        label = grid.value(layout.header_row, col)
+        findings.append(finding(
+            "unknown-column",
+            f'The column "{_shown(label)}" is not one of the criteria, so it is not scored.',
+            file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label))
+    return findings
+
+
+def _metadata(grid: Grid, header_row: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for row in range(header_row):
+        line = grid.rows[row]
+        for col, value in enumerate(line):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            text = value.strip()
+            label, _, inline = text.partition(":")
+            key = re.sub(r"[^0-9a-z-]+", "", label.casefold())
+            for field, names in _METADATA.items():
+                if field in meta or key not in names:
+                    continue
+                found = inline.strip() or _next_value(line, col)
+                cell = grid.address(row, col + 1 if not inline.strip() else col)
+                if field == "partner":
+                    meta["partner_cell"] = cell
+                if not is_blank(found):
+                    meta[field] = found
+                break
+    return meta
+
+
+def _next_value(line: Sequence[Any], col: int) -> Any:
+    for value in line[col + 1: col + 4]:
+        if not is_blank(value):
+            return value
+    return None
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y"):
+            try:
+                return dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def _read_rows(layout: Layout, scheme: Scheme, file: str,
+               findings: list[Finding]) -> tuple[list[ScoredPriority], list[ScoreCell]]:
+    grid, sheet = layout.grid, layout.grid.sheet
+    priorities: list[ScoredPriority] = []
+    cells: list[ScoreCell] = []
+    first_row_of: dict[str, int] = {}
+    for row in range(layout.header_row + 1, grid.height):
+        raw = [grid.value(row, col) if col is not None else None for col in layout.criteria_cols]
+        if all(is_blank(v) for v in raw):
+            continue  # not a priority: a spare row, a blank line or a note below the matrix
+        name_value = grid.value(row, layout.priority_col)
+        name = display_name(_shown(name_value)) if not is_blank(name_value) else ""
+        name_cell = grid.address(row, layout.priority_col)
+        key = priority_key(name)
+        label = name or f"Row {row + grid.top + 1}"
+        counted = bool(key)
+        if not key:
+            findings.append(finding(
+                "priority-missing",
+                f"Row {row + grid.top + 1} has scores but no priority name, so its scores are not used. "
+                "Type the priority's name in this cell.",
+                file=file, sheet=sheet, cell=name_cell))
+        elif key in first_row_of:
+            counted = False
+            findings.append(finding(
+                "duplicate-priority",
+                f'"{name}" is scored twice in this return (rows {first_row_of[key] + 1} and '
+                f"{row + grid.top + 1}). Only row {first_row_of[key] + 1} is used; delete the "
+                "duplicate row or merge the two.",
+                file=file, sheet=sheet, cell=name_cell, value=name))
+        else:
+            first_row_of[key] = row + grid.top
+        scores: list[float | None] = []
+        not_known = 0
+        row_findings: list[Finding] = []
+        invalid = False
+        for criterion, col, value in zip(scheme.labels, layout.criteria_cols, raw):
+            if col is None:
+                scores.append(None)
+                continue
+            status, score, code = classify_score(value, scheme.scale_max)
+            if status == BLANK:
+                code = "score-missing"
+            cell = grid.address(row, col)
+            if code:
+                row_findings.append(finding(code, score_message(code, label, criterion, value, scheme.scale_max),
+                                            file=file, sheet=sheet, cell=cell, value=value))
+            invalid |= status == INVALID
+            not_known += status == NOT_KNOWN
+            scores.append(score)
+            if status != BLANK:
+                cells.append(ScoreCell(label, criterion, cell, value, status, score,
+                                       counted and status == VALID))
+        findings += row_findings
+        weighted = tuple(None if s is None else s * w for s, w in zip(scores, scheme.weights))
+        typed_total = _typed_total(layout, row)
+        computed = sum(s for s in weighted if s is not None)
+        if typed_total is not None and not invalid and abs(typed_total - computed) > 1e-9:
+            findings.append(finding(
+                "total-mismatch",
+                f"{label}: the typed total is {format_number(typed_total)} but the scores add up to "
+                f"{format_number(computed)}. The computed total ({format_number(computed)}) is used; "
+                "correct the total or the scores.",
+                file=file, sheet=sheet, cell=grid.address(row, layout.total_col), value=typed_total))
+        if counted:
+            priorities.append(ScoredPriority(
+                name=name, key=key, cell=name_cell, scores=tuple(scores), not_known=not_known,
+                typed_total=typed_total,
+                pestelo=_text(grid.value(row, layout.pestelo_col)) if layout.pestelo_col is not None else "",
+                notes=_text(grid.value(row, layout.notes_col)) if layout.notes_col is not None else ""))
+    return priorities, cells
+
+
+def _typed_total(layout: Layout, row: int) -> float | None:
+    if layout.total_col is None:
+        return None
+    value = layout.grid.value(row, layout.total_col)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    if isinstance(value, str):
+        return _parse_number_text(value)
+    return None
+
+
+def _text(value: Any) -> str:
+    return "" if is_blank(value) else _shown(value)

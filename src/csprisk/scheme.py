@@ -1,0 +1,332 @@
+"""The risk matrix as one declared object: criteria, scale, weights, priorities, bands.
+
+Templates, readers, validation, scoring and reports all read a `Scheme`; no criterion
+label, scale bound or threshold is typed anywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+AGGREGATIONS = ("mean", "median", "max", "min")
+
+#: What partners may type for "not known"; compared after `normalise_marker`.
+NOT_KNOWN_MARKERS = ("nk", "?", "n/k", "unknown", "not known")
+
+PESTELO_LABEL = "PESTELO"
+NOTES_LABEL = "Notes"
+PRIORITY_LABEL = "Priority"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    label: str
+    guidance: str = ""
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A candidate priority the partnership expects partners to score."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+DEFAULT_CRITERIA = (
+    Criterion("Gap in current Picture",
+              "How much do we not know about this issue? 5 = a large gap in our "
+              "understanding; 0 = we understand it well."),
+    Criterion("Contribution to CSP outcomes",
+              "How much would tackling this issue move the partnership's agreed "
+              "outcomes? 5 = a major contribution."),
+    Criterion("Current CSP priority",
+              "Is this already a partnership priority? 5 = a current priority with "
+              "active delivery; 0 = not a priority."),
+    Criterion("Performance issue - deteriorating",
+              "Is performance getting worse? 5 = clearly deteriorating; 0 = improving "
+              "or stable."),
+    Criterion("National priority",
+              "Is it a national priority (Home Office, government strategy, "
+              "inspectorates)? 5 = a high national priority."),
+    Criterion("Local Priority",
+              "Is it a priority for local people, councillors and partner plans? "
+              "5 = a high local priority."),
+    Criterion("Community concerns / Public perception",
+              "How strongly do residents raise this issue (surveys, meetings, "
+              "complaints)? 5 = a top community concern."),
+    Criterion("Harm/impact to property/environment",
+              "How much damage to property or the environment does it cause? "
+              "5 = severe harm."),
+    Criterion("Harm / impact to people / victims",
+              "How much physical, emotional or financial harm to people and victims? "
+              "5 = severe harm, including to vulnerable people."),
+    Criterion("Proportion of total demand (volume)",
+              "What share of total demand on services does it make? 5 = a very large "
+              "share of the volume."),
+    Criterion("Generator of fear / worry / confidence",
+              "How much does it drive fear of crime or reduce public confidence? "
+              "5 = a major driver."),
+    Criterion("Cross-cutting / impact on other issues",
+              "Does it feed other problems (for example drugs driving acquisitive "
+              "crime)? 5 = strongly cross-cutting."),
+    Criterion("Media attention",
+              "How much local or national media attention does it attract? "
+              "5 = sustained attention."),
+    Criterion("Social and economic cost",
+              "What does it cost society and the local economy? 5 = a very high cost."),
+    Criterion("Risk of increase / budget cuts",
+              "How likely is it to grow, for example as budgets or services are cut? "
+              "5 = very likely to increase."),
+    Criterion("Likelihood of achievability",
+              "How likely is the partnership to make a real difference if it acts? "
+              "5 = very achievable."),
+)
+
+DEFAULT_PRIORITIES = (
+    Priority("Anti-social behaviour", ("ASB",)),
+    Priority("Domestic abuse", ("Domestic violence", "Domestic violence and abuse")),
+    Priority("Reducing re-offending", ("Reduce reoffending", "Re-offending")),
+    Priority("Serious acquisitive crime", ("SAC",)),
+    Priority("Substance misuse (drugs and alcohol)", ("Substance misuse",)),
+    Priority("Alcohol-related crime and disorder", ("Alcohol misuse",)),
+    Priority("Deliberate fires", ("Arson",)),
+    Priority("Sexual violence", ()),
+    Priority("Hate crime", ()),
+    Priority("Casualty reduction", ("Road casualties",)),
+)
+
+HARM_TO_PEOPLE = "Harm / impact to people / victims"
+
+
+@dataclass(frozen=True)
+class Scheme:
+    partnership: str = "Community Safety Partnership"
+    period: str = ""
+    criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
+    scale_max: int = 5
+    priorities: tuple[Priority, ...] = DEFAULT_PRIORITIES
+    high_threshold: float = 60
+    medium_threshold: float = 40
+    top_n: int = 3
+    aggregation: str = "mean"
+    #: Criterion whose higher combined score wins a tie on total (then more partners, then name).
+    tie_break_criterion: str = HARM_TO_PEOPLE
+    protective_marking: str = "OFFICIAL"
+    #: Partners expected to return a matrix (for "who has not returned").
+    partners: tuple[str, ...] = ()
+    spare_rows: int = 10
+    returns_folder: str = "returns"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.criteria)
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return tuple(c.weight for c in self.criteria)
+
+    @property
+    def max_total(self) -> float:
+        return self.scale_max * sum(self.weights)
+
+    @property
+    def total_label(self) -> str:
+        return f"TOTAL (out of {format_number(self.max_total)})"
+
+    def band(self, total: float) -> str:
+        if total >= self.high_threshold:
+            return "High"
+        if total >= self.medium_threshold:
+            return "Medium"
+        return "Low"
+
+    def tie_break_description(self) -> str:
+        return (f'higher "{self.tie_break_criterion}" score, then more partners, '
+                "then name (A to Z)")
+
+    def canonical_priority(self, name: str) -> str | None:
+        """The declared candidate priority a name (or alias) stands for, if any."""
+        return self._priority_keys().get(priority_key(name))
+
+    def _priority_keys(self) -> dict[str, str]:
+        keys = {}
+        for priority in self.priorities:
+            for spelling in (priority.name, *priority.aliases):
+                keys.setdefault(priority_key(spelling), priority.name)
+        return keys
+
+    def with_overrides(self, **changes: Any) -> "Scheme":
+        changes = {k: v for k, v in changes.items() if v is not None}
+        scheme = replace(self, **changes)
+        scheme.check()
+        return scheme
+
+    def check(self) -> None:
+        """Raise SchemeError with a plain message when the settings cannot work."""
+        if not self.criteria:
+            raise SchemeError("The settings list no criteria; at least one is needed.")
+        if len(set(criterion_key(c.label) for c in self.criteria)) != len(self.criteria):
+            raise SchemeError("Two criteria in the settings have the same label.")
+        if self.scale_max < 1:
+            raise SchemeError("The scale maximum must be a whole number of 1 or more.")
+        if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+            raise SchemeError("Criterion weights must be zero or more, and not all zero.")
+        if self.aggregation not in AGGREGATIONS:
+            raise SchemeError(f'The aggregation rule "{self.aggregation}" is not known; '
+                              f"use one of: {', '.join(AGGREGATIONS)}.")
+        if self.top_n < 0:
+            raise SchemeError("Top N must be zero or more.")
+        if self.medium_threshold > self.high_threshold:
+            raise SchemeError("The Medium band threshold must not be above the High one.")
+        if criterion_key(self.tie_break_criterion) not in {criterion_key(c.label) for c in self.criteria}:
+            raise SchemeError(f'The tie-break criterion "{self.tie_break_criterion}" is not one '
+                              "of the criteria.")
+
+
+class SchemeError(ValueError):
+    """Settings that cannot be used, explained for the analyst."""
+
+
+def format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    for dash in _DASHES:
+        text = text.replace(dash, "-")
+    return text
+
+
+def priority_key(name: str) -> str:
+    """Matching key for a priority name: case, spacing, hyphens and '&' don't matter.
+
+    "Reducing re- offending", "reducing reoffending" and "Reducing Re-Offending" share a key.
+    """
+    text = _fold(name).replace("&", " and ")
+    return re.sub(r"[^0-9a-z]+", "", text)
+
+
+def criterion_key(label: str) -> str:
+    """Matching key for a criterion header: ignores case, spacing, line breaks,
+    spacing around slashes and hyphens, and a trailing note in brackets."""
+    text = _fold(label)
+    text = re.sub(r"\((?:[^()]*)\)\s*$", "", text.strip())
+    text = re.sub(r"[^0-9a-z/]+", "", text)
+    return text
+
+
+def normalise_marker(text: str) -> str:
+    return re.sub(r"\s+", " ", _fold(text).strip())
+
+
+def is_not_known(text: str) -> bool:
+    return normalise_marker(text) in NOT_KNOWN_MARKERS
+
+
+def display_name(name: str) -> str:
+    """Tidy spacing in a typed name without changing its words."""
+    text = re.sub(r"\s+", " ", str(name)).strip()
+    return re.sub(r"\s*-\s*", "-", text)
+
+
+# ----------------------------------------------------------------------------- loading
+
+def load_scheme(path: str | Path | None = None, base: Scheme | None = None) -> Scheme:
+    """The default scheme, or one read from a TOML settings file or an analyst workbook."""
+    scheme = base or Scheme()
+    if path is None:
+        return scheme
+    path = Path(path)
+    if not path.exists():
+        raise SchemeError(f"The settings file {path} does not exist.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from .settings_sheet import read_settings_workbook  # only the analyst workbook needs it
+
+        return scheme_from_mapping(read_settings_workbook(path), scheme)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SchemeError(f"The settings file {path.name} is not valid TOML: {error}") from None
+    return scheme_from_mapping(data, scheme)
+
+
+def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Scheme:
+    base = base or Scheme()
+    known = {"partnership", "period", "scale_max", "top_n", "aggregation", "protective_marking",
+             "partners", "criteria", "priorities", "bands", "tie_break_criterion",
+             "spare_rows", "returns_folder"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SchemeError(f"The settings contain unknown entries: {', '.join(unknown)}. "
+                          f"Known entries are: {', '.join(sorted(known))}.")
+    changes: dict[str, Any] = {}
+    for key in ("partnership", "period", "aggregation", "protective_marking",
+                "tie_break_criterion", "returns_folder"):
+        if key in data:
+            changes[key] = str(data[key]).strip()
+    for key in ("scale_max", "top_n", "spare_rows"):
+        if key in data:
+            changes[key] = _whole(data[key], key)
+    if "partners" in data:
+        changes["partners"] = tuple(str(p).strip() for p in data["partners"] if str(p).strip())
+    if "bands" in data:
+        bands = data["bands"]
+        if "high" in bands:
+            changes["high_threshold"] = _number(bands["high"], "bands.high")
+        if "medium" in bands:
+            changes["medium_threshold"] = _number(bands["medium"], "bands.medium")
+    if "criteria" in data:
+        changes["criteria"] = tuple(_criterion(entry) for entry in data["criteria"])
+    if "priorities" in data:
+        changes["priorities"] = tuple(_priority(entry) for entry in data["priorities"])
+    scheme = replace(base, **changes)
+    scheme.check()
+    return scheme
+
+
+def _criterion(entry: Any) -> Criterion:
+    if isinstance(entry, str):
+        return Criterion(entry.strip())
+    if not isinstance(entry, dict) or not str(entry.get("label", "")).strip():
+        raise SchemeError("Each criterion in the settings needs a label.")
+    return Criterion(str(entry["label"]).strip(), str(entry.get("guidance", "")).strip(),
+                     _number(entry.get("weight", 1), "criterion weight"))
+
+
+def _priority(entry: Any) -> Priority:
+    if isinstance(entry, str):
+        return Priority(entry.strip())
+    if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
+        raise SchemeError("Each priority in the settings needs a name.")
+    aliases = entry.get("aliases", ())
+    if isinstance(aliases, str):
+        aliases = [a for a in re.split(r"[;\n]", aliases)]
+    return Priority(str(entry["name"]).strip(), tuple(str(a).strip() for a in aliases if str(a).strip()))
+
+
+def _number(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SchemeError(f'The setting "{name}" must be a number, not "{value}".') from None
+
+
+def _whole(value: Any, name: str) -> int:
+    number = _number(value, name)
+    if not number.is_integer():
+        raise SchemeError(f'The setting "{name}" must be a whole number, not "{value}".')
+    return int(number)
+
+
+def priorities_from_names(names: Iterable[str]) -> tuple[Priority, ...]:
+    return tuple(Priority(n) for n in names)
