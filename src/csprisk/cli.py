@@ -1,0 +1,247 @@
+"""The `csprisk` command line.
+
+Exit status: 0 done with no error findings; 1 done, but some findings are errors (output
+still written); 2 usage error, or no output could be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with how the command was called, in plain words."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csprisk",
+        description="Merge and rank Community Safety Partnership risk-matrix returns.")
+    parser.add_argument("--version", action="version", version=f"csprisk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def settings(p):
+        p.add_argument("--settings", metavar="FILE",
+                       help="settings: a TOML file or the analyst workbook (.xlsx)")
+
+    p = commands.add_parser("template", help="write a blank partner return (the risk-matrix workbook)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the .xlsx")
+    p.add_argument("--partner", default="", help="partner organisation to fill in")
+    settings(p)
+
+    for name, text in (("validate", "check returns and report every problem, cell by cell"),
+                       ("merge", "check, merge and rank returns, and write the ranked workbook")):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("inputs", nargs="+", metavar="INPUT", help="return files or folders of returns")
+        settings(p)
+        p.add_argument("--json", action="store_true", help="print one JSON document and nothing else")
+        p.add_argument("--aggregation", choices=("mean", "median", "max", "min"),
+                       help="how partners' scores are combined (default: mean, or the settings)")
+        p.add_argument("--top", type=int, metavar="N", help="how many priorities to recommend")
+        if name == "merge":
+            p.add_argument("-o", "--output", default="ranked_assessment.xlsx", metavar="FILE",
+                           help="the ranked workbook to write (default: ranked_assessment.xlsx)")
+
+    p = commands.add_parser("demo", help="make example returns and merge them")
+    p.add_argument("--returns", default="examples/returns", metavar="DIR",
+                   help="where to write the example returns (default: examples/returns)")
+    p.add_argument("-o", "--output", default="out/ranked_assessment.xlsx", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_FAILED
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"csprisk: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("csprisk: stopped.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def load_settings(args) -> "Scheme":
+    from .scheme import SchemeError, load_scheme
+
+    try:
+        scheme = load_scheme(getattr(args, "settings", None))
+        return scheme.with_overrides(aggregation=getattr(args, "aggregation", None),
+                                     top_n=getattr(args, "top", None))
+    except SchemeError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_template(args) -> int:
+    from .template import write_template
+    from .xlsx_writer import OutputError
+
+    scheme = load_settings(args)
+    try:
+        write_template(args.output, scheme, partner=args.partner)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    print(f"Wrote the partner template to {args.output}")
+    return EXIT_OK
+
+
+def run_merge(args, write: bool) -> tuple[object, int]:
+    from .merge import merge_files
+    from .sources import InputError
+
+    scheme = load_settings(args)
+    try:
+        result = merge_files(args.inputs, scheme, progress=ProgressBar() if sys.stderr.isatty() else None)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+    if write:
+        from .ranked import build_report
+        from .xlsx_writer import OutputError, write_report
+
+        try:
+            write_report(build_report(result), args.output)
+        except OutputError as error:
+            print(f"csprisk: {error}", file=sys.stderr)
+            return result, EXIT_FAILED
+    return result, EXIT_FINDINGS if result.has_errors else EXIT_OK
+
+
+def cmd_merge(args) -> int:
+    result, status = run_merge(args, write=True)
+    if status == EXIT_FAILED:
+        return status
+    if args.json:
+        print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+    else:
+        print(render_text(result, output=args.output))
+    return status
+
+
+def cmd_validate(args) -> int:
+    result, status = run_merge(args, write=False)
+    if args.json:
+        print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+    else:
+        print(render_findings(result, limit=None))
+    return status
+
+
+def cmd_demo(args) -> int:
+    from .demo import write_example_returns
+    from .scheme import load_scheme
+
+    scheme = load_scheme(Path(__file__).with_name("demo_settings.toml"))
+    files = write_example_returns(Path(args.returns), scheme)
+    print(f"Wrote {len(files)} example returns to {args.returns}/")
+    from .merge import merge_files
+    from .ranked import build_report
+    from .xlsx_writer import OutputError, write_report
+
+    result = merge_files([args.returns], scheme)
+    try:
+        write_report(build_report(result), args.output)
+    except OutputError as error:
+        print(f"csprisk: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(render_text(result, output=args.output))
+    return EXIT_OK
+
+
+COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_validate, "demo": cmd_demo}
+
+
+# ----------------------------------------------------------------------------- output
+
+def result_json(result) -> dict:
+    ranking = [{
+        "rank": p.rank, "rank_label": p.rank_label, "priority": p.name, "total": round(p.total, 4),
+        "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
+        "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
+        "recommended": p.recommended,
+        "scores": {c.label: s for c, s in zip(result.scheme.criteria, p.scores)},
+    } for p in result.assessment.ranking]
+    return {
+        "ranking": ranking,
+        "findings": [f.as_dict() for f in result.findings],
+        "returns": [s.as_dict() for s in result.statuses],
+        "aggregation": result.scheme.aggregation,
+        "version": __version__,
+    }
+
+
+def render_text(result, output: str | None = None) -> str:
+    from .scheme import format_number
+
+    scheme = result.scheme
+    lines = []
+    merged = sum(1 for s in result.statuses if s.status == "merged")
+    rejected = sum(1 for s in result.statuses if s.status == "rejected")
+    lines.append(f"{scheme.partnership} {scheme.period}".strip())
+    lines.append(f"{merged} returns merged, {rejected} rejected; scores combined by {scheme.aggregation}.")
+    lines.append("")
+    width = max([len(p.name) for p in result.assessment.ranking] + [8])
+    width = min(width, 48)
+    total_label = f"Total/{format_number(scheme.max_total)}"
+    lines.append(f"{'Rank':<5} {'Priority':<{width}} {total_label:>9}  {'Band':<7} Partners")
+    for p in result.assessment.ranking:
+        star = "  *" if p.recommended else ""
+        lines.append(f"{p.rank_label:<5} {p.name[:width]:<{width}} {p.total:>9.1f}  {p.band:<7} "
+                     f"{len(p.partners):>8}{star}")
+    if result.assessment.ranking:
+        lines.append(f"* recommended (top {scheme.top_n})")
+    lines.append("")
+    lines.append(render_findings(result, limit=15))
+    if output:
+        lines.append(f"Ranked workbook written to {output}")
+    return "\n".join(lines)
+
+
+def render_findings(result, limit: int | None) -> str:
+    from .findings import SEVERITY_ORDER, count_by_severity
+
+    counts = count_by_severity(list(result.findings))
+    lines = [f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes."]
+    shown = [f for f in sorted(result.findings, key=lambda f: SEVERITY_ORDER[f.severity]) if f.severity != "info"]
+    if limit is None:
+        shown = sorted(result.findings, key=lambda f: SEVERITY_ORDER[f.severity])
+    for f in shown[:limit]:
+        where = f.where
+        lines.append(f"  {f.severity.upper():<7} {f.code:<20} {where}: {f.message}")
+    if limit is not None and len(shown) > limit:
+        lines.append(f"  ... and {len(shown) - limit} more (see the Validation sheet, or run csprisk validate).")
+    return "\n".join(lines)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, shown only for runs long enough to need it."""
+
+    def __init__(self, min_items: int = 10) -> None:
+        self.min_items = min_items
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if total < self.min_items:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\rReading returns [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

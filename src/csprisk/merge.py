@@ -1,0 +1,164 @@
+"""Merge & Rank: read every return, collect findings, combine and rank.
+
+`merge_sources` is the one pipeline; files (`merge_files`) and the sheets of an open
+workbook (the add-in) both feed it grids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .assess import Assessment, assess
+from .findings import ERROR, Finding, finding
+from .grid import Grid
+from .parse import Return, parse_return
+from .scheme import Scheme, priority_key
+
+MERGED, REJECTED, SKIPPED = "merged", "rejected", "skipped"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One candidate return: its grids (or the findings that stopped it being read)."""
+
+    label: str
+    grids: Sequence[Grid]
+    findings: Sequence[Finding] = ()
+    modified: float | None = None  # seconds since the epoch, for choosing between duplicates
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnStatus:
+    file: str
+    partner: str
+    status: str
+    priorities: int
+    reason: str = ""
+    sha256: str = ""
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "partner": self.partner, "status": self.status,
+                "priorities": self.priorities, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    assessment: Assessment
+    findings: tuple[Finding, ...]
+    statuses: tuple[ReturnStatus, ...]
+    #: Returns read but not merged (a partner's earlier duplicate): kept for the record.
+    superseded: tuple[Return, ...] = ()
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    @property
+    def scheme(self) -> Scheme:
+        return self.assessment.scheme
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+    def partner_of(self, file: str) -> str:
+        return next((s.partner for s in self.statuses if s.file == file), "")
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def merge_sources(sources: Iterable[Source], scheme: Scheme,
+                  progress: Progress | None = None, total: int = 0) -> MergeResult:
+    findings: list[Finding] = []
+    statuses: dict[str, ReturnStatus] = {}
+    parsed: list[tuple[Source, Return]] = []
+    for done, source in enumerate(sources, 1):
+        if progress:
+            progress(done, total, source.label)
+        findings += source.findings
+        if source.findings and not source.grids:
+            statuses[source.label] = ReturnStatus(source.label, "", REJECTED, 0,
+                                                  source.findings[0].message, source.sha256)
+            continue
+        ret, found = parse_return(source.grids, scheme, source.label)
+        findings += found
+        if ret is None:
+            statuses[source.label] = ReturnStatus(source.label, "", REJECTED, 0, found[0].message, source.sha256)
+            continue
+        if not ret.priorities:
+            findings.append(finding(
+                "no-scores", "This return has no scored priorities, so it adds nothing to the "
+                "ranking. Check the partner sent the completed matrix.", file=source.label, sheet=ret.sheet))
+            statuses[source.label] = ReturnStatus(source.label, ret.partner, REJECTED, 0,
+                                                  "no scored priorities", source.sha256)
+            continue
+        parsed.append((source, ret))
+        statuses[source.label] = ReturnStatus(source.label, ret.partner, MERGED, len(ret.priorities),
+                                              "", source.sha256)
+    kept, dropped = _latest_per_partner(parsed)
+    for (source, ret), newer in dropped:
+        statuses[source.label] = ReturnStatus(source.label, ret.partner, SKIPPED, len(ret.priorities),
+                                              f"an earlier return from {ret.partner}; {newer} was used",
+                                              source.sha256)
+        findings.append(finding(
+            "duplicate-return",
+            f'{ret.partner} sent more than one return: "{source.label}" and "{newer}". Only the later '
+            f'one, "{newer}", was used. Remove the file you do not want from the inputs.',
+            file=source.label, sheet=ret.sheet, value=ret.partner))
+    assessment = assess([ret for _, ret in kept], scheme)
+    return MergeResult(assessment, tuple(findings), tuple(statuses.values()),
+                       tuple(ret for (_, ret), _ in dropped))
+
+
+def _latest_per_partner(parsed: list[tuple[Source, Return]]):
+    """Keep each partner's latest return (by the date in it, else the file's time)."""
+    by_partner: dict[str, list[tuple[Source, Return]]] = {}
+    for item in parsed:
+        by_partner.setdefault(priority_key(item[1].partner), []).append(item)
+    kept, dropped = [], []
+    for items in by_partner.values():
+        latest = max(items, key=lambda it: (it[1].date or dt.date.min, it[0].modified or 0.0))
+        kept.append(latest)
+        dropped += [(it, latest[0].label) for it in items if it is not latest]
+    order = {id(item): i for i, item in enumerate(parsed)}
+    kept.sort(key=lambda it: order[id(it)])
+    return kept, dropped
+
+
+def read_source(path: Path, label: str | None = None) -> Source:
+    from .sources import read_grids
+
+    label = label or str(path)
+    grids, problems = read_grids(path, label)
+    try:
+        modified = path.stat().st_mtime
+    except OSError:
+        modified = None
+    return Source(label, grids, problems, modified, file_sha256(path))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def merge_files(inputs: Iterable[str | os.PathLike], scheme: Scheme,
+                progress: Progress | None = None) -> MergeResult:
+    """Merge every return found among the inputs (files and folders)."""
+    from .sources import discover
+
+    files, skipped = discover(inputs)
+    sources = (read_source(path) for path in files)
+    result = merge_sources(sources, scheme, progress, len(files))
+    extra = tuple(ReturnStatus(str(s.path), "", SKIPPED, 0, s.reason) for s in skipped)
+    return replace(result, statuses=result.statuses + extra)

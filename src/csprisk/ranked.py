@@ -1,0 +1,186 @@
+"""Assessment -> report: the sheets of the ranked workbook, as plain data.
+
+Both writers (the .xlsx file and the open workbook) render what this module builds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import __version__
+from .findings import SEVERITY_ORDER, count_by_severity
+from .merge import MergeResult
+from .report import Cell, Report, Sheet
+from .scheme import format_number
+
+SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
+#: Every sheet Merge & Rank writes; a re-run replaces exactly these.
+REPORT_SHEETS = (SUMMARY, PARTNER_SCORES, VALIDATION, METHOD)
+
+AGGREGATION_WORDS = {
+    "mean": "the mean (average) of the partners' valid scores",
+    "median": "the median (middle value) of the partners' valid scores",
+    "max": "the highest of the partners' valid scores",
+    "min": "the lowest of the partners' valid scores",
+}
+
+
+def build_report(result: MergeResult) -> Report:
+    scheme = result.scheme
+    return Report(
+        sheets=[summary_sheet(result), partner_scores_sheet(result), validation_sheet(result),
+                method_sheet(result)],
+        title=f"{scheme.partnership}: ranked risk assessment {scheme.period}".strip(),
+        subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
+        author=f"csprisk {__version__}",
+        marking=scheme.protective_marking,
+        footer=f"{scheme.partnership} · produced {result.generated:%d %B %Y}",
+    )
+
+
+def _heading(sheet: Sheet, result: MergeResult, title: str) -> None:
+    scheme = result.scheme
+    sheet.add_row([f"{scheme.partnership}: {title}"], "title")
+    merged = [s for s in result.statuses if s.status == "merged"]
+    period = f"Assessment period {scheme.period} · " if scheme.period else ""
+    sheet.add_row([f"{period}Produced {result.generated:%d %B %Y at %H:%M} · "
+                   f"{len(merged)} return{'s' if len(merged) != 1 else ''} merged"], "subtitle")
+
+
+def summary_sheet(result: MergeResult) -> Sheet:
+    scheme, ranking = result.scheme, result.assessment.ranking
+    sheet = Sheet(SUMMARY, tab_colour="1F3864")
+    _heading(sheet, result, "ranked priorities")
+    recommended = [p.name for p in ranking if p.recommended]
+    sheet.add_row([f"Recommended priorities (top {scheme.top_n}): " + ("; ".join(recommended) or "none")],
+                  "heading")
+    sheet.skip()
+    max_label = format_number(scheme.max_total)
+    header = sheet.add_row(["Rank", "Priority", f"Total (out of {max_label})", "% of maximum", "Band",
+                            "Partners", "Not known", "Recommended"], "header")
+    for p in ranking:
+        sheet.add_row([
+            Cell(p.rank_label, "rank"),
+            Cell(p.name, "recommended" if p.recommended else "text"),
+            Cell(round(p.total, 2), "total"),
+            Cell(round(p.percent, 4), "percent"),
+            Cell(p.band, f"band-{p.band}"),
+            Cell(len(p.partners), "center"),
+            Cell(p.not_known, "center"),
+            Cell("Yes" if p.recommended else "", "center"),
+        ])
+    if not ranking:
+        sheet.add_row(["No priorities could be ranked: no return had usable scores. "
+                       "See the Validation sheet."], "note")
+    sheet.skip()
+    for line in summary_notes(result):
+        sheet.add_row([line], "note")
+    sheet.freeze = f"A{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    sheet.column_widths = {0: 8, 1: 44, 2: 14, 3: 12, 4: 11, 5: 10, 6: 10, 7: 13}
+    sheet.row_heights = {header: 30}
+    return sheet
+
+
+def summary_notes(result: MergeResult) -> list[str]:
+    scheme = result.scheme
+    m = format_number(scheme.max_total)
+    counts = count_by_severity(list(result.findings))
+    return [
+        f"Bands: High at {format_number(scheme.high_threshold)} or more, Medium at "
+        f"{format_number(scheme.medium_threshold)} or more, Low below that (totals out of {m}).",
+        f"Scores combined with {AGGREGATION_WORDS[scheme.aggregation]}; not-known (NK) and invalid "
+        "scores take no part.",
+        f"Equal totals share a rank, shown as =2; they are listed by {scheme.tie_break_description()}.",
+        "A low total does not mean work on an issue stops.",
+        f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
+        "(see the Validation sheet).",
+    ]
+
+
+def partner_scores_sheet(result: MergeResult) -> Sheet:
+    sheet = Sheet(PARTNER_SCORES)
+    _heading(sheet, result, "every score as typed")
+    sheet.skip()
+    header = sheet.add_row(["Partner", "File", "Sheet", "Cell", "Priority", "Criterion", "As typed",
+                            "Score used", "Status", "Counted"], "header")
+    for ret in result.assessment.returns + result.superseded:
+        for cell in ret.cells:
+            sheet.add_row([
+                Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text"),
+                Cell(cell.cell, "text"), Cell(cell.priority, "text"), Cell(cell.criterion, "text"),
+                Cell(cell.value if not isinstance(cell.value, (dt.date, dt.time)) else str(cell.value), "center"),
+                Cell(cell.score, "center"), Cell(cell.status, "text"),
+                Cell("Yes" if cell.counted else "No", "center" if cell.counted else "counted-no"),
+            ])
+    sheet.autofilter = f"A{header + 1}:J{max(sheet.next_row, header + 2)}"
+    sheet.freeze = f"A{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    sheet.column_widths = {0: 22, 1: 28, 2: 14, 3: 7, 4: 30, 5: 34, 6: 10, 7: 10, 8: 11, 9: 9}
+    return sheet
+
+
+def validation_sheet(result: MergeResult) -> Sheet:
+    sheet = Sheet(VALIDATION)
+    _heading(sheet, result, "what needs fixing")
+    counts = count_by_severity(list(result.findings))
+    sheet.add_row([f"{counts['error']} errors (must fix), {counts['warning']} warnings (check), "
+                   f"{counts['info']} notes. Filter by partner, code or severity."], "note")
+    header = sheet.add_row(["Severity", "Code", "Problem", "Partner", "File", "Sheet", "Cell", "Value",
+                            "What to do"], "header")
+    ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
+    for f in ordered:
+        value = f.value
+        if isinstance(value, (dt.date, dt.time)):
+            value = str(value)
+        sheet.add_row([
+            Cell(f.severity, f"severity-{f.severity}"), Cell(f.code, "text"), Cell(f.title, "text"),
+            Cell(result.partner_of(f.file), "text"), Cell(f.file, "text"), Cell(f.sheet, "text"),
+            Cell(f.cell, "text"), Cell(value, "text"), Cell(f.message, "wrap"),
+        ])
+    if not result.findings:
+        sheet.add_row(["No problems found."], "note")
+    sheet.autofilter = f"A{header + 1}:I{max(sheet.next_row, header + 2)}"
+    sheet.freeze = f"A{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    sheet.column_widths = {0: 10, 1: 20, 2: 26, 3: 20, 4: 26, 5: 14, 6: 7, 7: 12, 8: 70}
+    return sheet
+
+
+def method_sheet(result: MergeResult) -> Sheet:
+    scheme = result.scheme
+    sheet = Sheet(METHOD)
+    _heading(sheet, result, "how this ranking was made")
+    sheet.skip()
+    rows = [
+        ("Partnership", scheme.partnership),
+        ("Assessment period", scheme.period or "not set"),
+        ("Scale", f"Each criterion scored as a whole number from 0 to {scheme.scale_max}; "
+                  f"NK marks a score that is not known"),
+        ("Total", f"Weighted sum of the combined criterion scores, out of {format_number(scheme.max_total)}"),
+        ("Aggregation rule", f"{scheme.aggregation}: {AGGREGATION_WORDS[scheme.aggregation]}"),
+        ("Bands", f"High at {format_number(scheme.high_threshold)} or more; Medium at "
+                  f"{format_number(scheme.medium_threshold)} or more; Low below"),
+        ("Tie-break", f"Equal totals share a rank; listed by {scheme.tie_break_description()}"),
+        ("Recommended", f"Priorities ranked in the top {scheme.top_n} (ties at the cut-off included)"),
+        ("Protective marking", scheme.protective_marking),
+        ("Produced", result.generated.strftime("%Y-%m-%d %H:%M")),
+        ("Software", f"csprisk {__version__}"),
+    ]
+    for label, value in rows:
+        sheet.add_row([Cell(label, "label"), Cell(value, "")])
+    sheet.skip()
+    sheet.add_row(["Criteria"], "heading")
+    sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+    for number, criterion in enumerate(scheme.criteria, 1):
+        sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
+                       Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])
+    sheet.skip()
+    sheet.add_row(["Inputs"], "heading")
+    sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
+    for status in result.statuses:
+        sheet.add_row([Cell(status.file, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
+                       Cell(status.priorities, "center"), Cell(status.sha256, "text"),
+                       Cell(status.reason, "wrap")])
+    sheet.column_widths = {0: 26, 1: 44, 2: 10, 3: 60, 4: 66, 5: 40}
+    return sheet

@@ -1,0 +1,162 @@
+"""The report model: sheets as plain data (cells, styles, widths, print settings, charts).
+
+Report builders fill these; writers (an .xlsx file through openpyxl, the open workbook
+through xlwings) render them. Neither side knows about the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+
+class Formula(str):
+    """A native spreadsheet formula such as "=SUM(B2:B9)". Plain strings are always text."""
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: bool = False
+    italic: bool = False
+    size: float | None = None
+    colour: str | None = None  # font colour, RRGGBB
+    fill: str | None = None  # background, RRGGBB
+    wrap: bool = False
+    align: str | None = None  # "left", "center", "right"
+    valign: str | None = None
+    number_format: str | None = None
+    border: bool = False
+
+
+#: Named styles; builders refer to them by name and every writer reads the same table.
+STYLES: dict[str, Style] = {
+    "": Style(),
+    "title": Style(bold=True, size=16, colour="1F3864"),
+    "subtitle": Style(size=11, colour="404040"),
+    "heading": Style(bold=True, size=12, colour="1F3864"),
+    "header": Style(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, valign="center", border=True),
+    "text": Style(border=True, valign="top"),
+    "wrap": Style(border=True, wrap=True, valign="top"),
+    "note": Style(italic=True, colour="595959"),
+    "label": Style(bold=True),
+    "number": Style(border=True, number_format="0"),
+    "score": Style(border=True, number_format="0.0", align="center"),
+    "total": Style(bold=True, border=True, number_format="0.0", align="center"),
+    "percent": Style(border=True, number_format="0%", align="center"),
+    "rank": Style(bold=True, border=True, align="center"),
+    "center": Style(border=True, align="center"),
+    "band-High": Style(bold=True, border=True, fill="F4B6B6", colour="7F0000", align="center"),
+    "band-Medium": Style(bold=True, border=True, fill="FFE699", colour="7F4F00", align="center"),
+    "band-Low": Style(bold=True, border=True, fill="C6E0B4", colour="1E4620", align="center"),
+    "recommended": Style(bold=True, border=True, fill="DDEBF7"),
+    "severity-error": Style(bold=True, border=True, colour="C00000"),
+    "severity-warning": Style(bold=True, border=True, colour="9C5700"),
+    "severity-info": Style(border=True, colour="404040"),
+    "counted-no": Style(border=True, colour="C00000"),
+    "datetime": Style(border=True, number_format="yyyy-mm-dd hh:mm"),
+    "link": Style(border=True, colour="0563C1"),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Any
+    style: str = ""
+    link: str | None = None  # "#'Sheet'!A1" for a place in the workbook, or a URL
+
+
+@dataclass(frozen=True)
+class ColourScale:
+    """A 0-to-max colour scale over a range (conditional formatting)."""
+
+    ref: str
+    low: float
+    high: float
+    low_colour: str = "F8F8F8"
+    mid_colour: str = "FFD966"
+    high_colour: str = "E06666"
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    categories: str  # ref on this sheet, e.g. "B6:B15"
+    values: str
+    anchor: str
+    y_title: str = ""
+    y_max: float | None = None
+    width_cm: float = 24
+    height_cm: float = 10
+
+
+@dataclass
+class Sheet:
+    name: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    column_widths: dict[int, float] = field(default_factory=dict)
+    row_heights: dict[int, float] = field(default_factory=dict)
+    freeze: str | None = None  # top-left cell of the scrolling pane, e.g. "A6"
+    autofilter: str | None = None
+    print_title_rows: str | None = None  # e.g. "5:5"
+    landscape: bool = True
+    fit_width: bool = True
+    colour_scales: list[ColourScale] = field(default_factory=list)
+    charts: list[BarChart] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    tab_colour: str | None = None
+    next_row: int = 0
+
+    def put(self, row: int, col: int, value: Any, style: str = "", link: str | None = None) -> None:
+        if value is None or value == "":
+            if style:
+                self.cells[(row, col)] = Cell(None, style)
+            return
+        self.cells[(row, col)] = Cell(value, style, link)
+
+    def add_row(self, values: Iterable[Any], style: str | Iterable[str] = "") -> int:
+        """Write a row at `next_row`; `style` is one name or one per value. Returns the row."""
+        row = self.next_row
+        values = list(values)
+        styles = [style] * len(values) if isinstance(style, str) else list(style)
+        for col, (value, name) in enumerate(zip(values, styles)):
+            if isinstance(value, Cell):
+                self.cells[(row, col)] = value
+            else:
+                self.put(row, col, value, name)
+        self.next_row += 1
+        return row
+
+    def skip(self, rows: int = 1) -> None:
+        self.next_row += rows
+
+    @property
+    def height(self) -> int:
+        return max((r for r, _ in self.cells), default=-1) + 1
+
+    @property
+    def width(self) -> int:
+        return max((c for _, c in self.cells), default=-1) + 1
+
+    def value(self, row: int, col: int) -> Any:
+        cell = self.cells.get((row, col))
+        return None if cell is None else cell.value
+
+    def values(self) -> list[list[Any]]:
+        """Dense rows of values (None for blanks), for writers that send whole blocks."""
+        grid = [[None] * self.width for _ in range(self.height)]
+        for (row, col), cell in self.cells.items():
+            grid[row][col] = cell.value
+        return grid
+
+
+@dataclass
+class Report:
+    sheets: list[Sheet]
+    title: str = ""
+    subject: str = ""
+    author: str = ""
+    marking: str = ""
+    footer: str = ""
+
+    def sheet(self, name: str) -> Sheet:
+        return next(s for s in self.sheets if s.name == name)
