@@ -1,0 +1,157 @@
+"""The command-line contract: JSON, exit status, the ranked workbook, and inputs untouched."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from csprisk.cli import main
+from csprisk.scheme import Scheme
+
+SCHEME = Scheme()
+
+
+def write_return(path: Path, partner, rows, typed_totals=None):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Risk matrix"
+    ws.append(["Partner organisation", partner])
+    ws.append([])
+    ws.append(["Priority", *SCHEME.labels, "PESTELO", "Notes", SCHEME.total_label])
+    for i, (name, scores) in enumerate(rows):
+        total = (typed_totals or {}).get(name)
+        ws.append([name, *scores, "P, E", "=1+1 was our estimate" if i == 0 else None, total])
+    wb.save(path)
+    return path
+
+
+def sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def returns(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    write_return(folder / "police.xlsx", "Anytown Police",
+                 [("Domestic abuse", [4] * 16), ("ASB", [3] * 15 + ["NK"])])
+    write_return(folder / "council.xlsx", "Anytown Council",
+                 [("Anti-social behaviour", [5] * 16), ("Domestic abuse", [2] * 16)],
+                 typed_totals={"Domestic abuse": 30})
+    (folder / "~$police.xlsx").write_bytes(b"lock")
+    return folder
+
+
+def run_json(capsys, *args):
+    status = main(list(args))
+    out = capsys.readouterr().out
+    return status, json.loads(out)
+
+
+def test_merge_json_ranks_and_reports(returns, tmp_path, capsys):
+    out = tmp_path / "ranked.xlsx"
+    status, doc = run_json(capsys, "merge", str(returns), "-o", str(out), "--json")
+    assert status == 0
+    assert [(r["rank"], r["priority"], r["total"]) for r in doc["ranking"]] == [
+        (1, "Anti-social behaviour", 65.0), (2, "Domestic abuse", 48.0)]
+    assert doc["ranking"][0]["band"] == "High" and doc["ranking"][0]["max_total"] == 80
+    assert doc["ranking"][0]["partners"] == 2
+    codes = sorted(f["code"] for f in doc["findings"])
+    assert codes == ["score-not-known", "total-mismatch"]
+    statuses = {Path(r["file"]).name: r["status"] for r in doc["returns"]}
+    assert statuses == {"council.xlsx": "merged", "police.xlsx": "merged", "~$police.xlsx": "skipped"}
+    assert out.exists()
+
+
+def test_ranked_workbook_sheets_hold_the_numbers_and_text_stays_text(returns, tmp_path, capsys):
+    out = tmp_path / "ranked.xlsx"
+    main(["merge", str(returns), "-o", str(out), "--json"])
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:4] == ["Summary", "Partner scores", "Validation", "Method"]
+    summary = wb["Summary"]
+    rows = [[c.value for c in r] for r in summary.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0] == "Rank")
+    assert rows[header + 1][:3] == ["1", "Anti-social behaviour", 65.0]
+    assert rows[header + 2][:3] == ["2", "Domestic abuse", 48.0]
+    scores = wb["Partner scores"]
+    typed = [[c.value for c in r] for r in scores.iter_rows()]
+    nk = [r for r in typed if r[6] == "NK"]
+    assert len(nk) == 1 and nk[0][9] == "No" and nk[0][3] == "Q5"
+    # Nothing typed is ever turned into a formula.
+    for ws in wb.worksheets:
+        for r in ws.iter_rows():
+            for c in r:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    assert c.data_type == "s", (ws.title, c.coordinate)
+    method = [[c.value for c in r] for r in wb["Method"].iter_rows()]
+    hashes = [r for r in method if r[0] and str(r[0]).endswith("police.xlsx") and r[4]]
+    assert hashes and hashes[0][4] == sha(returns / "police.xlsx")
+
+
+def test_inputs_are_never_modified(returns, tmp_path, capsys):
+    before = {p.name: sha(p) for p in returns.iterdir()}
+    main(["merge", str(returns), "-o", str(tmp_path / "r.xlsx")])
+    main(["validate", str(returns)])
+    capsys.readouterr()
+    assert {p.name: sha(p) for p in returns.iterdir()} == before
+
+
+def test_error_findings_give_exit_status_1_and_output_is_still_written(tmp_path, capsys):
+    write_return(tmp_path / "fire.xlsx", "Fire", [("Deliberate fires", [6] + [2] * 15)])
+    out = tmp_path / "ranked.xlsx"
+    status, doc = run_json(capsys, "merge", str(tmp_path / "fire.xlsx"), "-o", str(out), "--json")
+    assert status == 1 and out.exists()
+    [f] = doc["findings"]
+    assert (f["code"], f["cell"], f["value"], f["sheet"]) == ("score-out-of-range", "B4", 6, "Risk matrix")
+
+
+def test_a_broken_file_is_reported_and_the_rest_goes_on(returns, tmp_path, capsys):
+    (returns / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
+    status, doc = run_json(capsys, "validate", str(returns), "--json")
+    assert status == 1
+    broken = [f for f in doc["findings"] if f["file"].endswith("broken.xlsx")]
+    assert [f["code"] for f in broken] == ["file-corrupt"]
+    assert len(doc["ranking"]) == 2
+
+
+def test_usage_errors_exit_2_with_a_plain_message(tmp_path, capsys):
+    assert main(["merge", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('aggregation = "mode"\n')
+    assert main(["validate", str(tmp_path), "--settings", str(bad)]) == 2
+    assert "mode" in capsys.readouterr().err
+
+
+def test_locked_output_writes_nothing_and_exits_2(returns, tmp_path, capsys):
+    out = tmp_path / "ranked.xlsx"
+    out.write_bytes(b"the analyst's open copy")
+    (tmp_path / "~$ranked.xlsx").write_bytes(b"lock")
+    status = main(["merge", str(returns), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and "ranked.xlsx" in err
+    assert out.read_bytes() == b"the analyst's open copy"
+
+
+def test_aggregation_and_top_options(returns, capsys):
+    status, doc = run_json(capsys, "validate", str(returns), "--json", "--aggregation", "max", "--top", "1")
+    assert doc["aggregation"] == "max"
+    assert [r["recommended"] for r in doc["ranking"]] == [True, False]
+    assert doc["ranking"][1]["total"] == 64.0  # max of 4 and 2 on every criterion
+
+
+def test_text_output_is_a_readable_table(returns, tmp_path, capsys):
+    main(["merge", str(returns), "-o", str(tmp_path / "r.xlsx")])
+    out = capsys.readouterr().out
+    assert "Anti-social behaviour" in out and "65.0" in out and "High" in out
+    assert "Findings: 0 errors, 1 warnings, 1 notes." in out
+
+
+def test_version_runs_as_a_console_command():
+    done = subprocess.run([sys.executable, "-m", "csprisk.cli", "--version"], capture_output=True, text=True)
+    assert done.stdout.strip().startswith("csprisk ")
