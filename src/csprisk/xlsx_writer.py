@@ -1,0 +1,337 @@
+"""Report -> an .xlsx file, through openpyxl.
+
+The only module that knows how the report model becomes openpyxl objects. The file is
+written to a temporary name beside the target and moved into place in one step, so a
+failure never leaves a half-written report or damages the one already there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import math
+import os
+import tempfile
+from copy import copy
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart as XlBarChart
+from openpyxl.chart import Reference
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.fonts import DEFAULT_FONT
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from .report import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
+
+#: Name of the custom document property that carries the protective marking.
+MARKING_PROPERTY = "Protective Marking"
+
+PAGE_NUMBERS = "Page &P of &N"
+
+_MAX_TEXT = 32767  # Excel's limit on the characters in one cell
+_MAX_HEADER_FOOTER = 255  # Excel's limit on one header or footer string
+_BOLD = "-,Bold"  # header/footer font code: the default font, bold
+_PLAIN_TYPES = (bool, int, float, Decimal, dt.datetime, dt.date, dt.time, dt.timedelta)
+
+
+class OutputError(Exception):
+    """The report could not be written; the message is written for the person running it."""
+
+
+class OutputLockedError(OutputError):
+    """The target file is open in Excel or another program, so it cannot be replaced."""
+
+
+def write_report(report: Report, path: str | Path) -> Path:
+    """Write `report` to `path` as an .xlsx file, replacing any file there only on success."""
+    path = Path(path)
+    _refuse_if_locked(path)
+    if path.is_dir():
+        raise OutputError(f"Cannot write the report to {path}: that is a folder. "
+                          "Choose a file name with -o.")
+    workbook = build_workbook(report)
+    _save_atomically(workbook, path)
+    return path
+
+
+def build_workbook(report: Report) -> Workbook:
+    """The report as an openpyxl Workbook in memory; nothing is written to disk."""
+    if not report.sheets:
+        raise ValueError("a report needs at least one sheet")
+    seen: set[str] = set()
+    for sheet in report.sheets:
+        if sheet.name.casefold() in seen:
+            raise ValueError(f"two sheets are called {sheet.name!r}")
+        if len(sheet.name) > 31:
+            raise ValueError(f"sheet name {sheet.name!r} is longer than Excel's 31 characters")
+        seen.add(sheet.name.casefold())
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    styles = _StyleCache()
+    for sheet in report.sheets:
+        _write_sheet(workbook.create_sheet(sheet.name), sheet, report, styles)
+
+    workbook.properties.title = report.title or None
+    workbook.properties.subject = report.subject or None
+    workbook.properties.creator = report.author or None
+    if report.marking:
+        workbook.custom_doc_props.append(StringProperty(name=MARKING_PROPERTY, value=report.marking))
+    return workbook
+
+
+# --- sheets -------------------------------------------------------------------------------
+
+
+def _write_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> None:
+    for (row, col), cell in sorted(sheet.cells.items()):
+        target = ws.cell(row=row + 1, column=col + 1)
+        _set_value(target, cell.value)
+        if cell.style:
+            styles.apply(target, cell.style)
+        if cell.link:
+            _set_link(target, cell.link)
+
+    for col, width in sheet.column_widths.items():
+        ws.column_dimensions[get_column_letter(col + 1)].width = width
+    for row, height in sheet.row_heights.items():
+        ws.row_dimensions[row + 1].height = height
+    for ref in sheet.merged:
+        ws.merge_cells(ref)
+    if sheet.freeze:
+        ws.freeze_panes = sheet.freeze
+    if sheet.autofilter:
+        ws.auto_filter.ref = sheet.autofilter
+    if sheet.tab_colour:
+        ws.sheet_properties.tabColor = _rgb(sheet.tab_colour)
+    for scale in sheet.colour_scales:
+        ws.conditional_formatting.add(scale.ref, _colour_scale_rule(scale))
+    for chart in sheet.charts:
+        ws.add_chart(_bar_chart(ws, chart), chart.anchor)
+    _set_page_setup(ws, sheet, report)
+
+
+def _set_value(target, value: Any) -> None:
+    value = _native(value)
+    if isinstance(value, Formula):
+        target.value = value if value.startswith("=") else "=" + value
+    elif isinstance(value, str):
+        # Assigning a str lets openpyxl read "=..." as a formula and "#N/A" as an error;
+        # a plain str is always text, whatever it starts with.
+        target.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+        target.data_type = "s"
+    elif isinstance(value, (float, Decimal)) and not math.isfinite(value):
+        # openpyxl would write "nan", which Excel refuses; show an Excel error instead.
+        target.value = "#N/A" if math.isnan(value) else "#NUM!"
+    elif isinstance(value, dt.datetime):
+        # pandas' NaT is the only datetime unequal to itself; Excel has no time zones.
+        target.value = "#N/A" if value != value else value.replace(tzinfo=None)
+    elif value is None or isinstance(value, _PLAIN_TYPES):
+        target.value = value
+    else:
+        target.value = str(value)
+        target.data_type = "s"
+
+
+def _native(value: Any) -> Any:
+    """numpy scalars (from pandas) as the Python numbers and booleans they stand for."""
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ not in ("datetime64", "timedelta64"):
+        return value.item()
+    return value
+
+
+def _set_link(target, link: str) -> None:
+    if link.startswith("#"):
+        target.hyperlink = Hyperlink(ref=target.coordinate, location=link[1:])
+    else:
+        target.hyperlink = link
+
+
+def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
+    ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if sheet.fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages tall as it needs
+    if sheet.print_title_rows:
+        ws.print_title_rows = sheet.print_title_rows
+
+    marking = _header_footer_text(report.marking)
+    footer = _header_footer_text(report.footer)
+    room = _MAX_HEADER_FOOTER - len(f'&L&C&"{_BOLD}"{marking}&R{PAGE_NUMBERS}')
+    if len(footer) > room:
+        footer = footer[:max(room - 1, 0)].rstrip("&") + "…"
+    if marking:
+        for part in (ws.oddHeader.center, ws.oddFooter.center):
+            part.text = marking
+            part.font = _BOLD
+    if footer:
+        ws.oddFooter.left.text = footer
+    ws.oddFooter.right.text = PAGE_NUMBERS
+
+
+def _header_footer_text(text: str) -> str:
+    # "&" starts a code in Excel's header/footer mini-language; "&&" is a literal one.
+    return " ".join(text.split()).replace("&", "&&")
+
+
+def _colour_scale_rule(scale: ColourScale) -> ColorScaleRule:
+    return ColorScaleRule(
+        start_type="num", start_value=scale.low, start_color=_rgb(scale.low_colour),
+        mid_type="num", mid_value=(scale.low + scale.high) / 2, mid_color=_rgb(scale.mid_colour),
+        end_type="num", end_value=scale.high, end_color=_rgb(scale.high_colour),
+    )
+
+
+def _bar_chart(ws, spec: BarChart) -> XlBarChart:
+    chart = XlBarChart()
+    chart.type = "col"
+    chart.title = spec.title
+    chart.add_data(_reference(ws, spec.values), titles_from_data=False)
+    chart.set_categories(_reference(ws, spec.categories))
+    chart.legend = None
+    chart.y_axis.title = spec.y_title or None
+    chart.y_axis.scaling.min = 0
+    if spec.y_max is not None:
+        chart.y_axis.scaling.max = spec.y_max
+    # openpyxl 3.1 leaves axes unset, which Excel draws as deleted axes.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.width = spec.width_cm  # openpyxl measures charts in cm
+    chart.height = spec.height_cm
+    return chart
+
+
+def _reference(ws, ref: str) -> Reference:
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    return Reference(ws, min_col=min_col, min_row=min_row, max_col=max_col, max_row=max_row)
+
+
+# --- styles -------------------------------------------------------------------------------
+
+
+class _StyleCache:
+    """openpyxl styles built once per style name and workbook, not once per cell.
+
+    Assigning Font/Fill/Border/Alignment makes openpyxl hash each one against the
+    workbook's style tables, which dominates the time for big sheets. So the first cell of
+    each style gets the objects and every later cell a copy of the resulting index array,
+    as openpyxl's own worksheet copier does.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, StyleArray] = {}
+
+    def apply(self, target, name: str) -> None:
+        array = self._arrays.get(name)
+        if array is None:
+            try:
+                style = STYLES[name]
+            except KeyError:
+                raise KeyError(f"no style called {name!r} in report.STYLES") from None
+            (target.font, target.fill, target.border, target.alignment,
+             target.number_format) = _openpyxl_style(style)
+            array = self._arrays[name] = copy(target._style)
+        target._style = copy(array)
+
+
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@lru_cache(maxsize=None)
+def _openpyxl_style(style: Style) -> tuple[Font, PatternFill, Border, Alignment, str]:
+    font = Font(name=DEFAULT_FONT.name, family=DEFAULT_FONT.family, scheme=DEFAULT_FONT.scheme,
+                sz=style.size or DEFAULT_FONT.sz, b=style.bold, i=style.italic,
+                color=_rgb(style.colour) if style.colour else None)
+    fill = PatternFill("solid", fgColor=_rgb(style.fill)) if style.fill else PatternFill()
+    border = _BOX if style.border else Border()
+    alignment = Alignment(horizontal=style.align, vertical=style.valign, wrap_text=style.wrap or None)
+    return font, fill, border, alignment, style.number_format or "General"
+
+
+def _rgb(colour: str) -> str:
+    return colour.lstrip("#").upper()
+
+
+# --- writing the file ---------------------------------------------------------------------
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that Excel (~$name) or LibreOffice (.~lock.name#) keep beside an open file."""
+    candidates = (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#"))
+    return [lock for lock in candidates if lock.exists()]
+
+
+def _refuse_if_locked(path: Path) -> None:
+    locks = lock_files(path)
+    if locks:
+        raise OutputLockedError(
+            f"{path} is open in Excel or LibreOffice, so it cannot be replaced. "
+            f"Close it in Excel and try again, or choose another output name with -o. "
+            f"(If it is not open anywhere, delete the leftover lock file {locks[0]}.)")
+
+
+def _locked_message(path: Path) -> str:
+    return (f"{path} is open in another program or is read-only, so it cannot be replaced. "
+            "Close it in Excel and try again, or choose another output name with -o.")
+
+
+def _save_atomically(workbook: Workbook, path: Path) -> None:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".~tmp-{path.stem}-", suffix=".xlsx", dir=folder)
+    except OSError as error:
+        raise OutputError(_os_message(error, folder, f"Cannot write to the folder {folder}")) from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            workbook.save(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if os.name == "posix":  # on Windows a read-only temp file could not be cleaned up
+            os.chmod(temp, _file_mode(path))
+        try:
+            os.replace(temp, path)
+        except PermissionError:
+            raise OutputLockedError(_locked_message(path)) from None
+    except OutputError:
+        temp.unlink(missing_ok=True)
+        raise
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise OutputError(_os_message(error, path, f"Cannot write the report to {path}")) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new one gets the usual ones (mkstemp's are 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _os_message(error: OSError, where: Path, lead: str) -> str:
+    if error.errno == errno.ENOSPC:
+        return f"{lead}: the disk is full. Free some space or choose another folder with -o."
+    if isinstance(error, PermissionError) or error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{lead}: you do not have permission to write there. Choose another folder with -o."
+    reason = error.strerror or str(error)
+    return f"{lead}: {reason}. Choose another output name with -o."
