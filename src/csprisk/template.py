@@ -1,0 +1,429 @@
+"""Scheme -> the partner's blank risk matrix, as an .xlsx workbook built with openpyxl.
+
+Everything partner-facing (criteria labels, guidance, scale, weights, priorities, the
+TOTAL label) comes from the `Scheme`, so the template and the parser cannot drift apart.
+The workbook needs no add-in: validation, totals and colours are native Excel features
+that also work in LibreOffice and Excel on the web.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import ARC_CORE
+from openpyxl.xml.functions import tostring
+
+from .scheme import NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Scheme, format_number
+
+TEMPLATE_VERSION = "1"
+#: Name of the hidden defined name and of the custom document property that mark our template.
+VERSION_MARKER = "csprisk_template_version"
+MATRIX_SHEET = "Risk matrix"
+GUIDANCE_SHEET = "Guidance"
+NOT_KNOWN = "NK"
+
+#: Fixed document dates so that building the template twice gives the same file.
+_FIXED_TIME = dt.datetime(2026, 1, 1)
+_METADATA_LABELS = ("Partner organisation", "Lead professional", "Email", "Date completed")
+#: How many criteria columns a metadata entry cell spans, so a long name has room.
+_ENTRY_SPAN = 5
+
+_THIN = Side(style="thin", color="A6A6A6")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_ENTRY_FILL = PatternFill("solid", fgColor="FFFFFF")
+_LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
+_INVALID_FILL = PatternFill("solid", fgColor="FF0000")
+_NOT_KNOWN_FILL = PatternFill("solid", fgColor="D9D9D9")
+_UNLOCKED = Protection(locked=False)
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class MatrixLayout:
+    """Where things are on the "Risk matrix" sheet (1-based rows, column letters)."""
+
+    header_row: int
+    first_row: int
+    last_row: int
+    priority_col: str
+    criteria_cols: tuple[str, ...]
+    pestelo_col: str
+    notes_col: str
+    total_col: str
+    #: Metadata label -> address of the cell where the partner types it.
+    metadata_cells: dict[str, str]
+
+    @property
+    def score_range(self) -> str:
+        return f"{self.criteria_cols[0]}{self.first_row}:{self.criteria_cols[-1]}{self.last_row}"
+
+
+def matrix_layout(scheme: Scheme) -> MatrixLayout:
+    first_meta_row = 3
+    header_row = first_meta_row + len(_METADATA_LABELS) + 1
+    first_row = header_row + 1
+    n = len(scheme.criteria)
+    letters = [get_column_letter(i) for i in range(1, n + 5)]
+    return MatrixLayout(
+        header_row=header_row,
+        first_row=first_row,
+        last_row=first_row + len(scheme.priorities) + scheme.spare_rows - 1,
+        priority_col=letters[0],
+        criteria_cols=tuple(letters[1:n + 1]),
+        pestelo_col=letters[n + 1],
+        notes_col=letters[n + 2],
+        total_col=letters[n + 3],
+        metadata_cells={label: f"B{first_meta_row + i}" for i, label in enumerate(_METADATA_LABELS)},
+    )
+
+
+# ------------------------------------------------------------------------------ formulas
+
+def score_rule(scheme: Scheme, cell: str) -> str:
+    """Formula that is TRUE when `cell` holds a valid score or NK (any case).
+
+    IF, not AND, guards the arithmetic: spreadsheets evaluate every argument of AND, and
+    INT("NK") would make the whole rule an error, which rejects the entry.
+    """
+    return (f'IF(ISNUMBER({cell}),AND({cell}>=0,{cell}<={scheme.scale_max},{cell}=INT({cell})),'
+            f'UPPER(TRIM({cell}))="{NOT_KNOWN}")')
+
+
+def total_formula(scheme: Scheme, row: int) -> str:
+    """The row TOTAL: the (weighted) sum of the numbers, ignoring NK and blanks; blank if none."""
+    layout = matrix_layout(scheme)
+    scores = f"{layout.criteria_cols[0]}{row}:{layout.criteria_cols[-1]}{row}"
+    if all(w == 1 for w in scheme.weights):
+        total = f"SUM({scores})"
+    else:  # SUMPRODUCT counts text such as NK as zero
+        weights = ",".join(repr(float(w)) if not float(w).is_integer() else str(int(w))
+                           for w in scheme.weights)
+        total = f"SUMPRODUCT({scores},{{{weights}}})"
+    return f'=IF(COUNT({scores})=0,"",{total})'
+
+
+def score_error_message(scheme: Scheme) -> str:
+    return (f"Scores are whole numbers from 0 to {scheme.scale_max}. "
+            f"Type {NOT_KNOWN} if it is not known.")
+
+
+# ------------------------------------------------------------------------------ building
+
+def build_template(scheme: Scheme, partner: str = "") -> Workbook:
+    """The blank partner return for `scheme`, with `partner` filled in if given."""
+    wb = Workbook()
+    matrix = wb.active
+    matrix.title = MATRIX_SHEET
+    _build_matrix(matrix, scheme, partner)
+    _build_guidance(wb.create_sheet(GUIDANCE_SHEET), scheme)
+    wb.active = 0
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.defined_names[VERSION_MARKER] = DefinedName(VERSION_MARKER, attr_text=f'"{TEMPLATE_VERSION}"',
+                                                   hidden=True)
+    wb.custom_doc_props.append(StringProperty(name=VERSION_MARKER, value=TEMPLATE_VERSION))
+    wb.properties.creator = "csprisk"
+    wb.properties.title = _title(scheme)
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    return wb
+
+
+def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -> None:
+    """Write the template to `path` atomically; the same scheme always gives the same bytes.
+
+    Raises `OutputError` (from the report writer) with a plain message when the file
+    cannot be written.
+    """
+    path = Path(path)
+    data = _reproducible_bytes(build_template(scheme, partner))
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".~tmp-{path.stem}-", suffix=".xlsx",
+                                        dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temp, _file_mode(path))
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        from .xlsx_writer import OutputError  # the one error type the command line reports
+
+        raise OutputError(f"Cannot write the template to {path}: {error.strerror or error}. "
+                          "Check that the folder exists and the file is not open in Excel, "
+                          "or choose another file name.") from None
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual ones, not mkstemp's 0600."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def committed_template_path() -> Path:
+    """The default template kept in the repository (xlsx_templates/partner_return.xlsx)."""
+    return Path(__file__).resolve().parents[2] / "xlsx_templates" / "partner_return.xlsx"
+
+
+def _title(scheme: Scheme) -> str:
+    period = f" {scheme.period}" if scheme.period else ""
+    return f"{scheme.partnership} \u2013 strategic assessment{period} \u2013 partner risk matrix"
+
+
+def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
+    layout = matrix_layout(scheme)
+    last_col = layout.total_col
+    ws["A1"] = _title(scheme)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to "
+                f"{scheme.scale_max}, or {NOT_KNOWN} if it is not known. The TOTAL adds itself up. "
+                f"Add other priorities in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
+    ws["A2"].font = Font(italic=True)
+
+    for label, address in layout.metadata_cells.items():
+        row = int(address[1:])
+        ws.cell(row, 1, label).font = Font(bold=True)
+        entry = ws[address]
+        span_end = get_column_letter(min(1 + _ENTRY_SPAN, 1 + len(scheme.criteria)))
+        if span_end != "B":
+            ws.merge_cells(f"{address}:{span_end}{row}")
+        for line in ws[f"{address}:{span_end}{row}"]:
+            for cell in line:
+                cell.border = _BOX
+        entry.fill = _ENTRY_FILL
+        entry.protection = _UNLOCKED
+        entry.alignment = Alignment(horizontal="left")
+        if label == "Date completed":
+            entry.number_format = "DD/MM/YYYY"
+    partner_cell = ws[layout.metadata_cells["Partner organisation"]]
+    partner_cell.value = partner.strip() or None
+
+    header = (PRIORITY_LABEL, *scheme.labels, PESTELO_LABEL, NOTES_LABEL, scheme.total_label)
+    for col, text in enumerate(header, start=1):
+        cell = ws.cell(layout.header_row, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.border = _BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="center",
+                                   horizontal="left" if col == 1 else "center")
+
+    names = [p.name for p in scheme.priorities] + [None] * scheme.spare_rows
+    for row, name in zip(range(layout.first_row, layout.last_row + 1), names):
+        ws.cell(row, 1, name)
+        ws.row_dimensions[row].height = 18
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="center")
+        for col in range(1, len(header)):
+            cell = ws.cell(row, col)
+            cell.border = _BOX
+            cell.protection = _UNLOCKED
+            if 1 < col <= len(scheme.criteria) + 1:
+                cell.alignment = Alignment(horizontal="center", vertical="center")
+        total = ws[f"{last_col}{row}"]
+        total.value = total_formula(scheme, row)
+        total.font = Font(bold=True)
+        total.fill = _LOCKED_FILL
+        total.border = _BOX
+        total.alignment = Alignment(horizontal="center", vertical="center")
+        total.number_format = "General" if any(not float(w).is_integer() for w in scheme.weights) else "0"
+
+    _add_validations(ws, scheme, layout)
+    _add_colours(ws, scheme, layout)
+    _set_widths(ws, scheme, layout)
+    ws.freeze_panes = f"B{layout.first_row}"
+    ws.protection.sheet = True
+    # Partners may still resize rows and columns to read long names; nothing else.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    _print_setup(ws, scheme)
+    ws.print_title_rows = f"{layout.header_row}:{layout.header_row}"
+    ws.print_area = f"A1:{last_col}{layout.last_row}"
+
+
+def _add_validations(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
+    error = score_error_message(scheme)
+    for criterion, col in zip(scheme.criteria, layout.criteria_cols):
+        top = f"{col}{layout.first_row}"
+        prompt = criterion.guidance or f"Score from 0 to {scheme.scale_max}, or {NOT_KNOWN} if not known."
+        rule = DataValidation(
+            type="custom", formula1=score_rule(scheme, top), allow_blank=True,
+            showInputMessage=True, promptTitle=criterion.label[:32], prompt=_clip(prompt, 255),
+            showErrorMessage=True, errorStyle="stop", errorTitle="Not a valid score", error=error)
+        rule.add(f"{col}{layout.first_row}:{col}{layout.last_row}")
+        ws.add_data_validation(rule)
+    spare_first = layout.first_row + len(scheme.priorities)
+    if scheme.spare_rows:
+        names = DataValidation(
+            allow_blank=True, showInputMessage=True, promptTitle="Another priority",
+            prompt="Type the name of another priority you want to score, then score it along this row.")
+        names.add(f"{layout.priority_col}{spare_first}:{layout.priority_col}{layout.last_row}")
+        ws.add_data_validation(names)
+    pestelo = DataValidation(
+        allow_blank=True, showInputMessage=True, promptTitle=f"{PESTELO_LABEL} (not scored)",
+        prompt=("Which outside factors bear on this issue? P Political, E Economic, S Social, "
+                "T Technological, E Environmental, L Legal, O Organisational. Type the letters "
+                "or words; this never counts towards the total."))
+    pestelo.add(f"{layout.pestelo_col}{layout.first_row}:{layout.pestelo_col}{layout.last_row}")
+    ws.add_data_validation(pestelo)
+
+
+def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
+    top = f"{layout.criteria_cols[0]}{layout.first_row}"
+    scores = layout.score_range
+    # Entries pasted in bypass validation, so show them in red before any other colour.
+    ws.conditional_formatting.add(scores, FormulaRule(
+        formula=[f"AND(LEN({top})>0,NOT({score_rule(scheme, top)}))"],
+        fill=_INVALID_FILL, font=Font(bold=True, color="FFFFFF"), stopIfTrue=True))
+    ws.conditional_formatting.add(scores, FormulaRule(
+        formula=[f'UPPER(TRIM({top}))="{NOT_KNOWN}"'], fill=_NOT_KNOWN_FILL,
+        font=Font(italic=True), stopIfTrue=True))
+    ws.conditional_formatting.add(scores, ColorScaleRule(
+        start_type="num", start_value=0, start_color="63BE7B",
+        mid_type="num", mid_value=scheme.scale_max / 2, mid_color="FFEB84",
+        end_type="num", end_value=scheme.scale_max, end_color="F8696B"))
+
+
+def _set_widths(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
+    names = [p.name for p in scheme.priorities] + list(_METADATA_LABELS)
+    ws.column_dimensions[layout.priority_col].width = min(max(len(n) for n in names) + 2, 45)
+    widths = {}
+    for col, text in zip(layout.criteria_cols, scheme.labels):
+        widths[col] = max(10, max(len(word) for word in text.split()) + 2)
+    widths[layout.pestelo_col] = 14
+    widths[layout.notes_col] = 32
+    widths[layout.total_col] = max(10, max(len(word) for word in scheme.total_label.split()) + 4)
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    # Excel does not grow a row for wrapped text in a file it did not write, so size it here.
+    lines = max(len(textwrap.wrap(text, max(int(widths[col]) - 1, 1), break_long_words=False))
+                for col, text in zip(layout.criteria_cols + (layout.total_col,),
+                                     (*scheme.labels, scheme.total_label)))
+    ws.row_dimensions[layout.header_row].height = 15 * lines + 6
+    ws.row_dimensions[2].height = 15
+
+
+def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    if scheme.protective_marking:
+        ws.oddHeader.center.text = scheme.protective_marking
+        ws.oddFooter.center.text = scheme.protective_marking
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
+    top = scheme.scale_max
+    total = format_number(scheme.max_total)
+    paragraphs = [
+        ("What this is", (
+            f"Each year {scheme.partnership} writes a Partnership Strategic Assessment: it tells "
+            "the partnership's decision makers which community-safety issues to prioritise for "
+            "the next 12 months. Each partner agency's lead professional scores the candidate "
+            "priorities on this risk matrix. The analyst merges every partner's matrix, ranks the "
+            "issues on one consistent scale, and analyses the highest in depth.")),
+        ("How to score", (
+            f"On the {MATRIX_SHEET} sheet, give each priority a whole number from 0 to {top} for "
+            f"every criterion; a higher number means a greater risk or need. Click a score cell "
+            f"to see what that criterion asks. The TOTAL (out of {total}) adds itself up: do not "
+            "type it. Add other priorities in the empty rows below the list. Leave a whole row "
+            "blank for a priority you do not want to score.")),
+        (f"0 or {NOT_KNOWN}", (
+            f"A 0 means the element is well addressed or gives no concern. {NOT_KNOWN} means "
+            f"not known: you do not have the information to score it. {NOT_KNOWN} is not counted "
+            "in the total, and it tells the analyst where knowledge is missing rather than "
+            "recording a real zero.")),
+        ("A low total does not mean work stops", (
+            "The matrix decides what the partnership analyses in depth next year. Work on an "
+            "issue with a low total carries on where it is needed (sexual violence once scored "
+            "low and stayed important).")),
+        (PESTELO_LABEL, (
+            "Optional: which outside factors bear on the issue (Political, Economic, Social, "
+            "Technological, Environmental, Legal, Organisational). It is not scored.")),
+        ("Where the numbers come from", (
+            f"The scores are your expert judgement. Use the {NOTES_LABEL} column to say what a "
+            "score is based on, so the analyst can show where each number came from.")),
+    ]
+    ws["A1"] = f"{_title(scheme)} \u2013 guidance"
+    ws["A1"].font = Font(bold=True, size=14)
+    row = 3
+    for heading, text in paragraphs:
+        ws.cell(row, 1, heading).font = Font(bold=True)
+        ws.cell(row, 1).alignment = _WRAP_TOP
+        ws.cell(row, 2, text).alignment = _WRAP_TOP
+        ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
+        row += 1
+    row += 1
+    weighted = any(w != 1 for w in scheme.weights)
+    headings = ["Criterion", f"What to consider (score 0 to {top})"] + (["Weight"] if weighted else [])
+    for col, text in enumerate(headings, start=1):
+        cell = ws.cell(row, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.border = _BOX
+    table_header = row
+    for criterion in scheme.criteria:
+        row += 1
+        values = [criterion.label, criterion.guidance] + ([criterion.weight] if weighted else [])
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row, col, value)
+            cell.alignment = _WRAP_TOP
+            cell.border = _BOX
+        ws.row_dimensions[row].height = 15 * max(len(textwrap.wrap(criterion.guidance, 110)),
+                                                 len(textwrap.wrap(criterion.label, 28)), 1) + 3
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 100
+    if weighted:
+        ws.column_dimensions["C"].width = 10
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    _print_setup(ws, scheme)
+    ws.print_title_rows = f"{table_header}:{table_header}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def _reproducible_bytes(wb: Workbook) -> bytes:
+    """The saved workbook with fixed dates, so an unchanged template gives identical bytes.
+
+    openpyxl stamps "modified" with the time of saving and zip entries with the time of
+    writing; both are put back to a constant here.
+    """
+    saved = io.BytesIO()
+    wb.save(saved)
+    wb.properties.modified = _FIXED_TIME
+    out = io.BytesIO()
+    with ZipFile(saved) as source, ZipFile(out, "w", ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = tostring(wb.properties.to_tree()) if info.filename == ARC_CORE else source.read(info)
+            entry = ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            entry.compress_type = ZIP_DEFLATED
+            target.writestr(entry, data)
+    return out.getvalue()

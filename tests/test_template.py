@@ -1,0 +1,428 @@
+"""The partner template: what a partner opens in Excel, proved against openpyxl, LibreOffice
+and our own parser."""
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import column_index_from_string, range_boundaries
+
+from conftest import require_soffice, soffice_convert
+from csprisk.grid import Grid
+from csprisk.parse import parse_return
+from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Scheme,
+                            priorities_from_names)
+from csprisk.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER,
+                              build_template, committed_template_path, matrix_layout,
+                              score_error_message, score_rule, total_formula, write_template)
+
+SCHEME = Scheme()
+LAYOUT = matrix_layout(SCHEME)
+
+
+def saved(tmp_path, scheme=SCHEME, partner="", name="template.xlsx"):
+    path = tmp_path / name
+    write_template(path, scheme, partner)
+    return path
+
+
+def cells(ws, rows, cols):
+    return [ws[f"{c}{r}"] for r in rows for c in cols]
+
+
+def data_rows(layout=LAYOUT):
+    return range(layout.first_row, layout.last_row + 1)
+
+
+def validation_for(ws, address):
+    found = [dv for dv in ws.data_validations.dataValidation if address in dv.sqref]
+    assert len(found) <= 1, f"{address} has {len(found)} validations"
+    return found[0] if found else None
+
+
+# ------------------------------------------------------------------ content snapshot
+
+def content(path):
+    """Everything that matters in a workbook, as plain data (so two files compare by content)."""
+    wb = openpyxl.load_workbook(path)
+    snapshot = {
+        "sheets": wb.sheetnames,
+        "active": wb.active.title,
+        "defined_names": sorted((n, d.attr_text, bool(d.hidden)) for n, d in wb.defined_names.items()),
+        "custom_props": sorted((p.name, p.value) for p in wb.custom_doc_props),
+        "structure_locked": bool(wb.security and wb.security.lockStructure),
+        "workbook_password": wb.security and wb.security.workbookPassword,
+        "dates": (wb.properties.created, wb.properties.modified),
+    }
+    for ws in wb.worksheets:
+        snapshot[ws.title] = {
+            "cells": {c.coordinate: (c.value, c.protection.locked, c.number_format)
+                      for row in ws.iter_rows() for c in row
+                      if c.value is not None or not c.protection.locked},
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "validations": sorted(
+                (str(dv.sqref), dv.type, dv.formula1, dv.allow_blank, dv.showInputMessage,
+                 dv.promptTitle, dv.prompt, dv.showErrorMessage, dv.errorStyle, dv.errorTitle, dv.error)
+                for dv in ws.data_validations.dataValidation),
+            "conditional_formats": sorted(
+                (str(cf.sqref), r.type, tuple(r.formula or ()), r.stopIfTrue, r.priority,
+                 tuple((v.type, v.val) for v in (r.colorScale.cfvo if r.colorScale else ())))
+                for cf in ws.conditional_formatting for r in cf.rules),
+            "protection": {k: getattr(ws.protection, k) for k in (
+                "sheet", "password", "formatCells", "formatColumns", "formatRows", "insertRows",
+                "deleteRows", "insertColumns", "deleteColumns", "selectLockedCells")},
+            "freeze": ws.freeze_panes,
+            "print": (ws.page_setup.orientation, ws.page_setup.paperSize, ws.page_setup.fitToWidth,
+                      ws.page_setup.fitToHeight, ws.sheet_properties.pageSetUpPr.fitToPage,
+                      ws.print_title_rows, ws.print_title_cols, str(ws.print_area),
+                      ws.oddHeader.center.text, ws.oddFooter.center.text, ws.oddFooter.right.text),
+            "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+            "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
+        }
+    return snapshot
+
+
+def test_committed_template_matches_a_fresh_build(tmp_path):
+    committed = committed_template_path()
+    assert committed.exists(), "run csprisk template -o xlsx_templates/partner_return.xlsx"
+    fresh, old = content(saved(tmp_path)), content(committed)
+    for key in fresh:
+        assert old[key] == fresh[key], (
+            f"xlsx_templates/partner_return.xlsx is out of date ({key}); regenerate it with "
+            "write_template(committed_template_path(), Scheme())")
+
+
+def test_writing_twice_gives_identical_bytes_and_leaves_no_temporary_file(tmp_path):
+    first = saved(tmp_path, name="a.xlsx").read_bytes()
+    second = saved(tmp_path, name="b.xlsx").read_bytes()
+    assert first == second
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = saved(tmp_path)
+    before = path.read_bytes()
+    import csprisk.template as template
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(template.os, "replace", broken)
+    with pytest.raises(Exception, match="Cannot write the template"):
+        write_template(path, SCHEME, partner="Fire")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+# ------------------------------------------------------------------ layout and sheets
+
+def test_matrix_sheet_comes_first_with_title_metadata_and_header(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path))
+    assert wb.sheetnames == [MATRIX_SHEET, GUIDANCE_SHEET] and wb.active.title == MATRIX_SHEET
+    ws = wb[MATRIX_SHEET]
+    assert SCHEME.partnership in ws["A1"].value
+    assert f"0 to {SCHEME.scale_max}" in ws["A2"].value and "NK" in ws["A2"].value
+    for label, address in LAYOUT.metadata_cells.items():
+        row = int(address[1:])
+        assert ws[f"A{row}"].value == label and address == f"B{row}"
+    header = [c.value for c in ws[LAYOUT.header_row] if c.value is not None]
+    assert header == [PRIORITY_LABEL, *SCHEME.labels, PESTELO_LABEL, NOTES_LABEL, SCHEME.total_label]
+    assert ws.cell(LAYOUT.header_row - 1, 1).value is None
+    names = [ws[f"{LAYOUT.priority_col}{r}"].value for r in data_rows()]
+    assert names == [p.name for p in SCHEME.priorities] + [None] * SCHEME.spare_rows
+
+
+def test_layout_is_read_from_the_scheme():
+    assert (LAYOUT.header_row, LAYOUT.first_row, LAYOUT.last_row) == (8, 9, 28)
+    assert (LAYOUT.priority_col, LAYOUT.criteria_cols[0], LAYOUT.criteria_cols[-1]) == ("A", "B", "Q")
+    assert (LAYOUT.pestelo_col, LAYOUT.notes_col, LAYOUT.total_col) == ("R", "S", "T")
+    small = matrix_layout(Scheme(criteria=(Criterion("Harm"), Criterion("Volume")), spare_rows=2,
+                                 priorities=priorities_from_names(["ASB"])))
+    assert small.criteria_cols == ("B", "C") and small.total_col == "F" and small.last_row == 11
+
+
+def test_partner_is_prefilled_when_given(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path, partner="  Avon Fire & Rescue "))[MATRIX_SHEET]
+    assert ws[LAYOUT.metadata_cells["Partner organisation"]].value == "Avon Fire & Rescue"
+    blank = openpyxl.load_workbook(saved(tmp_path, name="blank.xlsx"))[MATRIX_SHEET]
+    assert blank[LAYOUT.metadata_cells["Partner organisation"]].value is None
+
+
+def test_every_score_cell_has_the_rule_and_its_criterions_guidance(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
+    for criterion, col in zip(SCHEME.criteria, LAYOUT.criteria_cols):
+        for row in data_rows():
+            dv = validation_for(ws, f"{col}{row}")
+            assert dv is not None, f"{col}{row} has no validation"
+            assert dv.type == "custom" and dv.errorStyle == "stop" and dv.showErrorMessage
+            assert dv.formula1 == score_rule(SCHEME, f"{col}{LAYOUT.first_row}")
+            assert dv.allow_blank and dv.showInputMessage
+            assert dv.promptTitle == criterion.label[:32] and len(dv.promptTitle) <= 32
+            assert dv.prompt == criterion.guidance and len(dv.prompt) <= 255
+            assert dv.error == "Scores are whole numbers from 0 to 5. Type NK if it is not known."
+    assert validation_for(ws, f"{LAYOUT.total_col}{LAYOUT.first_row}") is None
+
+
+def test_long_guidance_is_cut_to_excels_limits(tmp_path):
+    long = Criterion("A criterion whose label is far longer than thirty-two characters", "word " * 80)
+    scheme = replace(SCHEME, criteria=(long, *SCHEME.criteria[1:]))
+    ws = openpyxl.load_workbook(saved(tmp_path, scheme))[MATRIX_SHEET]
+    dv = validation_for(ws, f"B{LAYOUT.first_row}")
+    assert len(dv.promptTitle) == 32 and len(dv.prompt) <= 255
+
+
+def test_every_row_has_a_total_formula_that_skips_nk_and_blanks(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
+    for row in data_rows():
+        assert ws[f"{LAYOUT.total_col}{row}"].value == f'=IF(COUNT(B{row}:Q{row})=0,"",SUM(B{row}:Q{row}))'
+
+
+def test_weighted_scheme_totals_with_sumproduct_of_the_weights():
+    weights = [2, 0.5] + [1] * (len(SCHEME.criteria) - 2)
+    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w) for c, w in zip(SCHEME.criteria, weights)))
+    formula = total_formula(scheme, 9)
+    assert formula == ('=IF(COUNT(B9:Q9)=0,"",SUMPRODUCT(B9:Q9,{2,0.5,' + ",".join(["1"] * 14) + "}))")
+    assert scheme.total_label == "TOTAL (out of 82.5)"
+
+
+def test_scale_comes_from_the_scheme(tmp_path):
+    scheme = replace(SCHEME, scale_max=3)
+    ws = openpyxl.load_workbook(saved(tmp_path, scheme))[MATRIX_SHEET]
+    dv = validation_for(ws, "C12")
+    assert "C9<=3" in dv.formula1 and dv.error == score_error_message(scheme)
+    assert "0 to 3" in dv.error
+    assert ws.cell(LAYOUT.header_row, column_index_from_string(LAYOUT.total_col)).value == "TOTAL (out of 48)"
+
+
+def test_colour_scale_and_invalid_highlight_cover_the_scores(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
+    rules = [(str(cf.sqref), r) for cf in ws.conditional_formatting for r in cf.rules]
+    assert {sqref for sqref, _ in rules} == {LAYOUT.score_range}
+    [scale] = [r for _, r in rules if r.type == "colorScale"]
+    values = [(v.type, float(v.val)) for v in scale.colorScale.cfvo]
+    assert values[0] == ("num", 0) and values[-1] == ("num", SCHEME.scale_max)
+    [invalid] = [r for _, r in rules if r.type == "expression" and "NOT(" in r.formula[0]]
+    assert invalid.priority == min(r.priority for _, r in rules) and invalid.stopIfTrue
+
+
+def test_entry_cells_are_unlocked_and_titles_headers_totals_locked(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path))
+    ws = wb[MATRIX_SHEET]
+    assert ws.protection.sheet and not ws.protection.password
+    assert wb.security.lockStructure and not wb.security.workbookPassword
+    entry_cols = (LAYOUT.priority_col, *LAYOUT.criteria_cols, LAYOUT.pestelo_col, LAYOUT.notes_col)
+    for cell in cells(ws, data_rows(), entry_cols):
+        assert not cell.protection.locked, f"{cell.coordinate} should be open for typing"
+    for address in LAYOUT.metadata_cells.values():
+        assert not ws[address].protection.locked
+    locked = cells(ws, [1, 2, LAYOUT.header_row], entry_cols + (LAYOUT.total_col,))
+    locked += cells(ws, data_rows(), [LAYOUT.total_col])
+    locked += [ws[f"A{address[1:]}"] for address in LAYOUT.metadata_cells.values()]
+    for cell in locked:
+        assert cell.protection.locked, f"{cell.coordinate} should be locked"
+    assert wb[GUIDANCE_SHEET].protection.sheet
+
+
+def test_header_is_readable_and_panes_frozen(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
+    for cell in ws[LAYOUT.header_row]:
+        if cell.value:
+            assert cell.alignment.wrap_text, cell.coordinate
+    assert ws.row_dimensions[LAYOUT.header_row].height >= 45
+    for col, label in zip(LAYOUT.criteria_cols, SCHEME.labels):
+        assert ws.column_dimensions[col].width >= max(len(w) for w in label.split())
+    assert ws.column_dimensions[LAYOUT.priority_col].width >= max(len(p.name) for p in SCHEME.priorities)
+    assert ws.freeze_panes == f"B{LAYOUT.first_row}"
+
+
+def test_both_sheets_print_landscape_one_page_wide(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path))
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.oddHeader.center.text == SCHEME.protective_marking
+    assert wb[MATRIX_SHEET].print_title_rows == f"${LAYOUT.header_row}:${LAYOUT.header_row}"
+
+
+def test_guidance_explains_nk_and_lists_every_criterion(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[GUIDANCE_SHEET]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "NK" in text and "not counted" in text and "A low total does not mean work stops" in text
+    rows = {row[0].value: row[1].value for row in ws.iter_rows() if row[0].value}
+    for criterion in SCHEME.criteria:
+        assert rows[criterion.label] == criterion.guidance
+    assert ws.column_dimensions["B"].width >= 60
+
+
+def test_hidden_version_marker_is_present(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path))
+    marker = wb.defined_names[VERSION_MARKER]
+    assert marker.attr_text == f'"{TEMPLATE_VERSION}"' and marker.hidden
+    assert wb.custom_doc_props[VERSION_MARKER].value == TEMPLATE_VERSION
+    assert wb.properties.created == wb.properties.modified == dt.datetime(2026, 1, 1)
+
+
+def test_the_parser_reads_the_blank_template_without_complaint(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path, partner="Probation"), data_only=True)
+    grids = [Grid("t.xlsx", ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb]
+    ret, findings = parse_return(grids, SCHEME, "t.xlsx")
+    assert ret.partner == "Probation" and ret.sheet == MATRIX_SHEET and ret.priorities == ()
+    assert {f.code for f in findings} == {"sheet-chosen"}
+
+
+# ------------------------------------------------------------------ LibreOffice
+
+NK_SPELLINGS = ("NK", "nk", " Nk ")
+
+
+def fill(path, out, rows):
+    """Type `rows` ({row: [value per criterion]}) into a saved template, as a partner would."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[MATRIX_SHEET]
+    ws[LAYOUT.metadata_cells["Partner organisation"]] = "Avon Fire & Rescue"
+    ws[LAYOUT.metadata_cells["Lead professional"]] = "Sam Jones"
+    for row, values in rows.items():
+        for col, value in zip(LAYOUT.criteria_cols, values):
+            ws[f"{col}{row}"] = value
+    spare = LAYOUT.first_row + len(SCHEME.priorities)
+    ws[f"{LAYOUT.priority_col}{spare}"] = "Knife crime"
+    wb.save(out)
+    return out
+
+
+def sample_scores(scheme=SCHEME):
+    n, top = len(scheme.criteria), scheme.scale_max
+    first, spare = LAYOUT.first_row, LAYOUT.first_row + len(scheme.priorities)
+    return {
+        first: [i % (top + 1) for i in range(n)],                          # every score typed
+        first + 1: [NK_SPELLINGS[i % 3] if i % 4 == 0 else top for i in range(n)],  # NK mixed in
+        first + 2: [None if i % 2 else 1 for i in range(n)],               # blanks mixed in
+        first + 3: [None] * n,                                             # fully blank row
+        first + 4: ["NK"] * n,                                             # nothing but NK
+        first + 5: [0] * n,                                                # a real zero total
+        first + 7: [None] * (n - 1) + [2],                                 # one score only
+        spare: [3] * n,                                                    # a priority the partner added
+    }
+
+
+def calamine_grids(path):
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    grids = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        top, left = sheet.start or (0, 0)
+        grids.append(Grid(str(path), name, sheet.to_python(skip_empty_area=True), top, left))
+    return grids
+
+
+def cached(grid, address):
+    col, row, _, _ = range_boundaries(address)
+    return grid.value(row - 1 - grid.top, col - 1 - grid.left)
+
+
+def expected_total(values, weights):
+    numbers = [(v, w) for v, w in zip(values, weights) if isinstance(v, (int, float))]
+    return sum(v * w for v, w in numbers) if numbers else None
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_totals_count_scores_and_ignore_nk_and_blanks(tmp_path):
+    require_soffice()
+    scores = sample_scores()
+    filled = fill(saved(tmp_path), tmp_path / "filled.xlsx", scores)
+    converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    [matrix] = [g for g in calamine_grids(converted) if g.sheet == MATRIX_SHEET]
+    for row in data_rows():
+        values = scores.get(row, [None] * len(SCHEME.criteria))
+        total = cached(matrix, f"{LAYOUT.total_col}{row}")
+        assert total == expected_total(values, SCHEME.weights), f"TOTAL in row {row}"
+    assert cached(matrix, f"{LAYOUT.total_col}{LAYOUT.first_row + 5}") == 0
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_totals_apply_the_weights(tmp_path):
+    require_soffice()
+    weights = [2, 0.5, 0] + [1] * (len(SCHEME.criteria) - 3)
+    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w) for c, w in zip(SCHEME.criteria, weights)))
+    scores = sample_scores(scheme)
+    filled = fill(saved(tmp_path, scheme), tmp_path / "filled.xlsx", scores)
+    converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    [matrix] = [g for g in calamine_grids(converted) if g.sheet == MATRIX_SHEET]
+    for row, values in scores.items():
+        expected = expected_total(values, weights)
+        total = cached(matrix, f"{LAYOUT.total_col}{row}")
+        assert total is None if expected is None else total == pytest.approx(expected), f"row {row}"
+    ret, findings = parse_return(calamine_grids(converted), scheme, "x.xlsx")
+    assert "total-mismatch" not in {f.code for f in findings}
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_the_validation_and_colours(tmp_path):
+    require_soffice()
+    converted = soffice_convert(saved(tmp_path), "xlsx", tmp_path / "lo")
+    ws = openpyxl.load_workbook(converted)[MATRIX_SHEET]
+    for col in LAYOUT.criteria_cols:
+        dv = validation_for(ws, f"{col}{LAYOUT.last_row}")
+        assert dv is not None and dv.type == "custom"
+        assert dv.formula1 == score_rule(SCHEME, f"{col}{LAYOUT.first_row}")
+    assert any(r.type == "colorScale" for cf in ws.conditional_formatting for r in cf.rules)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_agrees_which_entries_the_score_rule_allows(tmp_path):
+    """The validation formula, evaluated by a real spreadsheet, accepts exactly the valid scores."""
+    require_soffice()
+    cases = [(0, True), (5, True), (3, True), (6, False), (-1, False), (2.5, False),
+             ("NK", True), ("nk", True), (" Nk ", True), ("x", False), ("3", False), ("N K", False)]
+    origin = f"{LAYOUT.criteria_cols[0]}{LAYOUT.first_row}"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rule = "=" + score_rule(SCHEME, origin)
+    highlight = [cf for cf in build_template(SCHEME)[MATRIX_SHEET].conditional_formatting][0]
+    invalid = "=" + [r for r in highlight.rules if r.formula and "NOT(" in r.formula[0]][0].formula[0]
+    for row, (value, _) in enumerate(cases, start=1):
+        ws[f"A{row}"] = value
+        # A rule written for the template's first score cell, moved to test the value in A.
+        ws[f"B{row}"] = Translator(rule, origin=origin).translate_formula(f"A{row}")
+        ws[f"C{row}"] = Translator(invalid, origin=origin).translate_formula(f"A{row}")
+    ws["A20"] = None
+    ws["C20"] = Translator(invalid, origin=origin).translate_formula("A20")
+    path = tmp_path / "rule.xlsx"
+    wb.save(path)
+    [grid] = calamine_grids(soffice_convert(path, "xlsx", tmp_path / "lo"))
+    for row, (value, allowed) in enumerate(cases, start=1):
+        assert cached(grid, f"B{row}") is allowed, f"{value!r} allowed should be {allowed}"
+        assert cached(grid, f"C{row}") is (not allowed), f"{value!r} highlighted"
+    assert cached(grid, "C20") is False, "a blank cell is not highlighted"
+
+
+@pytest.mark.libreoffice
+def test_a_filled_template_reads_back_through_the_parser(tmp_path):
+    require_soffice()
+    scores = sample_scores()
+    filled = fill(saved(tmp_path), tmp_path / "filled.xlsx", scores)
+    converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    ret, findings = parse_return(calamine_grids(converted), Scheme(), "x.xlsx")
+    assert ret.partner == "Avon Fire & Rescue" and ret.lead == "Sam Jones" and ret.sheet == MATRIX_SHEET
+    names = [p.name for p in SCHEME.priorities] + ["Knife crime"]
+    typed = {row: v for row, v in scores.items() if any(x is not None for x in v)}
+    expected_names = [names[row - LAYOUT.first_row] for row in sorted(typed)]
+    assert [p.name for p in ret.priorities] == expected_names
+    for priority, row in zip(ret.priorities, sorted(typed)):
+        values = typed[row]
+        assert priority.cell == f"{LAYOUT.priority_col}{row}"
+        assert priority.scores == tuple(float(v) if isinstance(v, int) else None for v in values)
+        assert priority.not_known == sum(isinstance(v, str) for v in values)
+        assert priority.typed_total == expected_total(values, SCHEME.weights)
+    not_known = sorted(f.cell for f in findings if f.code == "score-not-known")
+    assert not_known == sorted(f"{col}{row}" for row, values in typed.items()
+                               for col, v in zip(LAYOUT.criteria_cols, values) if isinstance(v, str))
+    codes = {f.code for f in findings}
+    assert not codes & {"total-mismatch", "score-not-number", "score-out-of-range", "partner-missing",
+                        "missing-criterion", "unknown-column", "priority-missing"}
