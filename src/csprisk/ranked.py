@@ -9,7 +9,9 @@ import datetime as dt
 
 from . import __version__
 from .findings import SEVERITY_ORDER, count_by_severity
+from .grid import column_letter
 from .merge import MergeResult
+from .parse import BLANK, VALID
 from .report import Cell, Report, Sheet
 from .scheme import format_number
 
@@ -99,25 +101,52 @@ def summary_notes(result: MergeResult) -> list[str]:
 
 
 def partner_scores_sheet(result: MergeResult) -> Sheet:
+    """One row per partner and priority, laid out like the matrix: every score as typed,
+    with where it came from; scores that did not count are red and listed with why."""
+    labels = result.scheme.labels
     sheet = Sheet(PARTNER_SCORES)
     _heading(sheet, result, "every score as typed")
-    sheet.skip()
-    header = sheet.add_row(["Partner", "File", "Sheet", "Cell", "Priority", "Criterion", "As typed",
-                            "Score used", "Status", "Counted"], "header")
+    sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
+                   "the last column says which and why. The Validation sheet says how to fix them."], "note")
+    header = sheet.add_row(["Partner", "File", "Sheet", "Row", "Priority", *labels, "Not counted"], "header")
+    column_of = {label: 5 + i for i, label in enumerate(labels)}
     for ret in result.assessment.returns + result.superseded:
-        for cell in ret.cells:
-            sheet.add_row([
-                Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text"),
-                Cell(cell.cell, "text"), Cell(cell.priority, "text"), Cell(cell.criterion, "text"),
-                Cell(cell.value if not isinstance(cell.value, (dt.date, dt.time)) else str(cell.value), "center"),
-                Cell(cell.score, "center"), Cell(cell.status, "text"),
-                Cell("Yes" if cell.counted else "No", "center" if cell.counted else "counted-no"),
-            ])
-    sheet.autofilter = f"A{header + 1}:J{max(sheet.next_row, header + 2)}"
-    sheet.freeze = f"A{header + 2}"
+        for row_number, cells in _cells_by_row(ret.cells):
+            values: list = [Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text"),
+                            Cell(row_number, "center"), Cell(cells[0].priority, "text")]
+            values += [Cell(None, "center")] * len(labels)
+            for cell in cells:
+                typed = cell.value if not isinstance(cell.value, (dt.date, dt.time)) else str(cell.value)
+                values[column_of[cell.criterion]] = Cell(typed, "center" if cell.counted else "counted-no")
+            values.append(Cell(_not_counted(cells), "wrap"))
+            sheet.add_row(values)
+    last = 5 + len(labels)
+    sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
+    sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.column_widths = {0: 22, 1: 28, 2: 14, 3: 7, 4: 30, 5: 34, 6: 10, 7: 10, 8: 11, 9: 9}
+    sheet.row_heights = {header: 90}
+    sheet.column_widths = {0: 20, 1: 24, 2: 12, 3: 6, 4: 28, **{5 + i: 6.5 for i in range(len(labels))}, last: 40}
     return sheet
+
+
+def _cells_by_row(cells) -> list[tuple[int, list]]:
+    rows: dict[int, list] = {}
+    for cell in cells:
+        rows.setdefault(int(cell.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), []).append(cell)
+    return list(rows.items())
+
+
+def _not_counted(cells) -> str:
+    if all(not c.counted for c in cells) and all(c.status == VALID for c in cells):
+        return "Row not used (see the Validation sheet)"
+    return "; ".join(f"{c.cell} {_typed(c.value)} ({c.status})" for c in cells
+                     if not c.counted and c.status != BLANK)
+
+
+def _typed(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def validation_sheet(result: MergeResult) -> Sheet:
