@@ -1,0 +1,196 @@
+"""Merge & Rank benchmark: ours against the naive pandas way and the floor of just reading.
+
+    python benchmarks/bench.py [--returns 1000] [--runs 3] [--double]
+
+Generates N realistic returns once (cached under benchmarks/.cache/), then times, in one
+run and alternating, each variant in its own process:
+  ours   `csprisk merge DIR -o OUT --json` end to end (read, validate, combine, rank, write)
+  naive  pandas.read_excel(engine="openpyxl") per file, concat, groupby, to_excel
+  floor  python-calamine reading every cell value of every file, nothing else
+and prints median wall time, ms per return, peak memory (max RSS of that process) and the
+ratios naive/ours and ours/floor, then the cold start of `csprisk --version`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+PRIORITIES_PER_RETURN = 30
+CANDIDATES = 40
+
+
+def bench_scheme():
+    from csprisk.scheme import Priority, Scheme
+
+    names = [f"Priority {i:02d}" for i in range(1, CANDIDATES + 1)]
+    return Scheme(partnership="Benchmark CSP", period="2027-28",
+                  priorities=tuple(Priority(n) for n in names), spare_rows=0)
+
+
+def generate(n: int) -> Path:
+    """N returns made from the partner template, with NK, blanks and bad cells; cached."""
+    folder = CACHE / f"returns-{n}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    from csprisk.template import build_template
+
+    folder.mkdir(parents=True, exist_ok=True)
+    scheme = bench_scheme()
+    workbook = build_template(scheme)
+    sheet = workbook.worksheets[0]
+    header = next(r[0].row for r in sheet.iter_rows() if r[0].value == "Priority")
+    columns = {c.value: c.column for c in sheet[header] if c.value}
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(header + 1, sheet.max_row + 1)}
+    partner_cell = next(c for r in sheet.iter_rows(max_row=header) for c in r if c.value == "Partner organisation")
+    rng = random.Random(20271)
+    print(f"Generating {n} returns in {folder} (once) ...", file=sys.stderr)
+    for i in range(n):
+        sheet.cell(row=partner_cell.row, column=partner_cell.column + 1, value=f"Partner {i:05d}")
+        chosen = set(rng.sample(sorted(rows), PRIORITIES_PER_RETURN))
+        for name, row in rows.items():
+            for label in scheme.labels:
+                value = None
+                if name in chosen:
+                    roll = rng.random()
+                    value = rng.randint(0, 5)
+                    if roll < 0.03:
+                        value = "NK"
+                    elif roll < 0.04:
+                        value = None
+                    elif roll < 0.045:
+                        value = rng.choice([6, 2.5, "high", "4"])
+                sheet.cell(row=row, column=columns[label], value=value)
+        workbook.save(folder / f"return_{i:05d}.xlsx")
+    done.write_text("ok")
+    return folder
+
+
+NAIVE = r"""
+import sys, glob, pandas as pd
+folder, out, header = sys.argv[1], sys.argv[2], int(sys.argv[3])
+frames = []
+for path in sorted(glob.glob(folder + "/*.xlsx")):
+    df = pd.read_excel(path, sheet_name=0, header=header, engine="openpyxl")
+    df["partner"] = path
+    frames.append(df)
+data = pd.concat(frames, ignore_index=True)
+criteria = [c for c in data.columns[1:17]]
+for c in criteria:
+    data[c] = pd.to_numeric(data[c], errors="coerce")
+data = data.dropna(subset=criteria, how="all")
+combined = data.groupby("Priority")[criteria].mean()
+combined["TOTAL"] = combined.sum(axis=1)
+combined.sort_values("TOTAL", ascending=False).to_excel(out)
+"""
+
+FLOOR = r"""
+import sys, glob, python_calamine as pc
+cells = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.xlsx")):
+    wb = pc.CalamineWorkbook.from_path(path)
+    for name in wb.sheet_names:
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=True)
+        cells += sum(len(r) for r in rows)
+print(cells)
+"""
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def variants(folder: Path, out_dir: Path) -> dict[str, list[str]]:
+    csprisk = str(Path(sys.executable).with_name("csprisk"))
+    header_row = 0
+    from csprisk.template import build_template  # header row of the template, 0-based for pandas
+
+    sheet = build_template(bench_scheme()).worksheets[0]
+    header_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "Priority") - 1
+    return {
+        "ours": [csprisk, "merge", str(folder), "-o", str(out_dir / "ours.xlsx"), "--json"],
+        "naive": [sys.executable, "-c", NAIVE, str(folder), str(out_dir / "naive.xlsx"), str(header_row)],
+        "floor": [sys.executable, "-c", FLOOR, str(folder)],
+    }
+
+
+def measure(n: int, runs: int) -> dict[str, tuple[float, float]]:
+    folder = generate(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = variants(folder, Path(tmp))
+        times: dict[str, list[float]] = {k: [] for k in commands}
+        peaks: dict[str, float] = {k: 0.0 for k in commands}
+        for _ in range(runs):
+            for name, cmd in commands.items():  # alternating, so drift hits all alike
+                wall, peak = run(cmd)
+                times[name].append(wall)
+                peaks[name] = max(peaks[name], peak)
+    return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
+
+
+def cold_start(runs: int = 15) -> float:
+    csprisk = str(Path(sys.executable).with_name("csprisk"))
+    return statistics.median(run([csprisk, "--version"])[0] for _ in range(runs))
+
+
+def lazy_imports() -> list[str]:
+    code = ("import sys, csprisk, csprisk.cli; "
+            "print(','.join(m for m in ('pandas', 'openpyxl', 'xlwings', 'python_calamine') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [m for m in done.stdout.strip().split(",") if m]
+
+
+def table(n: int, results: dict[str, tuple[float, float]]) -> str:
+    lines = [f"{n} returns ({PRIORITIES_PER_RETURN} priorities x 16 criteria each)",
+             f"{'variant':<8} {'median s':>9} {'ms/return':>10} {'peak MB':>8}"]
+    for name, (wall, peak) in results.items():
+        lines.append(f"{name:<8} {wall:>9.2f} {1000 * wall / n:>10.2f} {peak:>8.0f}")
+    ours, naive, floor = results["ours"][0], results["naive"][0], results["floor"][0]
+    lines.append(f"naive/ours = {naive / ours:.1f}x (target >= 8x)   "
+                 f"ours/floor = {ours / floor:.2f}x (target <= 2.5x)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--returns", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--double", action="store_true", help="also time 2N returns (scaling)")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    results = measure(args.returns, args.runs)
+    print(table(args.returns, results))
+    print(f"peak memory, ours: {results['ours'][1]:.0f} MB (target < 300 MB)")
+    if args.double:
+        doubled = measure(2 * args.returns, args.runs)
+        print(table(2 * args.returns, doubled))
+        ratio = doubled["ours"][0] / results["ours"][0]
+        print(f"ours at {2 * args.returns} / ours at {args.returns} = {ratio:.2f}x (target <= 2.2x)")
+    start = cold_start()
+    print(f"csprisk --version cold start: {start * 1000:.0f} ms (target < 300 ms)")
+    heavy = lazy_imports()
+    print("import csprisk loads: " + (", ".join(heavy) if heavy else "none of pandas/openpyxl/xlwings/calamine"))
+
+
+if __name__ == "__main__":
+    main()
