@@ -21,3 +21,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf out examples/returns
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py --double

@@ -10,6 +10,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -152,14 +153,15 @@ class Scheme:
 
     def canonical_priority(self, name: str) -> str | None:
         """The declared candidate priority a name (or alias) stands for, if any."""
-        return self._priority_keys().get(priority_key(name))
+        return self._priority_keys.get(priority_key(name))
 
+    @cached_property
     def _priority_keys(self) -> dict[str, str]:
         keys = {}
         for priority in self.priorities:
             for spelling in (priority.name, *priority.aliases):
                 keys.setdefault(priority_key(spelling), priority.name)
-        return keys
+        return keys  # cached: the scheme is frozen, and this is asked once per scored priority
 
     def with_overrides(self, **changes: Any) -> "Scheme":
         changes = {k: v for k, v in changes.items() if v is not None}
