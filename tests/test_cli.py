@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from csprisk.cli import main
+from csprisk.ranked import REPORT_SHEETS
 from csprisk.scheme import Scheme
 
 SCHEME = Scheme()
@@ -72,7 +73,8 @@ def test_ranked_workbook_sheets_hold_the_numbers_and_text_stays_text(returns, tm
     main(["merge", str(returns), "-o", str(out), "--json"])
     capsys.readouterr()
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:4] == ["Summary", "Partner scores", "Validation", "Method"]
+    assert wb.sheetnames == list(REPORT_SHEETS)
+    assert wb.sheetnames[0] == "Summary" and {"Partner scores", "Validation", "Method"} <= set(wb.sheetnames)
     summary = wb["Summary"]
     rows = [[c.value for c in r] for r in summary.iter_rows()]
     header = next(i for i, r in enumerate(rows) if r[0] == "Rank")

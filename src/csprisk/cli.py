@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"csprisk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    def marking(p):
+        p.add_argument("--marking", metavar="TEXT",
+                       help='protective marking in print headers and footers (default: the settings, '
+                            'else "OFFICIAL"), e.g. OFFICIAL-SENSITIVE')
+
     def settings(p):
         p.add_argument("--settings", metavar="FILE",
                        help="settings: a TOML file or the analyst workbook (.xlsx)")
@@ -47,9 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--aggregation", choices=("mean", "median", "max", "min"),
                        help="how partners' scores are combined (default: mean, or the settings)")
         p.add_argument("--top", type=int, metavar="N", help="how many priorities to recommend")
+        if name == "validate":
+            p.add_argument("--feedback", metavar="DIR",
+                           help="write, for each partner with findings, a plain-English note of what "
+                                "to fix, cell by cell (a .txt file ready to paste into an email)")
         if name == "merge":
             p.add_argument("-o", "--output", default="ranked_assessment.xlsx", metavar="FILE",
                            help="the ranked workbook to write (default: ranked_assessment.xlsx)")
+            p.add_argument("--previous", metavar="LAST.xlsx",
+                           help="the ranked workbook from the last assessment, to show movement since then")
+            marking(p)
+
+    p = commands.add_parser("export", help="make the executive's copy of a ranked workbook, for email")
+    p.add_argument("ranked", metavar="RANKED.xlsx", help="a ranked workbook written by csprisk merge")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the copy to write (.xlsx)")
+    p.add_argument("--pdf", action="store_true", help="also write a PDF beside it (needs LibreOffice)")
+    p.add_argument("--author", help="author shown in the document properties (default: as in RANKED.xlsx)")
+    marking(p)
 
     p = commands.add_parser("demo", help="make example returns and merge them")
     p.add_argument("--returns", default="examples/returns", metavar="DIR",
@@ -80,7 +99,8 @@ def load_settings(args) -> "Scheme":
     try:
         scheme = load_scheme(getattr(args, "settings", None))
         return scheme.with_overrides(aggregation=getattr(args, "aggregation", None),
-                                     top_n=getattr(args, "top", None))
+                                     top_n=getattr(args, "top", None),
+                                     protective_marking=getattr(args, "marking", None))
     except SchemeError as error:
         raise UsageError(str(error)) from None
 
@@ -103,6 +123,7 @@ def run_merge(args, write: bool) -> tuple[object, int]:
     from .sources import InputError
 
     scheme = load_settings(args)
+    previous = read_previous_ranking(getattr(args, "previous", None)) if write else None
     try:
         result = merge_files(args.inputs, scheme, progress=ProgressBar() if sys.stderr.isatty() else None)
     except InputError as error:
@@ -112,7 +133,7 @@ def run_merge(args, write: bool) -> tuple[object, int]:
         from .xlsx_writer import OutputError, write_report
 
         try:
-            write_report(build_report(result), args.output)
+            write_report(build_report(result, previous), args.output)
         except OutputError as error:
             print(f"csprisk: {error}", file=sys.stderr)
             return result, EXIT_FAILED
@@ -132,6 +153,16 @@ def cmd_merge(args) -> int:
 
 def cmd_validate(args) -> int:
     result, status = run_merge(args, write=False)
+    if getattr(args, "feedback", None):
+        from .feedback import write_feedback
+
+        try:
+            written = write_feedback(result, args.feedback)
+        except OSError as error:
+            print(f"csprisk: could not write feedback to {args.feedback}: {error.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"Feedback for {len(written)} partner{'s' if len(written) != 1 else ''} written to "
+              f"{args.feedback}", file=sys.stderr)
     if args.json:
         print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
     else:
@@ -160,7 +191,46 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_validate, "demo": cmd_demo}
+def read_previous_ranking(path: str | None):
+    from .previous import PreviousError, read_previous
+
+    if not path:
+        return None
+    try:
+        return read_previous(path)
+    except PreviousError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_export(args) -> int:
+    from .export import ExportError, PdfUnavailable, export_for_executive, write_pdf
+    from .xlsx_writer import OutputError
+
+    try:
+        exported = export_for_executive(args.ranked, args.output, marking=args.marking, author=args.author)
+    except (ExportError, OutputError) as error:
+        print(f"csprisk: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Wrote the executive's copy to {exported.path} ({', '.join(exported.sheets)}; values only).")
+    if exported.missing_sheets:
+        print(f"  Not in {args.ranked}, so not in the copy: {', '.join(exported.missing_sheets)}. "
+              "Run csprisk merge again to add them.")
+    if exported.blank_formulas:
+        print(f"  {len(exported.blank_formulas)} formula cells had no saved value and are blank "
+              f"(first: {exported.blank_formulas[0]}). Open and save the ranked workbook in Excel, then "
+              "export again.", file=sys.stderr)
+    if args.pdf:
+        try:
+            pdf = write_pdf(exported.path)
+        except PdfUnavailable as error:
+            print(f"csprisk: {error}", file=sys.stderr)
+            return EXIT_FINDINGS
+        print(f"Wrote the PDF to {pdf}")
+    return EXIT_OK
+
+
+COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_validate, "demo": cmd_demo,
+            "export": cmd_export}
 
 
 # ----------------------------------------------------------------------------- output

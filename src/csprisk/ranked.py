@@ -11,13 +11,17 @@ from . import __version__
 from .findings import SEVERITY_ORDER, count_by_severity
 from .grid import column_letter
 from .merge import MergeResult
+from .previous import PreviousRanking
 from .parse import BLANK, VALID
 from .report import Cell, Report, Sheet
 from .scheme import format_number
 
 SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
-#: Every sheet Merge & Rank writes; a re-run replaces exactly these.
-REPORT_SHEETS = (SUMMARY, PARTNER_SCORES, VALIDATION, METHOD)
+HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
+#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
+REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
+#: The sheets the executive receives (csprisk export), in order.
+EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)
 
 AGGREGATION_WORDS = {
     "mean": "the mean (average) of the partners' valid scores",
@@ -27,10 +31,13 @@ AGGREGATION_WORDS = {
 }
 
 
-def build_report(result: MergeResult) -> Report:
+def build_report(result: MergeResult, previous: "PreviousRanking | None" = None) -> Report:
+    """The ranked workbook; `previous` (an earlier ranking) adds movement since last time."""
+    from .executive import executive_sheets
+
     scheme = result.scheme
     return Report(
-        sheets=[summary_sheet(result), partner_scores_sheet(result), validation_sheet(result),
+        sheets=[*executive_sheets(result, previous), partner_scores_sheet(result), validation_sheet(result),
                 method_sheet(result)],
         title=f"{scheme.partnership}: ranked risk assessment {scheme.period}".strip(),
         subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
@@ -50,38 +57,10 @@ def _heading(sheet: Sheet, result: MergeResult, title: str) -> None:
 
 
 def summary_sheet(result: MergeResult) -> Sheet:
-    scheme, ranking = result.scheme, result.assessment.ranking
-    sheet = Sheet(SUMMARY, tab_colour="1F3864")
-    _heading(sheet, result, "ranked priorities")
-    recommended = [p.name for p in ranking if p.recommended]
-    sheet.add_row([f"Recommended priorities (top {scheme.top_n}): " + ("; ".join(recommended) or "none")],
-                  "heading")
-    sheet.skip()
-    max_label = format_number(scheme.max_total)
-    header = sheet.add_row(["Rank", "Priority", f"Total (out of {max_label})", "% of maximum", "Band",
-                            "Partners", "Not known", "Recommended"], "header")
-    for p in ranking:
-        sheet.add_row([
-            Cell(p.rank_label, "rank"),
-            Cell(p.name, "recommended" if p.recommended else "text"),
-            Cell(round(p.total, 2), "total"),
-            Cell(round(p.percent, 4), "percent"),
-            Cell(p.band, f"band-{p.band}"),
-            Cell(len(p.partners), "center"),
-            Cell(p.not_known, "center"),
-            Cell("Yes" if p.recommended else "", "center"),
-        ])
-    if not ranking:
-        sheet.add_row(["No priorities could be ranked: no return had usable scores. "
-                       "See the Validation sheet."], "note")
-    sheet.skip()
-    for line in summary_notes(result):
-        sheet.add_row([line], "note")
-    sheet.freeze = f"A{header + 2}"
-    sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.column_widths = {0: 8, 1: 44, 2: 14, 3: 12, 4: 11, 5: 10, 6: 10, 7: 13}
-    sheet.row_heights = {header: 30}
-    return sheet
+    """The Summary alone (the executive's module lays it out, with the other firmness sheets)."""
+    from .executive import ExecutiveView, summary_sheet as executive_summary
+
+    return executive_summary(ExecutiveView(result))
 
 
 def summary_notes(result: MergeResult) -> list[str]:

@@ -26,6 +26,9 @@ class Style:
     valign: str | None = None
     number_format: str | None = None
     border: bool = False
+    border_weight: str = "thin"  # "thin" or "medium": a medium box picks a cell out
+    rule_below: bool = False  # a heavy line under the cell (the cut-off in a ranked table)
+    rotation: int | None = None  # text rotation in degrees, 90 = reads upwards
 
 
 #: Named styles; builders refer to them by name and every writer reads the same table.
@@ -55,7 +58,22 @@ STYLES: dict[str, Style] = {
     "counted-no": Style(border=True, colour="C00000"),
     "datetime": Style(border=True, number_format="yyyy-mm-dd hh:mm"),
     "link": Style(border=True, colour="0563C1"),
+    # The executive's sheets (executive.py).
+    "paragraph": Style(wrap=True, valign="top"),
+    "note-wrap": Style(italic=True, colour="595959", wrap=True, valign="top"),
+    "label-top": Style(bold=True, valign="top", wrap=True),
+    "callout": Style(bold=True, colour="7F0000", wrap=True, valign="top"),
+    "header-rotated": Style(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, align="center",
+                            valign="bottom", border=True, rotation=90),
+    "driver": Style(bold=True, border=True, border_weight="medium", number_format="0.0", align="center"),
+    "movement": Style(border=True, align="left"),
+    "change": Style(border=True, number_format="+0.0;-0.0;0.0", align="center"),
+    "watch": Style(border=True, fill="F2F2F2"),
 }
+#: The last recommended row of a ranked table carries a rule below: the cut-off.
+STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": True})
+               for name in ("rank", "recommended", "text", "total", "percent", "center", "band-High",
+                            "band-Medium", "band-Low", "movement", "change", "score", "driver")})
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,11 @@ class BarChart:
     y_max: float | None = None
     width_cm: float = 24
     height_cm: float = 10
+    x_title: str = ""
+    colour: str = "8EA9C1"
+    #: The first `highlight_count` bars are drawn in `highlight_colour` (the recommended set).
+    highlight_count: int = 0
+    highlight_colour: str = "1F3864"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart as XlBarChart
 from openpyxl.chart import Reference
+from openpyxl.chart.marker import DataPoint
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -59,6 +60,17 @@ def write_report(report: Report, path: str | Path) -> Path:
         raise OutputError(f"Cannot write the report to {path}: that is a folder. "
                           "Choose a file name with -o.")
     workbook = build_workbook(report)
+    _save_atomically(workbook, path)
+    return path
+
+
+def save_workbook(workbook: Workbook, path: str | Path) -> Path:
+    """Save an openpyxl workbook made elsewhere (the executive's copy) with the same care:
+    refuse a file open in Excel, and replace the target only on success."""
+    path = Path(path)
+    _refuse_if_locked(path)
+    if path.is_dir():
+        raise OutputError(f"Cannot write to {path}: that is a folder. Choose a file name with -o.")
     _save_atomically(workbook, path)
     return path
 
@@ -202,6 +214,13 @@ def _bar_chart(ws, spec: BarChart) -> XlBarChart:
     chart.set_categories(_reference(ws, spec.categories))
     chart.legend = None
     chart.y_axis.title = spec.y_title or None
+    chart.x_axis.title = spec.x_title or None
+    series = chart.series[0]
+    series.graphicalProperties.solidFill = _rgb(spec.colour)
+    for index in range(spec.highlight_count):
+        point = DataPoint(idx=index)
+        point.graphicalProperties.solidFill = _rgb(spec.highlight_colour)
+        series.dPt.append(point)
     chart.y_axis.scaling.min = 0
     if spec.y_max is not None:
         chart.y_axis.scaling.max = spec.y_max
@@ -256,9 +275,20 @@ def _openpyxl_style(style: Style) -> tuple[Font, PatternFill, Border, Alignment,
                 sz=style.size or DEFAULT_FONT.sz, b=style.bold, i=style.italic,
                 color=_rgb(style.colour) if style.colour else None)
     fill = PatternFill("solid", fgColor=_rgb(style.fill)) if style.fill else PatternFill()
-    border = _BOX if style.border else Border()
-    alignment = Alignment(horizontal=style.align, vertical=style.valign, wrap_text=style.wrap or None)
+    border = _border(style)
+    alignment = Alignment(horizontal=style.align, vertical=style.valign, wrap_text=style.wrap or None,
+                          textRotation=style.rotation or 0)
     return font, fill, border, alignment, style.number_format or "General"
+
+
+def _border(style: Style) -> Border:
+    if not (style.border or style.rule_below):
+        return Border()
+    side = Side(style=style.border_weight) if style.border else Side()
+    below = Side(style="thick", color="1F3864") if style.rule_below else side
+    if (style.border_weight, style.rule_below) == ("thin", False):
+        return _BOX
+    return Border(left=side, right=side, top=side, bottom=below)
 
 
 def _rgb(colour: str) -> str:

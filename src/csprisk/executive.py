@@ -1,0 +1,493 @@
+"""Assessment -> the executive's sheets: Summary, Heatmap, Why it ranks here, Disagreement
+and Stability, as plain report data.
+
+The facts come from firmness.py (drivers, disagreement, close calls, stability) and
+previous.py (movement since last time); this module only lays them out, in words the
+Community Safety Executive reads at a glance and can print.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from .assess import RankedPriority
+from .firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences,
+                       close_groups, drivers, splits, stability, stability_sentences, total_spread)
+from .grid import column_letter
+from .merge import MergeResult
+from .previous import Movement, PreviousRanking, movements
+from .ranked import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
+from .ranked import _heading as heading
+from .ranked import summary_notes as ranking_notes
+from .report import BarChart, Cell, ColourScale, Sheet
+from .scheme import format_number, priority_key
+
+#: How many priorities below the cut-off the watch list shows.
+WATCH_LIST_SIZE = 3
+#: Points of row height per line of wrapped text (Calibri 11).
+LINE_HEIGHT = 15
+
+
+class ExecutiveView:
+    """Everything the executive's sheets share, worked out once per report."""
+
+    def __init__(self, result: MergeResult, previous: PreviousRanking | None = None) -> None:
+        self.result = result
+        self.scheme = result.scheme
+        self.ranking = result.assessment.ranking
+        self.previous = previous
+        self.stability: Stability = stability(result.assessment)
+        if previous is not None:
+            self.moved, self.dropped = movements(self.ranking, previous, self.scheme)
+        else:
+            self.moved, self.dropped = {}, ()
+        recommended = [p for p in self.ranking if p.recommended]
+        self.cut_off = recommended[-1] if recommended else None
+        below = [p for p in self.ranking if not p.recommended]
+        self.watch_list = tuple(below[:WATCH_LIST_SIZE])
+
+    def movement(self, priority: RankedPriority) -> Movement | None:
+        return self.moved.get(priority.key)
+
+
+# --- shared layout ------------------------------------------------------------------------
+
+def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0, last: int | None = None,
+              label: str | None = None) -> int:
+    """Wrapped text across columns `first`..`last` (merged), with a row tall enough to show it
+    all, since neither Excel nor a printer grows a row for merged wrapped text."""
+    last = sheet.width - 1 if last is None else last
+    row = sheet.next_row
+    if label is not None:
+        sheet.put(row, first - 1, label, "label-top")
+    sheet.put(row, first, text, style)
+    if last > first:
+        sheet.merged.append(f"{column_letter(first)}{row + 1}:{column_letter(last)}{row + 1}")
+    width = sum(sheet.column_widths.get(c, 8.43) for c in range(first, last + 1))
+    sheet.row_heights[row] = LINE_HEIGHT * max(1, lines_needed(text, width)) + 3
+    sheet.next_row += 1
+    return row
+
+
+def lines_needed(text: str, width: float) -> int:
+    # A column unit is one "0" in the default font; ordinary text averages a little wider
+    # per character once word wrapping leaves ragged line ends.
+    per_line = max(int(width * 1.0), 10)
+    return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _points(value: float) -> str:
+    return f"{value:.1f} point{'' if round(value, 1) == 1 else 's'}"
+
+
+def _cut(style: str, priority: RankedPriority, view: ExecutiveView) -> str:
+    """The style with a rule below when this is the last recommended row (the cut-off)."""
+    return f"{style}-cut" if view.cut_off is priority and len(view.ranking) > 1 + view.ranking.index(priority) else style
+
+
+# --- Summary ------------------------------------------------------------------------------
+
+def summary_sheet(view: ExecutiveView) -> Sheet:
+    result, scheme, ranking = view.result, view.scheme, view.ranking
+    sheet = Sheet(SUMMARY, tab_colour="1F3864")
+    with_movement = view.previous is not None
+    columns = ["Rank", "Priority", f"Total (out of {format_number(scheme.max_total)})", "% of maximum",
+               "Band", "Partners", "Not known"]
+    widths = [7, 38, 10, 9, 9, 9, 9]
+    if with_movement:
+        columns += ["Since last time", "Change in total"]
+        widths += [18, 9]
+    columns.append("Recommended")
+    widths.append(14)
+    sheet.column_widths = dict(enumerate(widths))
+    last_col = len(columns) - 1
+
+    heading(sheet, result, "ranked priorities")
+    recommended = [p.name for p in ranking if p.recommended]
+    paragraph(sheet, f"Recommended priorities (top {scheme.top_n}): " + ("; ".join(recommended) or "none"),
+              "heading", last=last_col)
+    paragraph(sheet, returns_line(result), "paragraph", last=last_col)
+    if view.previous is not None:
+        described = f" ({view.previous.described})" if view.previous.described else ""
+        paragraph(sheet, f"Movement is compared with the earlier ranking in {view.previous.source}{described}.",
+                  "note-wrap", last=last_col)
+    sheet.skip()
+
+    header = sheet.add_row(columns, "header")
+    first = sheet.next_row
+    for p in ranking:
+        cells = [
+            Cell(p.rank_label, _cut("rank", p, view)),
+            Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
+            Cell(round(p.total, 2), _cut("total", p, view)),
+            Cell(round(p.percent, 4), _cut("percent", p, view)),
+            Cell(p.band, _cut(f"band-{p.band}", p, view)),
+            Cell(len(p.partners), _cut("center", p, view)),
+            Cell(p.not_known, _cut("center", p, view)),
+        ]
+        if with_movement:
+            move = view.movement(p)
+            cells += [Cell(move.words, _cut("movement", p, view)),
+                      Cell(move.total_change, _cut("change", p, view))]
+        status = "Recommended" if p.recommended else "Watch list" if p in view.watch_list else ""
+        cells.append(Cell(status, _cut("recommended" if p.recommended else "center", p, view)))
+        sheet.add_row(cells)
+    last = sheet.next_row - 1
+    if not ranking:
+        sheet.add_row(["No priorities could be ranked: no return had usable scores. "
+                       "See the Validation sheet."], "note")
+    if view.dropped:
+        paragraph(sheet, "Ranked last time but not scored this time: "
+                  + "; ".join(f"{m.name} (was {m.previous.rank_label}, {m.previous.total:.1f})"
+                              for m in view.dropped) + ".", "note-wrap", last=last_col)
+    sheet.skip()
+
+    if view.watch_list:
+        sheet.add_row([f"Watch list: the next {len(view.watch_list)} below the cut-off, kept under review"],
+                      "heading")
+        sheet.add_row(["Rank", "Priority", "Total", "Points below the cut-off", "Why watch it"], "header")
+        sheet.merged.append(f"E{sheet.next_row}:{column_letter(last_col)}{sheet.next_row}")
+        for p in view.watch_list:
+            row = sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "watch"), Cell(round(p.total, 2), "total"),
+                                 Cell(round(view.cut_off.total - p.total, 2) if view.cut_off else None, "score"),
+                                 Cell(watch_reason(p, view), "wrap")])
+            for col in range(5, last_col + 1):
+                sheet.put(row, col, None, "wrap")
+            sheet.merged.append(f"E{row + 1}:{column_letter(last_col)}{row + 1}")
+        sheet.skip()
+
+    sheet.add_row(["How firm is this ranking"], "heading")
+    for text in firmness_lines(view):
+        paragraph(sheet, text, "paragraph", last=last_col)
+    sheet.skip()
+    for text in summary_notes(view):
+        paragraph(sheet, text, "note-wrap", last=last_col)
+
+    if ranking:
+        sheet.skip()
+        chart_row = sheet.next_row
+        cut_words = (f"dark bars are the recommended top {scheme.top_n}, light bars are below the cut-off"
+                     if view.cut_off else "no priority is recommended")
+        sheet.charts.append(BarChart(
+            title=f"Total score (out of {format_number(scheme.max_total)}), in rank order",
+            categories=f"B{first + 1}:B{last + 1}", values=f"C{first + 1}:C{last + 1}",
+            anchor=f"A{chart_row + 1}", y_title="Total", y_max=scheme.max_total,
+            x_title=cut_words[0].upper() + cut_words[1:],
+            width_cm=min(24.0, 0.19 * sum(widths)), height_cm=9.5,
+            highlight_count=sum(1 for p in ranking if p.recommended)))
+        # Reserve the chart's rows so nothing is printed under it and the print area covers it.
+        sheet.put(chart_row + 19, 0, None, "")
+        sheet.next_row = chart_row + 20
+    sheet.freeze = f"A{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    sheet.row_heights[header] = 30
+    return sheet
+
+
+def returns_line(result: MergeResult) -> str:
+    """Which partners returned a matrix and, when the settings list the partners, which did not."""
+    merged = [s.partner for s in result.statuses if s.status == "merged"]
+    expected = result.scheme.partners
+    if not expected:
+        return f"Returns merged ({len(merged)}): {_names(merged) or 'none'}."
+    got = {priority_key(name) for name in merged}
+    missing = [name for name in expected if priority_key(name) not in got]
+    returned = [name for name in expected if priority_key(name) in got]
+    others = [name for name in merged if priority_key(name) not in {priority_key(e) for e in expected}]
+    text = f"Returned by {len(returned)} of {len(expected)} partners: {_names(returned) or 'none'}."
+    if others:
+        text += f" Also merged: {_names(others)}."
+    text += f" Not returned: {_names(missing)}." if missing else " Every listed partner returned."
+    return text
+
+
+def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
+    reasons = []
+    if view.cut_off is not None and view.cut_off.total - priority.total <= NEAR_TIE_POINTS + 1e-9:
+        reasons.append(f"within {format_number(NEAR_TIE_POINTS)} points of the cut-off")
+    rank_range = view.stability.range_of(priority.key)
+    if rank_range and rank_range.recommended_runs:
+        who = [run.partner for run in view.stability.runs if priority.name in run.came_in]
+        reasons.append(f"recommended if {_names(who)}'s return is left out" if who
+                       else "recommended in some re-rankings")
+    move = view.movement(priority)
+    if move is not None and move.status == "up":
+        reasons.append(f"rising: up {move.rank_change} since last time")
+    elif move is not None and move.status == "new":
+        reasons.append("new since last time")
+    if len(priority.partners) == 1:
+        reasons.append(f"scored by {priority.partners[0]} only")
+    text = "; ".join(reasons) or "next below the cut-off"
+    return text[0].upper() + text[1:] + "."
+
+
+def firmness_lines(view: ExecutiveView) -> list[str]:
+    lines = close_call_sentences(view.ranking, view.scheme)
+    lines += stability_sentences(view.stability, view.scheme)
+    wide = [(p, s) for p in view.ranking for s in splits(p, view.scheme)]
+    if wide:
+        priorities = len({p.key for p, _ in wide})
+        lines.append(f"Partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on {len(wide)} "
+                     f"criterion score{'s' if len(wide) != 1 else ''} across {priorities} "
+                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {DISAGREEMENT} sheet "
+                     "for the Operational Delivery Group.")
+    else:
+        lines.append(f"No two partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on any "
+                     "criterion they both scored.")
+    return lines
+
+
+def summary_notes(view: ExecutiveView) -> list[str]:
+    return ranking_notes(view.result)
+
+
+# --- Heatmap ------------------------------------------------------------------------------
+
+def heatmap_sheet(view: ExecutiveView) -> Sheet:
+    scheme, ranking = view.scheme, view.ranking
+    sheet = Sheet(HEATMAP)
+    n = len(scheme.criteria)
+    total_col = 2 + n
+    sheet.column_widths = {0: 6, 1: 30, **{2 + i: 5.2 for i in range(n)}, total_col: 9}
+    heading(sheet, view.result, "scores by criterion")
+    paragraph(sheet, f"Combined scores from 0 to {scheme.scale_max}: the darker the cell, the higher the "
+              f"score. The {DRIVER_COUNT} criteria adding most to each priority's total are in bold with a "
+              "heavy box. \u2013 means no partner gave a usable score. Priorities in rank order; the line "
+              "marks the cut-off.", "note-wrap", last=total_col)
+    sheet.skip()
+    header = sheet.add_row(["Rank", "Priority"] + [f"{i}. {c.label}" for i, c in enumerate(scheme.criteria, 1)]
+                           + [f"Total (out of {format_number(scheme.max_total)})"],
+                           ["header", "header"] + ["header-rotated"] * n + ["header"])
+    sheet.row_heights[header] = 150
+    first = sheet.next_row
+    for p in ranking:
+        top = {d.index for d in drivers(p, scheme)}
+        cells = [Cell(p.rank_label, _cut("rank", p, view)),
+                 Cell(p.name, _cut("recommended" if p.recommended else "text", p, view))]
+        for i, score in enumerate(p.scores):
+            style = _cut("driver" if i in top else "score", p, view)
+            cells.append(Cell(round(score, 2) if score is not None else "\u2013", style))
+        cells.append(Cell(round(p.total, 2), _cut("total", p, view)))
+        sheet.add_row(cells)
+    if ranking:
+        sheet.colour_scales.append(ColourScale(
+            f"C{first + 1}:{column_letter(1 + n)}{sheet.next_row}", low=0, high=scheme.scale_max,
+            low_colour="FFFFFF", mid_colour="F4B183", high_colour="C00000"))
+    sheet.freeze = f"C{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    return sheet
+
+
+# --- Why it ranks here --------------------------------------------------------------------
+
+def why_sheet(view: ExecutiveView) -> Sheet:
+    scheme = view.scheme
+    sheet = Sheet(WHY, landscape=True)
+    sheet.column_widths = {0: 24, 1: 110}
+    heading(sheet, view.result, "why each recommended priority ranks where it does")
+    paragraph(sheet, "For each recommended priority: the criteria that drive its total, which partners "
+              "scored it, where they disagree, and how firm its place is.", "note-wrap", last=1)
+    sheet.skip()
+    recommended = [p for p in view.ranking if p.recommended]
+    if not recommended:
+        sheet.add_row(["No priority is recommended."], "note")
+    for p in recommended:
+        for label, text in why_block(p, view):
+            if label is None:
+                paragraph(sheet, text, "heading", first=0, last=1)
+            else:
+                paragraph(sheet, text, "paragraph", first=1, last=1, label=label)
+        sheet.skip()
+    return sheet
+
+
+def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, str]]:
+    scheme = view.scheme
+    m = format_number(scheme.max_total)
+    block: list[tuple[str | None, str]] = [(None, f"{p.rank_label}. {p.name}")]
+    standing = (f"{p.total:.1f} out of {m} ({p.percent:.0%}), {p.band} band; rank {p.rank_label} of "
+                f"{len(view.ranking)}.")
+    move = view.movement(p)
+    if move is not None:
+        standing += f" Since last time: {move.words}."
+    block.append(("Total", standing))
+    top = drivers(p, scheme)
+    block.append((f"Top {len(top)} drivers", "; ".join(
+        f"{d.label} {d.score:.1f}" for d in top) + f" (each out of {scheme.scale_max})." if top
+        else "No criterion scored above zero."))
+    partners = ", ".join(f"{s.partner} ({s.total:.0f}"
+                         + (f", {s.not_known} not known" if s.not_known else "") + ")" for s in p.by_partner)
+    spread = total_spread(p)
+    scored = f"{len(p.by_partner)} partner{'s' if len(p.by_partner) != 1 else ''}, with their own totals: {partners}."
+    if spread is None:
+        scored += " Only one partner scored it, so there is no second view."
+    else:
+        scored += f" Their totals are {_points(spread.points)} apart."
+    block.append(("Scored by", scored))
+    wide = splits(p, scheme)
+    if wide:
+        disagree = "; ".join(f"{s.label}: {s.low:.0f} ({_names(s.low_partners)}) against {s.high:.0f} "
+                             f"({_names(s.high_partners)})" for s in wide)
+        block.append(("Where partners disagree", f"By {format_number(DISAGREEMENT_POINTS)} points or more on: "
+                      f"{disagree}."))
+    elif spread is not None:
+        block.append(("Where partners disagree", f"Nowhere by {format_number(DISAGREEMENT_POINTS)} points "
+                      "or more: partners broadly agree."))
+    block.append(("How firm", firm_words(p, view)))
+    return block
+
+
+def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
+    words = []
+    rank_range = view.stability.range_of(p.key)
+    if rank_range and rank_range.runs:
+        ranks = (f"rank {rank_range.best}" if rank_range.best == rank_range.worst
+                 else f"ranks {rank_range.best} to {rank_range.worst}")
+        words.append(f"With one partner's return left out at a time it takes {ranks}, and is recommended "
+                     f"in {rank_range.recommended_runs} of {rank_range.runs} re-rankings.")
+        if rank_range.unranked_without:
+            words.append(f"Without {_names(rank_range.unranked_without)} it is not ranked at all.")
+        who = [run.partner for run in view.stability.runs if p.name in run.dropped_out]
+        if who:
+            words.append(f"It drops out of the recommended set without {_names(who)}'s return.")
+    for group in close_groups(view.ranking):
+        if p in group.members:
+            others = [o for o in group.members if o is not p]
+            nearest = min(others, key=lambda o: abs(o.total - p.total))
+            gap = abs(nearest.total - p.total)
+            words.append(f"Tied with {nearest.name}." if gap < 1e-9 else
+                         f"Near-tie: {_points(gap)} from {nearest.name} (rank {nearest.rank_label}).")
+    return " ".join(words) or "A single return, so its place cannot be tested."
+
+
+# --- Disagreement -------------------------------------------------------------------------
+
+def disagreement_sheet(view: ExecutiveView) -> Sheet:
+    scheme = view.scheme
+    sheet = Sheet(DISAGREEMENT)
+    sheet.column_widths = {0: 7, 1: 32, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 40}
+    heading(sheet, view.result, "where partners disagree")
+    paragraph(sheet, "Each partner's own total for each priority, and every criterion where partners' scores "
+              f"differ by {format_number(DISAGREEMENT_POINTS)} or more points: the places a consensus "
+              "discussion at the Operational Delivery Group would settle.", "note-wrap", last=8)
+    sheet.skip()
+    sheet.add_row(["Spread of partners' totals"], "heading")
+    header = sheet.add_row(["Rank", "Priority", "Partners", "Lowest total", "From", "Highest total", "From",
+                            "Spread (points)", f"Criteria {format_number(DISAGREEMENT_POINTS)}+ points apart"],
+                           "header")
+    for p in view.ranking:
+        spread = total_spread(p)
+        wide = splits(p, scheme)
+        if spread is None:
+            sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(p.partners[0], "text"),
+                           Cell(round(p.by_partner[0].total, 2), "score"), Cell("one partner only", "text"),
+                           Cell(None, "score"), Cell(None, "text"), Cell(None, "score"), Cell(None, "text")])
+            continue
+        equal = spread.points < 1e-9
+        sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
+                       Cell(round(spread.low, 2), "score"),
+                       Cell("every partner: equal totals" if equal else _names(spread.low_partners), "wrap"),
+                       Cell(round(spread.high, 2), "score"),
+                       Cell(None if equal else _names(spread.high_partners), "wrap"),
+                       Cell(round(spread.points, 2), "total"),
+                       Cell(len(wide), "center")])
+    sheet.skip()
+    sheet.add_row([f"Criteria where partners differ by {format_number(DISAGREEMENT_POINTS)} or more points"],
+                  "heading")
+    sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest", "Scored highest by",
+                   "Difference", "Every partner's score"], "header")
+    count = 0
+    for p in view.ranking:
+        for s in splits(p, scheme):
+            count += 1
+            sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(s.label, "wrap"),
+                           Cell(s.low, "score"), Cell(_names(s.low_partners), "wrap"),
+                           Cell(s.high, "score"), Cell(_names(s.high_partners), "wrap"),
+                           Cell(s.points, "total"),
+                           Cell(", ".join(f"{who} {score:.0f}" for who, score in s.scores), "wrap")])
+    if not count:
+        sheet.add_row([f"No criterion has partners {format_number(DISAGREEMENT_POINTS)} or more points apart."],
+                      "note")
+    sheet.freeze = f"A{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    return sheet
+
+
+# --- Stability ----------------------------------------------------------------------------
+
+def stability_sheet(view: ExecutiveView) -> Sheet:
+    scheme, result = view.scheme, view.stability
+    runs = result.runs
+    sheet = Sheet(STABILITY)
+    width = 3 + len(runs) + 4
+    sheet.column_widths = {0: 7, 1: 32, 2: 9, **{3 + i: 12 for i in range(len(runs))},
+                           3 + len(runs): 7, 4 + len(runs): 7, 5 + len(runs): 14, 6 + len(runs): 34}
+    last_col = width - 1
+    heading(sheet, view.result, "how firm is the ranking")
+    paragraph(sheet, "Each partner's return was left out in turn and the rest re-ranked with the same rules. "
+              "A priority whose rank hardly moves is a firm result; one that moves a lot rests on one "
+              "partner's view.", "note-wrap", last=last_col)
+    sheet.skip()
+    sheet.add_row(["Would the recommended set change?"], "heading")
+    for text in stability_sentences(result, scheme):
+        paragraph(sheet, text, "paragraph", last=last_col)
+    sheet.skip()
+    sheet.add_row([f"Ties and near-ties (within {format_number(NEAR_TIE_POINTS)} points)"], "heading")
+    for text in close_call_sentences(view.ranking, scheme):
+        paragraph(sheet, text, "paragraph", last=last_col)
+    sheet.skip()
+    sheet.add_row(["Rank with each partner's return left out"], "heading")
+    header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in runs]
+                           + ["Best rank", "Worst rank", "Recommended in", "Note"], "header")
+    sheet.row_heights[header] = 45
+    for p in view.ranking:
+        rank_range = result.range_of(p.key)
+        cells = [Cell(p.rank_label, _cut("rank", p, view)),
+                 Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
+                 Cell(round(p.total, 2), _cut("total", p, view))]
+        for run in runs:
+            other = run.rank_of(p.key)
+            style = "recommended" if other is not None and other.recommended else "center"
+            cells.append(Cell(other.rank_label if other else "not ranked", _cut(style, p, view)))
+        note = ""
+        if rank_range.unranked_without:
+            note = f"Only {_names(rank_range.unranked_without)} scored it"
+        cells += [Cell(rank_range.best, _cut("center", p, view)), Cell(rank_range.worst, _cut("center", p, view)),
+                  Cell(f"{rank_range.recommended_runs} of {rank_range.runs}" if runs else "", _cut("center", p, view)),
+                  Cell(note, _cut("text", p, view))]
+        sheet.add_row(cells)
+    if runs:
+        sheet.skip()
+        sheet.add_row(["Recommended set with each partner's return left out"], "heading")
+        sheet.add_row(["", "Partner left out", "Recommended without them", "", "", "", "Change"], "header")
+        for run in runs:
+            recommended = [o.name for o in run.ranking if o.recommended]
+            change = []
+            if run.dropped_out:
+                change.append(f"{_names(run.dropped_out)} drops out")
+            if run.came_in:
+                change.append(f"{_names(run.came_in)} comes in")
+            row = sheet.add_row([Cell("", "text"), Cell(run.partner, "text"),
+                                 Cell("; ".join(recommended), "wrap"), Cell(None, "wrap"), Cell(None, "wrap"),
+                                 Cell(None, "wrap"),
+                                 Cell("; ".join(change) or "no change", "callout" if change else "text")])
+            sheet.merged.append(f"C{row + 1}:F{row + 1}")
+            sheet.merged.append(f"G{row + 1}:{column_letter(max(last_col, 6))}{row + 1}")
+    sheet.freeze = f"C{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    return sheet
+
+
+def executive_sheets(result: MergeResult, previous: PreviousRanking | None = None) -> list[Sheet]:
+    """Summary, Heatmap, Why it ranks here, Disagreement and Stability, in that order."""
+    view = ExecutiveView(result, previous)
+    return [summary_sheet(view), heatmap_sheet(view), why_sheet(view), disagreement_sheet(view),
+            stability_sheet(view)]

@@ -1,0 +1,255 @@
+"""How firm is the ranking: drivers, disagreement, close calls and leave-one-out stability.
+
+Pure functions over an `Assessment`: nothing here knows of sheets, files or Excel. The
+executive's sheets (executive.py) put these facts into words and tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .assess import Assessment, RankedPriority, TOTAL_PRECISION, assess
+from .scheme import Scheme, format_number
+
+#: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
+NEAR_TIE_POINTS = 2.0
+#: Partners whose scores for one criterion differ by this much need a consensus discussion.
+DISAGREEMENT_POINTS = 3.0
+#: How many criteria are shown as "driving" a priority's total.
+DRIVER_COUNT = 3
+
+
+# --- drivers ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Driver:
+    index: int  # 0-based criterion index
+    label: str
+    score: float  # combined score
+    contribution: float  # score x weight: what it adds to the total
+
+
+def drivers(priority: RankedPriority, scheme: Scheme, count: int = DRIVER_COUNT) -> tuple[Driver, ...]:
+    """The criteria adding most to a priority's total (ties go to the earlier criterion)."""
+    scored = [Driver(i, c.label, s, s * c.weight)
+              for i, (c, s) in enumerate(zip(scheme.criteria, priority.scores))
+              if s is not None and s * c.weight > 0]
+    scored.sort(key=lambda d: (-round(d.contribution, TOTAL_PRECISION), d.index))
+    return tuple(scored[:count])
+
+
+# --- disagreement -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spread:
+    """The lowest and highest of the partners' own totals for one priority."""
+
+    low: float
+    high: float
+    low_partners: tuple[str, ...]
+    high_partners: tuple[str, ...]
+
+    @property
+    def points(self) -> float:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class Split:
+    """One criterion of one priority where partners' scores differ by DISAGREEMENT_POINTS or more."""
+
+    index: int
+    label: str
+    low: float
+    high: float
+    low_partners: tuple[str, ...]
+    high_partners: tuple[str, ...]
+    scores: tuple[tuple[str, float], ...]  # every partner's valid score, in return order
+
+    @property
+    def points(self) -> float:
+        return self.high - self.low
+
+
+def total_spread(priority: RankedPriority) -> Spread | None:
+    """None when fewer than two partners scored the priority."""
+    if len(priority.by_partner) < 2:
+        return None
+    return _spread([(p.partner, p.total) for p in priority.by_partner], Spread)
+
+
+def splits(priority: RankedPriority, scheme: Scheme,
+           points: float = DISAGREEMENT_POINTS) -> tuple[Split, ...]:
+    """Criteria where partners differ by `points` or more, widest first."""
+    found = []
+    for index, criterion in enumerate(scheme.criteria):
+        scores = tuple((p.partner, p.scores[index]) for p in priority.by_partner
+                       if p.scores[index] is not None)
+        if len(scores) < 2:
+            continue
+        spread = _spread(scores, Spread)
+        if spread.points >= points - 10 ** -TOTAL_PRECISION:
+            found.append(Split(index, criterion.label, spread.low, spread.high,
+                               spread.low_partners, spread.high_partners, scores))
+    found.sort(key=lambda s: (-s.points, s.index))
+    return tuple(found)
+
+
+def _spread(values: Sequence[tuple[str, float]], kind):
+    low = min(v for _, v in values)
+    high = max(v for _, v in values)
+    return kind(low, high, tuple(p for p, v in values if v == low), tuple(p for p, v in values if v == high))
+
+
+# --- ties and near-ties -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CloseGroup:
+    """Priorities next to each other in the ranking, each within NEAR_TIE_POINTS of the next."""
+
+    members: tuple[RankedPriority, ...]
+    straddles_cut_off: bool
+
+    @property
+    def exact_tie(self) -> bool:
+        return len({round(p.total, TOTAL_PRECISION) for p in self.members}) == 1
+
+    @property
+    def points(self) -> float:
+        return self.members[0].total - self.members[-1].total
+
+
+def close_groups(ranking: Sequence[RankedPriority], points: float = NEAR_TIE_POINTS) -> tuple[CloseGroup, ...]:
+    groups: list[list[RankedPriority]] = []
+    for previous, current in zip(ranking, ranking[1:]):
+        if round(previous.total - current.total, TOTAL_PRECISION) <= points:
+            if groups and groups[-1][-1] is previous:
+                groups[-1].append(current)
+            else:
+                groups.append([previous, current])
+    return tuple(CloseGroup(tuple(g), any(p.recommended for p in g) and not all(p.recommended for p in g))
+                 for g in groups)
+
+
+def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
+                         points: float = NEAR_TIE_POINTS) -> list[str]:
+    """Ties and near-ties in words, the ones at the cut-off first."""
+    groups = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
+    sentences = []
+    for group in groups:
+        names = _and([f"{p.name} ({p.total:.1f})" for p in group.members])
+        if group.exact_tie:
+            text = (f"{_and([p.name for p in group.members])} tie on {group.members[0].total:.1f} "
+                    f"and share rank {group.members[0].rank_label}.")
+        elif group.points <= points + 10 ** -TOTAL_PRECISION:
+            text = (f"Near-tie: {names} are within {group.points:.1f} "
+                    f"point{'s' if round(group.points, 1) != 1 else ''} of each other.")
+        else:
+            text = (f"Near-ties: {names} are each within {format_number(points)} points of the next; "
+                    "their order is not a firm result.")
+        if group.straddles_cut_off:
+            text += (f" The cut-off for the top {scheme.top_n} falls inside this group, so which of "
+                     "them is recommended is a judgement, not a clear result of the scores.")
+        sentences.append(text)
+    if not sentences and len(ranking) > 1:
+        sentences.append(f"No two priorities are within {format_number(points)} points of each other.")
+    return sentences
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- stability: leave each partner out in turn --------------------------------------------
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    partner: str
+    ranking: tuple[RankedPriority, ...]
+    dropped_out: tuple[str, ...]  # recommended now, not without this partner
+    came_in: tuple[str, ...]  # not recommended now, recommended without this partner
+
+    @property
+    def changes_recommended(self) -> bool:
+        return bool(self.dropped_out or self.came_in)
+
+    def rank_of(self, key: str) -> RankedPriority | None:
+        return next((p for p in self.ranking if p.key == key), None)
+
+
+@dataclass(frozen=True)
+class RankRange:
+    key: str
+    name: str
+    rank: int
+    best: int
+    worst: int
+    #: Partners without whom the priority is not ranked at all (they alone scored it).
+    unranked_without: tuple[str, ...]
+    recommended_runs: int
+    runs: int
+
+
+@dataclass(frozen=True)
+class Stability:
+    runs: tuple[LeaveOneOut, ...]
+    ranges: tuple[RankRange, ...]  # in the current rank order
+
+    @property
+    def changes(self) -> tuple[LeaveOneOut, ...]:
+        return tuple(run for run in self.runs if run.changes_recommended)
+
+    def range_of(self, key: str) -> RankRange | None:
+        return next((r for r in self.ranges if r.key == key), None)
+
+
+def stability(assessment: Assessment) -> Stability:
+    """Re-rank with each partner's return left out; ranks are compared with the full ranking."""
+    returns = assessment.returns
+    runs = []
+    if len(returns) >= 2:
+        now = {p.name for p in assessment.recommended}
+        for left_out in returns:
+            ranking = assess([r for r in returns if r is not left_out], assessment.scheme).ranking
+            then = {p.name for p in ranking if p.recommended}
+            runs.append(LeaveOneOut(
+                left_out.partner, ranking,
+                tuple(p.name for p in assessment.ranking if p.name in now - then),
+                tuple(p.name for p in ranking if p.name in then - now)))
+    ranges = []
+    for priority in assessment.ranking:
+        ranks = [priority.rank]
+        missing, recommended = [], 0
+        for run in runs:
+            other = run.rank_of(priority.key)
+            if other is None:
+                missing.append(run.partner)
+            else:
+                ranks.append(other.rank)
+                recommended += other.recommended
+        ranges.append(RankRange(priority.key, priority.name, priority.rank, min(ranks), max(ranks),
+                                tuple(missing), recommended, len(runs)))
+    return Stability(tuple(runs), tuple(ranges))
+
+
+def stability_sentences(result: Stability, scheme: Scheme) -> list[str]:
+    """Would the recommended set change if one partner's return were left out, and because of whom."""
+    if not result.runs:
+        return ["Only one return was merged, so the ranking cannot be tested by leaving a partner out."]
+    if not result.changes:
+        return [f"The recommended top {scheme.top_n} stays the same whichever partner's return is left "
+                f"out ({len(result.runs)} re-rankings)."]
+    sentences = [f"The recommended top {scheme.top_n} depends on single partners: "
+                 f"{len(result.changes)} of {len(result.runs)} re-rankings change it."]
+    for run in result.changes:
+        parts = []
+        if run.dropped_out:
+            parts.append(f"{_and(run.dropped_out)} would drop out")
+        if run.came_in:
+            parts.append(f"{_and(run.came_in)} would come in")
+        sentences.append(f"Without {run.partner}'s return, {' and '.join(parts)}.")
+    return sentences

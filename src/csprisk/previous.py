@@ -1,0 +1,147 @@
+"""Movement since the last assessment: read an earlier ranked workbook and compare.
+
+The earlier workbook is one csprisk wrote (its Summary sheet); it is read with calamine,
+values only, so it may have been opened and saved in Excel or LibreOffice since.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from .assess import TOTAL_PRECISION, RankedPriority
+from .scheme import Scheme, priority_key
+
+SUMMARY = "Summary"  # the sheet csprisk writes the ranked table to (ranked.SUMMARY)
+UP, DOWN, SAME, NEW, DROPPED = "up", "down", "same", "new", "dropped"
+_RANK = re.compile(r"^=?\s*(\d+)$")
+
+
+class PreviousError(ValueError):
+    """The earlier workbook cannot be used; the message says why, for the analyst."""
+
+
+@dataclass(frozen=True)
+class PreviousEntry:
+    name: str
+    rank: int
+    rank_label: str
+    total: float
+
+
+@dataclass(frozen=True)
+class PreviousRanking:
+    source: str
+    entries: tuple[PreviousEntry, ...]
+    #: The line under the earlier Summary's title (period and date), shown for context.
+    described: str = ""
+
+
+@dataclass(frozen=True)
+class Movement:
+    status: str  # UP, DOWN, SAME, NEW or DROPPED
+    name: str
+    rank_change: int | None = None  # places moved up (negative: down)
+    total_change: float | None = None
+    previous: PreviousEntry | None = None
+
+    @property
+    def words(self) -> str:
+        if self.status == NEW:
+            return "new"
+        if self.status == DROPPED:
+            return f"dropped (was {self.previous.rank_label})"
+        was = f"(was {self.previous.rank_label})"
+        if self.status == SAME:
+            return f"same {was}"
+        places = abs(self.rank_change)
+        arrow = "\u25B2" if self.status == UP else "\u25BC"
+        return f"{arrow} {self.status} {places} {was}"
+
+
+def read_previous(path: str | Path) -> PreviousRanking:
+    """The ranked table on the Summary sheet of a workbook csprisk wrote earlier."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    if not path.is_file():
+        raise PreviousError(f"The earlier ranked workbook {path} does not exist.")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        if SUMMARY not in workbook.sheet_names:
+            raise PreviousError(f"{path.name} has no {SUMMARY} sheet, so it is not a ranked workbook "
+                                "written by csprisk. Give the ranked workbook from last time.")
+        rows = workbook.get_sheet_by_name(SUMMARY).to_python(skip_empty_area=False)
+    except PreviousError:
+        raise
+    except Exception as error:  # calamine raises several kinds for files it cannot read
+        raise PreviousError(f"{path.name} cannot be read as a workbook ({error}).") from None
+    return PreviousRanking(str(path), parse_summary(rows, path.name), _described(rows))
+
+
+def parse_summary(rows: Sequence[Sequence[Any]], name: str = "the workbook") -> tuple[PreviousEntry, ...]:
+    """Entries of the ranked table: the rows under the "Rank | Priority | Total" header,
+    up to the first blank row."""
+    for top, row in enumerate(rows):
+        header = [str(v).strip().casefold() for v in row]
+        if len(header) >= 3 and header[0] == "rank" and header[1] == "priority":
+            total_col = next((i for i, h in enumerate(header) if h.startswith("total")), None)
+            if total_col is not None:
+                break
+    else:
+        raise PreviousError(f"The {SUMMARY} sheet of {name} has no ranked table (a header row "
+                            '"Rank, Priority, Total"). Give a ranked workbook written by csprisk.')
+    entries = []
+    for row in rows[top + 1:]:
+        cells = list(row) + [None] * 3
+        if all(_blank(v) for v in row):
+            break
+        match = _RANK.match(str(cells[0]).strip().removesuffix(".0"))
+        total = _number(cells[total_col])
+        if not match or _blank(cells[1]) or total is None:
+            continue  # a separator or note inside the table
+        entries.append(PreviousEntry(str(cells[1]).strip(), int(match.group(1)),
+                                     str(cells[0]).strip().removesuffix(".0"), total))
+    return tuple(entries)
+
+
+def movements(ranking: Sequence[RankedPriority], previous: PreviousRanking,
+              scheme: Scheme) -> tuple[dict[str, Movement], tuple[Movement, ...]]:
+    """(movement per current priority key, priorities ranked last time and not now)."""
+    earlier: dict[str, PreviousEntry] = {}
+    for entry in previous.entries:
+        earlier.setdefault(priority_key(scheme.canonical_priority(entry.name) or entry.name), entry)
+    moved = {}
+    for p in ranking:
+        before = earlier.get(p.key)
+        if before is None:
+            moved[p.key] = Movement(NEW, p.name)
+            continue
+        change = before.rank - p.rank
+        status = UP if change > 0 else DOWN if change < 0 else SAME
+        moved[p.key] = Movement(status, p.name, change,
+                                round(p.total - before.total, TOTAL_PRECISION), before)
+    dropped = tuple(Movement(DROPPED, e.name, previous=e) for key, e in earlier.items()
+                    if key not in moved)
+    return moved, dropped
+
+
+def _described(rows: Sequence[Sequence[Any]]) -> str:
+    return str(rows[1][0]).strip() if len(rows) > 1 and rows[1] and not _blank(rows[1][0]) else ""
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
