@@ -20,6 +20,12 @@ class Grid:
     top: int = 0
     left: int = 0
     hidden_rows: frozenset[int] = field(default_factory=frozenset)
+    #: (row, col) on the sheet, 0-based from A1, of cells holding a formula, where the
+    #: source can tell (a formula TOTAL is a cross-check, a typed one is the partner's claim).
+    formulas: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+
+    def is_formula(self, row: int, col: int) -> bool:
+        return (self.top + row, self.left + col) in self.formulas
 
     @property
     def height(self) -> int:

@@ -109,9 +109,51 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
             f'{ret.partner} sent more than one return: "{source.label}" and "{newer}". Only the later '
             f'one, "{newer}", was used. Remove the file you do not want from the inputs.',
             file=source.label, sheet=ret.sheet, value=ret.partner))
+    findings += similar_priorities([ret for _, ret in kept], scheme)
     assessment = assess([ret for _, ret in kept], scheme)
     return MergeResult(assessment, tuple(findings), tuple(statuses.values()),
                        tuple(ret for (_, ret), _ in dropped))
+
+
+#: How alike two normalised names must be (difflib ratio) to suggest they are one priority.
+SIMILAR_NAME_RATIO = 0.8
+
+
+def similar_priorities(returns: Sequence[Return], scheme: Scheme) -> list[Finding]:
+    """Warn about a name that matches nothing else but closely resembles another name.
+
+    Names are never merged on a guess: the warning says which name it resembles and how
+    to make them one (an alias in the settings)."""
+    import difflib
+
+    known: dict[str, str] = {}  # key -> a name to show
+    for priority in scheme.priorities:
+        for spelling in (priority.name, *priority.aliases):
+            known.setdefault(priority_key(spelling), priority.name)
+    named_by: dict[str, set[int]] = {}
+    for index, ret in enumerate(returns):
+        for p in ret.priorities:
+            named_by.setdefault(p.key, set()).add(index)
+            known.setdefault(p.key, p.name)
+    found = []
+    for index, ret in enumerate(returns):
+        for p in ret.priorities:
+            if scheme.canonical_priority(p.name) or named_by[p.key] - {index}:
+                continue  # a candidate priority, an alias, or a name another return also uses
+            others = [k for k in known if k != p.key]
+            match = difflib.get_close_matches(p.key, others, n=1, cutoff=SIMILAR_NAME_RATIO)
+            if not match:
+                continue
+            likely = known[match[0]]
+            found.append(finding(
+                "similar-priority",
+                f'"{p.name}" matches no priority in the other returns, no candidate priority and no alias, '
+                f'but closely resembles "{likely}". It was ranked on its own: names are never merged '
+                f'on a guess. If they are the same issue, add "{p.name}" as an alias of "{likely}" in '
+                f'the settings file ([[priorities]] name = "{likely}", aliases = ["{p.name}"]), or '
+                f'ask the partner to use the name "{likely}".',
+                file=ret.file, sheet=ret.sheet, cell=p.cell, value=p.name))
+    return found
 
 
 def _latest_per_partner(parsed: list[tuple[Source, Return]]):

@@ -86,6 +86,9 @@ class Layout:
 _TOTAL_KEYS = ("total", "totalscore", "score")
 _PRIORITY_HEADERS = {"priority", "priorities", "issue", "issues", "riskarea", "riskareas",
                      "candidatepriority", "priorityissue", "area", "theme", "risk"}
+_PRIORITY_WORDS = ("priority", "issue", "riskarea", "theme", "crimetype")
+#: Names of rows that sum or summarise the matrix: not priorities.
+_SUMMARY_ROWS = {"total", "totals", "grandtotal", "average", "averages", "mean", "sum", "subtotal"}
 _METADATA = {
     "partner": ("partnerorganisation", "partnerorganization", "partner", "agency",
                 "organisation", "organization", "partneragency"),
@@ -99,7 +102,7 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
     """Locate the header row (within the first rows) and map its columns."""
     wanted = {criterion_key(label): i for i, label in enumerate(scheme.labels)}
     best: tuple[int, int] | None = None  # (matches, row)
-    for row in range(min(grid.height, HEADER_SEARCH_ROWS)):
+    for row in range(min(grid.height, max(HEADER_SEARCH_ROWS - grid.top, 0))):
         matches = {wanted[k] for k in (criterion_key(v) for v in grid.rows[row] if isinstance(v, str)) if k in wanted}
         if matches and (best is None or len(matches) > best[0]):
             best = (len(matches), row)
@@ -124,7 +127,7 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
             pestelo_col = col
         elif key.startswith(criterion_key(NOTES_LABEL)) or key in ("comments", "comment"):
             notes_col = col
-        elif key in _PRIORITY_HEADERS:
+        elif key in _PRIORITY_HEADERS or any(word in key for word in _PRIORITY_WORDS):
             priority_col = col if priority_col is None else priority_col
         else:
             unknown.append(col)
@@ -137,8 +140,9 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
 
 
 def _name_column(grid: Grid, header_row: int, first_criterion: int) -> int:
-    """The nearest column left of the criteria whose cells below the header hold text."""
-    for col in range(first_criterion - 1, -1, -1):
+    """The first column left of the criteria whose cells below the header hold text
+    (a numbering column such as "1", "2" is passed over)."""
+    for col in range(0, first_criterion):
         if any(isinstance(grid.value(r, col), str) and not _is_number_text(grid.value(r, col))
                for r in range(header_row + 1, grid.height)):
             return col
@@ -328,6 +332,10 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         name = display_name(_shown(name_value)) if not is_blank(name_value) else ""
         name_cell = grid.address(row, layout.priority_col)
         key = priority_key(name)
+        if key in _SUMMARY_ROWS:
+            continue  # a totals or averages line under the matrix
+        if not key and not any(classify_score(v, scheme.scale_max)[0] in (VALID, NOT_KNOWN) for v in raw):
+            continue  # a note or key below the matrix, with no name and nothing score-like
         label = name or f"Row {row + grid.top + 1}"
         counted = bool(key)
         if not key:
@@ -371,12 +379,20 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         weighted = tuple(None if s is None else s * w for s, w in zip(scores, scheme.weights))
         typed_total = _typed_total(layout, row)
         computed = sum(s for s in weighted if s is not None)
-        if typed_total is not None and not invalid and abs(typed_total - computed) > 1e-9:
+        formula = layout.total_col is not None and grid.is_formula(row, layout.total_col)
+        # A formula's SUM skips text, so it only cross-checks rows of plain numbers; a
+        # typed total is the partner's own claim and is checked whenever the scores are valid.
+        comparable = not invalid and (not formula or all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw if not is_blank(v)))
+        if typed_total is not None and comparable and abs(typed_total - computed) > 1e-9:
+            what = "the TOTAL formula gives" if formula else "the typed total is"
+            fix = ("check the formula adds up exactly the criteria cells of this row" if formula
+                   else "correct the total or the scores")
             findings.append(finding(
                 "total-mismatch",
-                f"{label}: the typed total is {format_number(typed_total)} but the scores add up to "
+                f"{label}: {what} {format_number(typed_total)} but the scores add up to "
                 f"{format_number(computed)}. The computed total ({format_number(computed)}) is used; "
-                "correct the total or the scores.",
+                f"{fix}.",
                 file=file, sheet=sheet, cell=grid.address(row, layout.total_col), value=typed_total))
         if counted:
             priorities.append(ScoredPriority(

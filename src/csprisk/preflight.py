@@ -1,101 +1,623 @@
 """Decide whether a file is safe to hand to a spreadsheet reader, before any reader runs.
 
 A return arrives by email from outside; a damaged, renamed, encrypted or hostile file
-must cost a finding, never the run.
+must cost a finding, never the run. python-calamine sizes each sheet from its furthest
+cell and aborts the whole process, uncatchably, when that allocation fails
+(tafia/calamine#693), so the furthest cell of every sheet is found here first, by a
+bounded streaming scan, for each format calamine reads (.xlsx/.xlsm, .ods, .xls).
+XML with a DOCTYPE (the carrier of entity-expansion attacks) is refused outright:
+spreadsheets never need one.
 """
 
 from __future__ import annotations
 
+import re
+import struct
+import xml.parsers.expat
 import zipfile
-from pathlib import Path
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Callable, NamedTuple
 
 from .findings import Finding, finding
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
+XLSX, ODS, XLS = "xlsx", "ods", "xls"
+
 #: Generous for real returns (a 130-priority matrix is well under 1 MB).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_ENTRIES = 2_000
+#: Rows x columns of a sheet's used area (to its furthest value). The reader allocates
+#: about 32 bytes per cell of that area: one million cells is about 32 MB.
+MAX_SHEET_CELLS = 1_000_000
+#: Cell records scanned in a legacy .xls before giving up (real returns hold thousands).
+MAX_XLS_RECORDS = 2_000_000
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+RESEND = "Open it in Excel, save it again as an Excel workbook (.xlsx) and send it again."
+
+
+#: sheet name -> (row, col) of the cells holding a formula, 0-based from A1.
+Formulas = dict[str, set[tuple[int, int]]]
+#: Formula cells remembered per file: enough for any matrix's TOTAL column.
+MAX_FORMULA_CELLS = 100_000
+
+
+class Verdict(NamedTuple):
+    finding: Finding | None
+    kind: str  # "xlsx", "ods", "xls" (decided by content), or "" when refused
+    formulas: Formulas
 
 
 def check_file(path: Path, label: str) -> Finding | None:
     """None when the file looks like a spreadsheet that is safe to read, else a finding."""
+    return inspect_file(path, label).finding
+
+
+def inspect_file(path: Path, label: str) -> Verdict:
+    """Whether the file is safe to read, its format, and which cells hold formulas
+    (learnt on the way, so a formula TOTAL can be told from a typed one)."""
+    formulas: Formulas = {}
+    problem, kind = _inspect(path, label, formulas)
+    return Verdict(problem, kind if problem is None else "", formulas)
+
+
+def _inspect(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None, str]:
     try:
         size = path.stat().st_size
         with open(path, "rb") as handle:
-            head = handle.read(8)
+            head = handle.read(512)
     except OSError as error:
         return finding("file-corrupt", f"This file could not be opened ({error.strerror}). "
-                       "Check it is not open elsewhere and that you may read it.", file=label)
+                       "Check it is not open elsewhere and that you may read it.", file=label), ""
     if size == 0:
         return finding("file-empty", "This file is empty (0 bytes): it was probably not saved "
                        "properly or the attachment was lost. Ask the partner to send it again.",
-                       file=label)
+                       file=label), ""
     if size > MAX_FILE_BYTES:
-        return finding("file-too-large", f"This file is {size / 1e6:.0f} MB, over the "
-                       f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit for a return. A risk matrix is "
-                       "far smaller: ask the partner to send just the matrix sheet.", file=label)
-    if head.startswith(ZIP_MAGIC):
-        return _check_zip(path, label)
-    if head.startswith(OLE_MAGIC):
-        return _check_ole(path, label)
-    return _not_excel(path, label, head)
-
-
-def _check_zip(path: Path, label: str) -> Finding | None:
+        return too_large(label, f"This file is {size / 1e6:.0f} MB, over the "
+                         f"{_mb(MAX_FILE_BYTES)} limit for a return."), ""
     try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        return finding("file-corrupt", "This file is damaged: its contents cannot be unpacked "
-                       f"({error}). Open it in Excel, save it again and send it again.", file=label)
-    if len(entries) > MAX_ZIP_ENTRIES:
-        return finding("file-too-large", f"This file holds {len(entries)} parts, over the limit "
-                       f"of {MAX_ZIP_ENTRIES} for a return. Send just the risk matrix.", file=label)
-    unpacked = sum(e.file_size for e in entries)
-    packed = sum(e.compress_size for e in entries)
-    if unpacked > MAX_UNCOMPRESSED_BYTES:
-        return finding("file-too-large", f"This file unpacks to {unpacked / 1e6:.0f} MB, over "
-                       f"the {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB limit for a return. Send "
-                       "just the risk matrix.", file=label)
-    if packed and unpacked / packed > MAX_COMPRESSION_RATIO and unpacked > 10 * 1024 * 1024:
-        return finding("file-too-large", "This file unpacks to far more than its size "
-                       f"(over {MAX_COMPRESSION_RATIO} times), which real workbooks never do; it "
-                       "was not opened. Save the matrix again in Excel and send it again.", file=label)
-    names = {e.filename for e in entries}
-    if "[Content_Types].xml" not in names and "mimetype" not in names:
-        return finding("file-not-excel", "This file is a zip archive, not a spreadsheet. Send the "
-                       "risk matrix workbook itself (.xlsx).", file=label)
-    return None
+        if head.startswith(ZIP_MAGIC):
+            return _check_zip(path, label, formulas)
+        if head.startswith(OLE_MAGIC):
+            return _check_ole(path, label, formulas)
+    except _Refused as refused:
+        return refused.finding, ""
+    except (OSError, ValueError, EOFError, struct.error, zipfile.BadZipFile, zlib.error, RuntimeError,
+            NotImplementedError, KeyError, IndexError, UnicodeError, OverflowError) as error:
+        return corrupt(label, error), ""
+    return _not_excel(path, label, head), ""
 
 
-def _check_ole(path: Path, label: str) -> Finding | None:
-    # An encrypted .xlsx is an OLE container holding an "EncryptedPackage" stream; the
-    # stream names are stored as UTF-16 in the directory sectors.
-    with open(path, "rb") as handle:
-        data = handle.read(4 * 1024 * 1024)
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        return finding("file-encrypted", "This file is protected with a password, so it cannot "
-                       "be read. Remove the password (File > Info > Protect Workbook > Encrypt with "
-                       "Password, then clear it) and send it again.", file=label)
-    return None
+# ---------------------------------------------------------------------------- findings
+
+def too_large(label: str, what: str) -> Finding:
+    return finding("file-too-large", f"{what} It was not opened, to keep the run safe (limits: "
+                   f"{_mb(MAX_FILE_BYTES)} per file, {_mb(MAX_UNCOMPRESSED_BYTES)} unpacked, "
+                   f"{MAX_SHEET_CELLS:,} cells per sheet). A risk matrix is far smaller: ask the "
+                   "partner to send just the matrix sheet, saved as .xlsx.", file=label)
 
 
-def _not_excel(path: Path, label: str, head: bytes) -> Finding:
-    kind = "a text file"
-    suffix = path.suffix.lower()
-    sniff = head.lstrip().lower()
-    if suffix == ".csv" or (b"," in head and not sniff.startswith(b"<")):
-        kind = "a CSV (plain text) file"
-    if sniff.startswith((b"<html", b"<!doc", b"<?xml", b"<tab")):
-        kind = "a web page or XML file"
-    elif head.startswith(b"%PDF"):
-        kind = "a PDF document"
-    elif any(b < 9 for b in head):
-        kind = "an unknown kind of file"
+def corrupt(label: str, error: object = None) -> Finding:
+    detail = f" (the reader said: {str(error).strip()[:200]})" if error and str(error).strip() else ""
+    return finding("file-corrupt", f"This file could not be read; it may be damaged or only "
+                   f"partly saved{detail}. {RESEND} It was left out; the other returns were merged.",
+                   file=label)
+
+
+def encrypted(label: str) -> Finding:
+    return finding("file-encrypted", "This file is protected with a password, so it cannot be "
+                   "read. Remove the password and send it again (in Excel: File > Info > Protect "
+                   "Workbook > Encrypt with Password, clear the password, save). It was left out; "
+                   "the other returns were merged.", file=label)
+
+
+def not_excel(label: str, kind: str) -> Finding:
     return finding("file-not-excel", f"This file is {kind}, not an Excel workbook, so it cannot be "
                    "a return. Ask the partner to fill in the risk-matrix template and send the "
                    ".xlsx file.", file=label)
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Finding) -> None:
+        super().__init__(problem.message)
+        self.finding = problem
+
+
+def _mb(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB"
+
+
+def _sheet_too_large(label: str, sheet: str, rows: int, cols: int) -> _Refused:
+    return _Refused(too_large(label, f'Sheet "{sheet}" reaches {rows:,} rows by {cols:,} columns '
+                              f"({rows * cols:,} cells), over the limit of {MAX_SHEET_CELLS:,}."))
+
+
+# --------------------------------------------------------------------------------- zip
+
+def _check_zip(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None, str]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        return finding("file-corrupt", "This file is damaged: its contents cannot be unpacked "
+                       f"({error}). {RESEND}", file=label), ""
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            return too_large(label, f"This file holds {len(entries):,} parts, over the limit of "
+                             f"{MAX_ZIP_ENTRIES:,}."), ""
+        unpacked = sum(e.file_size for e in entries)
+        packed = sum(e.compress_size for e in entries)
+        if unpacked > MAX_UNCOMPRESSED_BYTES:
+            return too_large(label, f"This file unpacks to {unpacked / 1e6:,.0f} MB, over the "
+                             f"{_mb(MAX_UNCOMPRESSED_BYTES)} limit."), ""
+        if packed and unpacked / packed > MAX_COMPRESSION_RATIO and unpacked > 10 * 1024 * 1024:
+            return too_large(label, f"This file unpacks to {unpacked / packed:,.0f} times its size "
+                             f"(the limit is {MAX_COMPRESSION_RATIO} times), which real workbooks "
+                             "never do."), ""
+        if any(e.flag_bits & 0x1 for e in entries):
+            return encrypted(label), ""
+        names = {e.filename for e in entries}
+        if "mimetype" in names:
+            return _check_ods(archive, names, label, formulas), ODS
+        if "[Content_Types].xml" in names:
+            return _check_ooxml(archive, names, label, formulas), XLSX
+    return not_excel(label, "a zip archive"), ""
+
+
+def _check_ooxml(archive: zipfile.ZipFile, names: set[str], label: str, formulas: Formulas) -> Finding | None:
+    if "xl/workbook.xml" not in names:
+        if "xl/workbook.bin" in names:
+            return not_excel(label, "an Excel binary workbook (.xlsb), which is not read here; "
+                             "save it as an Excel Workbook (.xlsx)")
+        if "word/document.xml" in names:
+            return not_excel(label, "a Word document")
+        if "ppt/presentation.xml" in names:
+            return not_excel(label, "a PowerPoint presentation")
+        return corrupt(label, "the workbook part xl/workbook.xml is missing")
+    _refuse_doctypes(archive, label)
+    for name, sheet in sorted(_worksheet_parts(archive, names).items()):
+        extent = _OoxmlExtent(formulas.setdefault(sheet, set()))
+        extent.sheet = sheet
+        with archive.open(name) as stream:
+            rows, cols = _parse(stream, label, extent, name)
+        if rows * cols > MAX_SHEET_CELLS:
+            raise _sheet_too_large(label, sheet, rows, cols)
+    return None
+
+
+def _worksheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Every part a reader may load as a worksheet (the workbook's relations, and
+    xl/worksheets/), with the sheet's name where the workbook gives one."""
+    parts = {n: PurePosixPath(n).stem for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels not in names:
+        return parts
+    titles = {}
+    for sheet in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", _read_bounded(archive, "xl/workbook.xml")):
+        name, rid = re.search(rb'\sname="([^"]*)"', sheet), re.search(rb':id="([^"]*)"', sheet)
+        if name and rid:
+            titles[rid.group(1)] = name.group(1).decode("utf-8", "replace")
+    for relation in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", _read_bounded(archive, rels)):
+        kind = re.search(rb'Type="([^"]*)"', relation)
+        target = re.search(rb'Target="([^"]*)"', relation)
+        rid = re.search(rb'Id="([^"]*)"', relation)
+        if not (kind and target and kind.group(1).endswith(b"/worksheet")):
+            continue
+        text = target.group(1).decode("utf-8", "replace")
+        resolved = text.lstrip("/") if text.startswith("/") else _join("xl", text)
+        if resolved in names:
+            parts[resolved] = titles.get(rid.group(1) if rid else b"", PurePosixPath(resolved).stem)
+    return parts
+
+
+def _join(base: str, relative: str) -> str:
+    parts: list[str] = base.split("/")
+    for piece in relative.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _read_bounded(archive: zipfile.ZipFile, name: str, limit: int = 4 * 1024 * 1024) -> bytes:
+    with archive.open(name) as stream:
+        return stream.read(limit)
+
+
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _refuse_doctypes(archive: zipfile.ZipFile, label: str) -> None:
+    """Entity expansion needs a DTD; no spreadsheet part has one, so any DTD is refused."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(info) as stream:
+            tail = b""
+            while block := stream.read(1 << 20):
+                if _DOCTYPE.search(tail + block):
+                    raise _Refused(_dtd_refused(label, info.filename))
+                tail = block[-16:]
+
+
+def _dtd_refused(label: str, part: str) -> Finding:
+    return finding("file-corrupt", f"This file was not opened: its part {part} declares XML "
+                   "entities (a DOCTYPE), which real spreadsheets never do and which can be used "
+                   f"to attack the reader. {RESEND}", file=label)
+
+
+def _parse(stream: IO[bytes], label: str, handler: "_Extent", part: str) -> tuple[int, int]:
+    """Stream one XML part through expat with DTDs refused; the handler measures the sheet."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def refuse(*_args) -> None:
+        raise _Refused(_dtd_refused(label, part))
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    parser.buffer_text = True
+    try:
+        while block := stream.read(1 << 20):
+            parser.Parse(block, False)
+            handler.check(label)
+        parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as error:
+        raise _Refused(corrupt(label, f"{part}: {error}")) from None
+    return handler.rows, handler.cols
+
+
+class _Extent:
+    """How far a sheet's values reach: rows and cols counted from A1 (0 when empty)."""
+
+    def __init__(self, formulas: set[tuple[int, int]] | None = None) -> None:
+        self.rows = self.cols = 0
+        self.sheet = ""
+        self.formulas = formulas if formulas is not None else set()
+
+    def formula(self, row: int, col: int) -> None:
+        if len(self.formulas) < MAX_FORMULA_CELLS:
+            self.formulas.add((row, col))
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def end(self, name: str) -> None:
+        pass
+
+    def reach(self, rows: int, cols: int) -> None:
+        self.rows, self.cols = max(self.rows, rows), max(self.cols, cols)
+
+    def check(self, label: str) -> None:
+        # Checked while streaming, so a huge sheet is refused as soon as it is seen to be huge.
+        if self.rows * self.cols > MAX_SHEET_CELLS:
+            raise _sheet_too_large(label, self.sheet or "1", self.rows, self.cols)
+
+
+_REF = re.compile(r"^\$?([A-Za-z]{1,7})\$?(\d{1,10})$")
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+class _OoxmlExtent(_Extent):
+    """<row r=..><c r=..><v>..</v></c>: cells without a value (style only) take no room."""
+
+    def __init__(self, formulas: set[tuple[int, int]] | None = None) -> None:
+        super().__init__(formulas)
+        self.row = -1
+        self.col = -1
+        self.pending = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "row":
+            r = attrs.get("r", "")
+            self.row = int(r) - 1 if r.isdigit() else self.row + 1
+            self.col = -1
+        elif local == "c":
+            match = _REF.match(attrs.get("r", ""))
+            if match:
+                self.col = _column_number(match.group(1)) - 1
+                self.row = int(match.group(2)) - 1
+            else:
+                self.col += 1
+            self.pending = True
+        elif local in ("v", "is", "f"):
+            if local == "f":
+                self.formula(self.row, self.col)
+            if self.pending:
+                self.pending = False
+                self.reach(self.row + 1, self.col + 1)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+# --------------------------------------------------------------------------------- ods
+
+def _check_ods(archive: zipfile.ZipFile, names: set[str], label: str, formulas: Formulas) -> Finding | None:
+    mimetype = _read_bounded(archive, "mimetype", 200).strip()
+    if not mimetype.startswith(ODS_MIMETYPE):
+        kind = mimetype.decode("ascii", "replace").rpartition(".")[2] or "OpenDocument"
+        return not_excel(label, f"an OpenDocument file of another kind ({kind})")
+    if "META-INF/manifest.xml" in names and b"encryption-data" in _read_bounded(archive, "META-INF/manifest.xml"):
+        return encrypted(label)
+    if "content.xml" not in names:
+        return corrupt(label, "the part content.xml is missing")
+    _refuse_doctypes(archive, label)
+    with archive.open("content.xml") as stream:
+        _parse(stream, label, _OdsExtent(formulas), "content.xml")
+    return None
+
+
+class _OdsExtent(_Extent):
+    """table:table-row / table:table-cell with their number-*-repeated counts: a repeated
+    cell holding a value fills every repeat, which is how a tiny file claims a huge sheet."""
+
+    def __init__(self, by_sheet: Formulas) -> None:
+        super().__init__()
+        self.by_sheet = by_sheet
+        self.row = self.col = 0
+        self.row_repeat = 1
+        self.cell: tuple[int, bool] | None = None  # (columns repeated, holds a value)
+        self.depth = 0  # nested tables are part of one cell; not measured separately
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if name == "table:table":
+            self.depth += 1
+            if self.depth == 1:
+                self.rows = self.cols = 0
+                self.row = 0
+                self.sheet = attrs.get("table:name", "")
+                self.formulas = self.by_sheet.setdefault(self.sheet, set())
+            return
+        if self.depth != 1:
+            return
+        if local == "table-row":
+            self.row_repeat = _count(attrs.get("table:number-rows-repeated"))
+            self.col = 0
+        elif local in ("table-cell", "covered-table-cell"):
+            repeat = _count(attrs.get("table:number-columns-repeated"))
+            has_value = "office:value-type" in attrs or "office:value" in attrs
+            if "table:formula" in attrs:
+                self.formula(self.row, self.col)
+            self.cell = (repeat, has_value)
+        elif self.cell is not None and not self.cell[1]:
+            self.cell = (self.cell[0], True)  # text:p or other content in the cell
+
+    def end(self, name: str) -> None:
+        local = _local(name)
+        if name == "table:table":
+            self.depth -= 1
+            return
+        if self.depth != 1:
+            return
+        if local in ("table-cell", "covered-table-cell") and self.cell is not None:
+            repeat, has_value = self.cell
+            if has_value:
+                self.reach(self.row + self.row_repeat, self.col + repeat)
+            self.col += repeat
+            self.cell = None
+        elif local == "table-row":
+            self.row += self.row_repeat
+            self.row_repeat = 1
+
+
+def _count(text: str | None) -> int:
+    if text and text.isdigit():
+        return max(1, min(int(text), 1 << 31))
+    return 1
+
+
+# --------------------------------------------------------------------------------- ole
+
+_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+
+
+@dataclass(frozen=True)
+class _Stream:
+    name: str
+    start: int
+    size: int
+
+
+def _check_ole(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None, str]:
+    """An OLE compound file: a legacy .xls, or an encrypted .xlsx (EncryptedPackage)."""
+    data = path.read_bytes()  # bounded by MAX_FILE_BYTES
+    ole = _Ole(data)
+    names = {s.name.casefold(): s for s in ole.streams}
+    if "encryptedpackage" in names or "encryptioninfo" in names:
+        return encrypted(label), ""
+    workbook = names.get("workbook") or names.get("book")
+    if workbook is None:
+        if "worddocument" in names:
+            return not_excel(label, "a Word document"), ""
+        if "powerpoint document" in names:
+            return not_excel(label, "a PowerPoint presentation"), ""
+        return not_excel(label, "an Office file of another kind"), ""
+    return _check_biff(ole.read(workbook), label, formulas), XLS
+
+
+class _Ole:
+    """Just enough of the compound file format to list streams and read one, with every
+    chain bounded so a looping or damaged table cannot hang the check."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        if len(data) < 512:
+            raise ValueError("the file ends inside its header")
+        shift, mini_shift = struct.unpack_from("<HH", data, 30)
+        if shift not in (9, 12) or mini_shift != 6:
+            raise ValueError("the file's header is damaged")
+        self.sector = 1 << shift
+        self.max_sectors = len(data) // self.sector + 1
+        (n_fat, first_dir, _, self.mini_cutoff, first_minifat, n_minifat, first_difat,
+         n_difat) = struct.unpack_from("<IIIIIIII", data, 44)
+        fat_sectors = [s for s in struct.unpack_from("<109I", data, 76) if s < _END_OF_CHAIN]
+        difat, seen = first_difat, 0
+        per = self.sector // 4 - 1
+        while difat < _END_OF_CHAIN and seen < self.max_sectors:
+            values = struct.unpack_from(f"<{per + 1}I", data, self._offset(difat))
+            fat_sectors += [s for s in values[:per] if s < _END_OF_CHAIN]
+            difat, seen = values[per], seen + 1
+        fat: list[int] = []
+        for s in fat_sectors[: self.max_sectors]:
+            fat += struct.unpack_from(f"<{self.sector // 4}I", data, self._offset(s))
+        self.fat = fat
+        directory = self._chain_bytes(first_dir, self.fat, self.sector, self._sector_bytes)
+        self.streams: list[_Stream] = []
+        root_start, root_size = 0, 0
+        for at in range(0, len(directory) - 127, 128):
+            entry = directory[at: at + 128]
+            name_len = min(struct.unpack_from("<H", entry, 64)[0], 64)
+            kind = entry[66]
+            start, size = struct.unpack_from("<IQ", entry, 116)
+            name = entry[: max(name_len - 2, 0)].decode("utf-16-le", "replace")
+            if kind == 5:
+                root_start, root_size = start, size
+            elif kind == 2:
+                self.streams.append(_Stream(name, start, size))
+        minifat_bytes = self._chain_bytes(first_minifat, self.fat, self.sector, self._sector_bytes)
+        self.minifat = list(struct.unpack_from(f"<{len(minifat_bytes) // 4}I", minifat_bytes))
+        self.ministream = self._chain_bytes(root_start, self.fat, self.sector,
+                                            self._sector_bytes)[:root_size]
+
+    def _offset(self, sector: int) -> int:
+        offset = (sector + 1) * self.sector
+        if offset >= len(self.data):
+            raise ValueError("a sector lies beyond the end of the file")
+        return offset
+
+    def _sector_bytes(self, sector: int) -> bytes:
+        offset = self._offset(sector)
+        return self.data[offset: offset + self.sector]
+
+    def _mini_bytes(self, sector: int) -> bytes:
+        return self.ministream[sector * 64: sector * 64 + 64]
+
+    def _chain_bytes(self, start: int, table: list[int], size: int,
+                     read: Callable[[int], bytes], limit: int = MAX_FILE_BYTES) -> bytes:
+        out, sector, steps = [], start, 0
+        while sector < _END_OF_CHAIN - 2 and steps * size < limit:
+            if sector >= len(table) and table is self.fat:
+                raise ValueError("a chain of sectors runs off the allocation table")
+            out.append(read(sector))
+            sector = table[sector] if sector < len(table) else _END_OF_CHAIN
+            steps += 1
+            if steps > self.max_sectors * 64:
+                raise ValueError("a chain of sectors loops")
+        return b"".join(out)
+
+    def read(self, stream: _Stream) -> bytes:
+        size = min(stream.size, MAX_FILE_BYTES)
+        if size < self.mini_cutoff:
+            return self._chain_bytes(stream.start, self.minifat, 64, self._mini_bytes, size)[:size]
+        return self._chain_bytes(stream.start, self.fat, self.sector, self._sector_bytes, size)[:size]
+
+
+# BIFF record types that put a value in a cell (row at offset 0, column at offset 2).
+_BIFF_CELLS = {0x0006, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0406}
+_BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_FILEPASS, _BIFF_BOUNDSHEET = 0x00BD, 0x0809, 0x000A, 0x002F, 0x0085
+
+
+def _check_biff(stream: bytes, label: str, formulas: Formulas) -> Finding | None:
+    """Walk the BIFF records of a legacy .xls: refuse a password and measure each sheet."""
+    at, records, sheet_index = 0, 0, -1
+    extent = _Extent()
+    sheet_names: list[str] = []
+    end = len(stream)
+    while at + 4 <= end:
+        kind, length = struct.unpack_from("<HH", stream, at)
+        body = stream[at + 4: at + 4 + length]
+        at += 4 + length
+        records += 1
+        if records > MAX_XLS_RECORDS:
+            return too_large(label, f"This file holds over {MAX_XLS_RECORDS:,} records.")
+        if kind == _BIFF_FILEPASS:
+            return encrypted(label)
+        if kind == _BIFF_BOUNDSHEET and len(body) >= 8:
+            sheet_names.append(_biff_name(body[6:]))
+        elif kind == _BIFF_BOF:
+            if len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] != 0x0005:  # not the globals
+                sheet_index += 1
+            extent.rows = extent.cols = 0
+            extent.sheet = sheet_names[sheet_index] if 0 <= sheet_index < len(sheet_names) else str(sheet_index + 1)
+            extent.formulas = formulas.setdefault(extent.sheet, set())
+        elif kind in _BIFF_CELLS and len(body) >= 4:
+            row, col = struct.unpack_from("<HH", body, 0)
+            extent.reach(row + 1, col + 1)
+            if kind == 0x0006:
+                extent.formula(row, col)
+        elif kind == _BIFF_MULRK and len(body) >= 6:
+            row = struct.unpack_from("<H", body, 0)[0]
+            last = struct.unpack_from("<H", body, len(body) - 2)[0]
+            extent.reach(row + 1, last + 1)
+        if extent.rows * extent.cols > MAX_SHEET_CELLS:
+            return _sheet_too_large(label, extent.sheet, extent.rows, extent.cols).finding
+    return None
+
+
+def _biff_name(body: bytes) -> str:
+    if len(body) < 2:
+        return ""
+    length, flags = body[0], body[1]
+    raw = body[2:]
+    try:
+        return raw[: length * 2].decode("utf-16-le") if flags & 1 else raw[:length].decode("latin-1")
+    except UnicodeDecodeError:
+        return ""
+
+
+# ----------------------------------------------------------------------- not a workbook
+
+def _not_excel(path: Path, label: str, head: bytes) -> Finding:
+    suffix = path.suffix.lower()
+    sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sniff.startswith((b"<html", b"<!doc", b"<table", b"<head", b"<meta")):
+        kind = "a web page (HTML) saved with a spreadsheet name"
+    elif sniff.startswith(b"<?xml"):
+        kind = ("an Excel 2003 XML spreadsheet, which is not read here; save it as an Excel "
+                "Workbook (.xlsx)" if b"spreadsheet" in head.lower() or b"mso-application" in head.lower()
+                else "an XML file")
+    elif head.startswith(b"%PDF"):
+        kind = "a PDF document"
+    elif head.startswith(b"{\\rtf"):
+        kind = "a Rich Text document"
+    elif suffix in (".csv", ".tsv") or (not _binary(head) and _looks_delimited(head)):
+        return finding("file-not-excel", "This file is a CSV (plain text) file. CSV is not a return: "
+                       "it loses the partner's details and the layout, so it is never read as one. Ask "
+                       "the partner to send the risk-matrix workbook (.xlsx) instead.", file=label)
+    elif _binary(head):
+        kind = "an unknown kind of file"
+    else:
+        kind = "a text file"
+    return not_excel(label, kind)
+
+
+def _looks_delimited(head: bytes) -> bool:
+    lines = [line for line in head.splitlines()[:4] if line.strip()]
+    return any(len(lines) >= 1 and all(line.count(sep) == lines[0].count(sep) > 0 for line in lines[:3])
+               for sep in (b",", b";", b"\t")) and not head.lstrip().startswith((b"<", b"{", b"#"))
+
+
+def _binary(head: bytes) -> bool:
+    return any(b < 9 or 13 < b < 32 for b in head[:256])

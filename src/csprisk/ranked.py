@@ -6,6 +6,8 @@ Both writers (the .xlsx file and the open workbook) render what this module buil
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
+from urllib.parse import quote
 
 from . import __version__
 from .findings import SEVERITY_ORDER, count_by_severity
@@ -137,14 +139,21 @@ def validation_sheet(result: MergeResult) -> Sheet:
     header = sheet.add_row(["Severity", "Code", "Problem", "Partner", "File", "Sheet", "Cell", "Value",
                             "What to do"], "header")
     ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
+    links = _partner_score_links(result)
     for f in ordered:
         value = f.value
         if isinstance(value, (dt.date, dt.time)):
             value = str(value)
+        # Partner -> that return's first row in Partner scores; Cell -> the score as typed
+        # there; File -> the return itself, to open it at the cell.
+        partner_link, cell_link = links(f.file, f.cell)
         sheet.add_row([
             Cell(f.severity, f"severity-{f.severity}"), Cell(f.code, "text"), Cell(f.title, "text"),
-            Cell(result.partner_of(f.file), "text"), Cell(f.file, "text"), Cell(f.sheet, "text"),
-            Cell(f.cell, "text"), Cell(value, "text"), Cell(f.message, "wrap"),
+            Cell(result.partner_of(f.file), "link" if partner_link else "text", partner_link),
+            Cell(f.file, "link" if f.file else "text", _file_link(f.file, f.sheet, f.cell)),
+            Cell(f.sheet, "text"),
+            Cell(f.cell, "link" if cell_link else "text", cell_link),
+            Cell(value, "text"), Cell(f.message, "wrap"),
         ])
     if not result.findings:
         sheet.add_row(["No problems found."], "note")
@@ -153,6 +162,56 @@ def validation_sheet(result: MergeResult) -> Sheet:
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.column_widths = {0: 10, 1: 20, 2: 26, 3: 20, 4: 26, 5: 14, 6: 7, 7: 12, 8: 70}
     return sheet
+
+
+def _partner_score_links(result: MergeResult) -> Callable[[str, str], tuple[str | None, str | None]]:
+    """For a finding's (file, cell): a link to that return's first row on Partner scores, and
+    one to the very score (its row and criterion column), where the sheet shows them."""
+    scores = partner_scores_sheet(result)
+    header = next((r for r in range(scores.height)
+                   if scores.value(r, 0) == "Partner" and scores.value(r, 1) == "File"), None)
+    if header is None:
+        return lambda file, cell: (None, None)
+    titles = {scores.value(header, c): c for c in range(scores.width)}
+    row_col = titles.get("Row")
+    first: dict[str, int] = {}
+    by_row: dict[tuple[str, int], int] = {}
+    for r in range(header + 1, scores.height):
+        file = scores.value(r, 1)
+        if not file:
+            continue
+        first.setdefault(file, r + 1)
+        number = scores.value(r, row_col) if row_col is not None else None
+        if isinstance(number, int):
+            by_row.setdefault((file, number), r + 1)
+    criterion_of = {(ret.file, c.cell): c.criterion
+                    for ret in result.assessment.returns + result.superseded for c in ret.cells}
+
+    def links(file: str, cell: str) -> tuple[str | None, str | None]:
+        start = f"#'{PARTNER_SCORES}'!A{first[file]}" if file in first else None
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        row = by_row.get((file, int(digits))) if digits else None
+        if row is None:
+            return start, None
+        col = titles.get(criterion_of.get((file, cell)), 4)
+        return start, f"#'{PARTNER_SCORES}'!{column_letter(col)}{row}"
+
+    return links
+
+
+def _file_link(file: str, sheet: str, cell: str) -> str | None:
+    """A link that opens the return (at the cell, where the application follows it)."""
+    if not file:
+        return None
+    from pathlib import Path
+
+    try:
+        uri = Path(file).resolve().as_uri()
+    except (OSError, ValueError):
+        return None
+    if sheet and cell:
+        uri += "#" + quote(f"'{sheet}'!{cell}", safe="'!")
+    return uri
 
 
 def method_sheet(result: MergeResult) -> Sheet:

@@ -14,6 +14,7 @@ from typing import Iterable
 
 from .findings import Finding, finding
 from .grid import Grid
+from .preflight import corrupt, encrypted
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -67,33 +68,43 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
 
 
 def read_grids(path: Path, label: str) -> tuple[list[Grid], list[Finding]]:
-    """Every worksheet of a workbook file as a grid; a finding instead when it can't be read."""
-    from .preflight import check_file  # the safety gate runs before any parser
+    """Every worksheet of a workbook file as a grid; a finding instead when it can't be read.
 
-    problem = check_file(path, label)
-    if problem is not None:
-        return [], [problem]
+    The format is decided by the file's content (an .xls renamed .xlsx still reads), and
+    nothing is parsed until the pre-flight check has found the file safe to open.
+    """
+    from .preflight import XLSX, inspect_file  # the safety gate runs before any parser
+
+    verdict = inspect_file(path, label)
+    if verdict.finding is not None:
+        return [], [verdict.finding]
     try:
         import python_calamine  # noqa: F401
     except ImportError:  # Pyodide (xlwings Lite): no calamine wheel
-        return _read_with_openpyxl(path, label)
-    return _read_with_calamine(path, label)
+        if verdict.kind != XLSX:
+            return [], [corrupt(label, "only .xlsx and .xlsm files can be read here")]
+        return _read_with_openpyxl(path, label, verdict.formulas)
+    return _read_with_calamine(path, label, verdict.formulas)
 
 
-def _read_with_calamine(path: Path, label: str) -> tuple[list[Grid], list[Finding]]:
+def _read_with_calamine(path: Path, label: str,
+                        formulas: dict[str, set[tuple[int, int]]]) -> tuple[list[Grid], list[Finding]]:
     import python_calamine as pc
 
     try:
         with open(path, "rb") as handle:
             workbook = pc.CalamineWorkbook.from_filelike(handle)
             grids = []
-            for meta in workbook.sheets_metadata:
+            # Visible sheets first: a matrix on a hidden scratch sheet loses a tie.
+            metas = sorted(workbook.sheets_metadata, key=lambda m: m.visible != pc.SheetVisibleEnum.Visible)
+            for meta in metas:
                 if meta.typ != pc.SheetTypeEnum.WorkSheet:
                     continue
                 sheet = workbook.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=True)
                 top, left = sheet.start or (0, 0)
-                grids.append(Grid(label, meta.name, rows, top, left))
+                grids.append(Grid(label, meta.name, rows, top, left,
+                                  formulas=frozenset(formulas.get(meta.name, ()))))
             return grids, []
     except pc.PasswordError:
         return [], [encrypted(label)]
@@ -101,7 +112,8 @@ def _read_with_calamine(path: Path, label: str) -> tuple[list[Grid], list[Findin
         return [], [corrupt(label, error)]
 
 
-def _read_with_openpyxl(path: Path, label: str) -> tuple[list[Grid], list[Finding]]:
+def _read_with_openpyxl(path: Path, label: str,
+                        formulas: dict[str, set[tuple[int, int]]]) -> tuple[list[Grid], list[Finding]]:
     import openpyxl
 
     try:
@@ -112,28 +124,9 @@ def _read_with_openpyxl(path: Path, label: str) -> tuple[list[Grid], list[Findin
         grids = []
         for sheet in workbook.worksheets:
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            grids.append(Grid(label, sheet.title, rows))
+            grids.append(Grid(label, sheet.title, rows, formulas=frozenset(formulas.get(sheet.title, ()))))
         return grids, []
     except Exception as error:
         return [], [corrupt(label, error)]
     finally:
         workbook.close()
-
-
-def corrupt(label: str, error: object = None) -> Finding:
-    detail = f" (the reader said: {str(error).strip()[:200]})" if error else ""
-    return finding(
-        "file-corrupt",
-        f"This file could not be read; it may be damaged or only partly saved{detail}. Open it "
-        "in Excel, save it again as an Excel workbook (.xlsx) and send it again. It was left "
-        "out; the other returns were merged.",
-        file=label)
-
-
-def encrypted(label: str) -> Finding:
-    return finding(
-        "file-encrypted",
-        "This file is protected with a password, so it cannot be read. Remove the password "
-        "(File > Info > Protect Workbook > Encrypt with Password, then clear it) and send it "
-        "again. It was left out; the other returns were merged.",
-        file=label)

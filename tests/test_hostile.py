@@ -1,0 +1,133 @@
+"""Broken and hostile files: the pre-flight check refuses them cheaply, before any reader.
+
+Risky probes of the reader itself run in a subprocess, so a crash there cannot end the tests.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import hostile_files as hostile
+from csprisk.preflight import MAX_SHEET_CELLS, check_file, inspect_file
+from csprisk.sources import read_grids
+
+READ_IN_CHILD = """
+import sys, python_calamine as pc
+workbook = pc.CalamineWorkbook.from_path(sys.argv[1])
+rows = workbook.get_sheet_by_index(0).to_python()
+print(len(rows))
+"""
+
+
+def code(path: Path) -> str | None:
+    problem = check_file(path, path.name)
+    return problem.code if problem else None
+
+
+@pytest.mark.parametrize("build, expected", [
+    (hostile.xlsx_claiming_the_last_cell, "file-too-large"),
+    (hostile.ods_with_a_huge_repeated_cell, "file-too-large"),
+    (lambda p: hostile.xls_file(p, [(0, 0, 1.0), (65535, 255, 2.0)]), "file-too-large"),
+    (hostile.xlsx_with_a_billion_laughs, "file-corrupt"),
+    (hostile.encrypted_xlsx, "file-encrypted"),
+    (hostile.encrypted_ods, "file-encrypted"),
+    (lambda p: hostile.xls_file(p, [(0, 0, 1.0)], password=True), "file-encrypted"),
+])
+def test_a_hostile_file_is_refused_within_a_second_and_a_few_mb(tmp_path, build, expected):
+    path = build(tmp_path / "hostile.bin")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    grids, findings = read_grids(path, "hostile")
+    elapsed = time.perf_counter() - started
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grids == [] and [f.code for f in findings] == [expected]
+    assert elapsed < 1.0 and grown_mb < 40
+
+
+def test_a_zip_bomb_is_refused_from_its_table_of_contents(tmp_path):
+    path = hostile.zip_bomb_xlsx(tmp_path / "bomb.xlsx", megabytes=210)
+    started = time.perf_counter()
+    problem = check_file(path, "bomb.xlsx")
+    assert problem.code == "file-too-large" and "200 MB" in problem.message
+    assert time.perf_counter() - started < 0.1
+
+
+def test_without_the_guard_the_reader_would_take_down_the_process(tmp_path):
+    """The reason for the guard, shown in a child process: calamine aborts (tafia/calamine#693)."""
+    path = hostile.xlsx_claiming_the_last_cell(tmp_path / "last.xlsx")
+    assert path.stat().st_size < 10_000
+    child = subprocess.run([sys.executable, "-c", READ_IN_CHILD, str(path)], capture_output=True,
+                           text=True, timeout=60)
+    assert child.returncode < 0 or "memory allocation" in child.stderr  # killed by SIGABRT
+    assert code(path) == "file-too-large"
+
+
+def test_a_sheet_just_inside_the_limit_still_reads(tmp_path):
+    rows = MAX_SHEET_CELLS // 100
+    path = hostile.small_xlsx(tmp_path / "tall.xlsx", {"A1": "x", f"CV{rows}": 1})
+    assert code(path) is None
+    path = hostile.small_xlsx(tmp_path / "taller.xlsx", {"A1": "x", f"CV{rows + 1}": 1})
+    assert code(path) == "file-too-large"
+
+
+def test_style_only_cells_far_away_take_no_room(tmp_path):
+    base = hostile.small_xlsx(tmp_path / "base.xlsx")
+    path = hostile.rewrite_zip(base, tmp_path / "styled.xlsx", lambda name, data: data.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>')
+        if name == "xl/worksheets/sheet1.xml" else data)
+    assert code(path) is None and read_grids(path, "styled")[1] == []
+
+
+def test_the_format_is_decided_by_content(tmp_path):
+    xls = hostile.xls_file(tmp_path / "named.xlsx", [(0, 0, 1.0), (1, 1, 3.0)])
+    verdict = inspect_file(xls, "named.xlsx")
+    assert verdict.finding is None and verdict.kind == "xls"
+    grids, findings = read_grids(xls, "named.xlsx")
+    assert findings == [] and grids[0].rows[1][1] == 3.0
+
+
+@pytest.mark.parametrize("content, kind", [
+    (b"Priority,Gap\nASB,3\n", "CSV"),
+    (b"<html><body>scores</body></html>", "web page"),
+    (b"%PDF-1.7\n...", "PDF"),
+    (b"\x00\x01\x02garbage" * 10, "unknown kind"),
+])
+def test_what_is_not_a_workbook_says_what_it_is(tmp_path, content, kind):
+    path = tmp_path / "return.xlsx"
+    path.write_bytes(content)
+    problem = check_file(path, "return.xlsx")
+    assert problem.code == "file-not-excel" and kind in problem.message
+
+
+def test_other_office_files_are_not_returns(tmp_path):
+    doc = hostile.ole_file(tmp_path / "letter.xls", {"WordDocument": b"\x00" * 100})
+    assert "Word document" in check_file(doc, "letter.xls").message
+    base = hostile.small_xlsx(tmp_path / "b.xlsx")
+    word = hostile.rewrite_zip(base, tmp_path / "w.xlsx", lambda name, data: None if name == "xl/workbook.xml" else data)
+    assert code(word) == "file-corrupt"
+
+
+def test_damaged_ole_and_zip_files_are_corrupt_not_crashes(tmp_path):
+    good = hostile.xls_file(tmp_path / "good.xls", [(0, 0, 1.0)]).read_bytes()
+    for cut in (100, 600, 1100, len(good) - 1):
+        path = tmp_path / f"cut{cut}.xls"
+        path.write_bytes(good[:cut])
+        grids, findings = read_grids(path, path.name)
+        assert grids == [] or findings == []
+        assert all(f.code in ("file-corrupt", "file-not-excel") for f in findings)
+
+
+def test_openpyxl_parses_xml_through_defusedxml():
+    import defusedxml
+    import openpyxl.xml
+    from openpyxl.xml.functions import fromstring
+
+    assert openpyxl.xml.DEFUSEDXML is True
+    with pytest.raises(defusedxml.DTDForbidden if False else defusedxml.EntitiesForbidden):
+        fromstring(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
