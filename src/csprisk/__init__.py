@@ -5,3 +5,14 @@ every click, so pandas, openpyxl and xlwings are imported only by the modules th
 """
 
 __version__ = "0.1.0"
+
+
+def main() -> None:
+    """Merge & Rank on the active workbook: what the CSP Risk Matrix ribbon button runs.
+
+    The add-in's VBA calls `RunPython "import csprisk;csprisk.main()"` (its file is
+    csprisk.xlam); xlwings then names the active workbook as the caller.
+    """
+    from .scripts import calling_book, merge_and_rank
+
+    merge_and_rank(calling_book())

@@ -70,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", help="author shown in the document properties (default: as in RANKED.xlsx)")
     marking(p)
 
+    p = commands.add_parser("workbook", help="write the analyst's workbook (Settings, Start, Example sheets)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the .xlsx")
+    settings(p)
+
+    p = commands.add_parser("addin", help="build or install the Excel ribbon add-in (csprisk.xlam)")
+    addin = p.add_subparsers(dest="addin_command", metavar="ACTION", required=True)
+    a = addin.add_parser("build", help="make csprisk.xlam from the installed xlwings ribbon template")
+    a.add_argument("-o", "--output", default="csprisk.xlam", metavar="FILE",
+                   help="where to write it; the file must be called csprisk.xlam (default: csprisk.xlam)")
+    a = addin.add_parser("install", help="copy csprisk.xlam into Excel's XLSTART folder (Windows, macOS)")
+    a.add_argument("addin_file", nargs="?", default="csprisk.xlam", metavar="FILE",
+                   help="the add-in to install (default: csprisk.xlam)")
+
     p = commands.add_parser("demo", help="make example returns and merge them")
     p.add_argument("--returns", default="examples/returns", metavar="DIR",
                    help="where to write the example returns (default: examples/returns)")
@@ -229,8 +242,34 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_workbook(args) -> int:
+    from .analyst_workbook import write_analyst_workbook
+    from .xlsx_writer import OutputError
+
+    scheme = load_settings(args)
+    try:
+        write_analyst_workbook(args.output, scheme)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    print(f"Wrote the analyst workbook to {args.output}")
+    return EXIT_OK
+
+
+def cmd_addin(args) -> int:
+    from .addin import AddinError, build_addin, install_addin
+
+    try:
+        if args.addin_command == "build":
+            print(f"Wrote the ribbon add-in to {build_addin(args.output)}")
+        else:
+            print("\n".join(install_addin(args.addin_file)))
+    except AddinError as error:
+        raise UsageError(str(error)) from None
+    return EXIT_OK
+
+
 COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_validate, "demo": cmd_demo,
-            "export": cmd_export}
+            "export": cmd_export, "workbook": cmd_workbook, "addin": cmd_addin}
 
 
 # ----------------------------------------------------------------------------- output

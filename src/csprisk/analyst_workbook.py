@@ -1,0 +1,250 @@
+"""Scheme -> the analyst's workbook: Start, Settings, Example and xlwings.conf sheets.
+
+This is the workbook the analyst runs Merge & Rank in. Its Settings sheet is read by the
+add-in's scripts and by `csprisk merge --settings`; its `xlwings.conf` sheet tells desktop
+xlwings to load the CSP functions from `udfs.py`; its Example sheet shows the functions at
+work. Merge & Rank never reads these sheets as returns and never writes over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.xml.constants import ARC_CORE
+from openpyxl.xml.functions import tostring
+
+from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
+from .settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER,
+                             settings_rows)
+
+START_SHEET = "Start"
+EXAMPLE_SHEET = "Example"
+#: The sheet desktop xlwings reads its settings from (two columns: key, value from A1 down).
+XLWINGS_CONF_SHEET = "xlwings.conf"
+UDF_MODULES = "udfs"
+#: The analyst's own sheets: never read as a return, never replaced by a report.
+ANALYST_SHEETS = (START_SHEET, SETTINGS_SHEET, EXAMPLE_SHEET, XLWINGS_CONF_SHEET)
+
+#: Fixed document dates, so the same scheme always gives the same bytes.
+_FIXED_TIME = dt.datetime(2026, 1, 1)
+_TITLE = Font(bold=True, size=16, color="1F3864")
+_HEADING = Font(bold=True, size=12, color="1F3864")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+_ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+#: Example scores: (priority, 16 scores as a partner might type them).
+EXAMPLE_ROWS = (
+    ("Domestic abuse", [4, 5, 5, 3, 5, 5, 4, 2, 5, 4, 4, 5, 3, 5, 4, 3]),
+    ("Anti-social behaviour", [2, 4, 5, 3, 3, 5, 5, 4, 3, 5, 5, 4, 4, 3, 3, 4]),
+    ("Hate crime", ["NK", 3, 2, 2, 4, 3, 3, 1, 4, 1, 3, 2, 2, 2, 2, 3]),
+    ("Deliberate fires", [3, 2, 1, 2, 1, 2, 3, 5, 2, 2, 3, 2, 4, 3, 4.5, 3]),
+)
+
+
+def start_text(scheme: Scheme) -> list[tuple[str, str]]:
+    """(style, text) lines of the Start sheet: what to do, in order."""
+    return [
+        ("title", f"{scheme.partnership}: risk matrix Merge & Rank"),
+        ("", "This workbook merges partners' risk-matrix returns and ranks the candidate priorities."),
+        ("", ""),
+        ("heading", "What to do, in order"),
+        ("step", f"1. Fill in the {SETTINGS_SHEET} sheet: partnership, period, candidate priorities and "
+                 "aliases, expected partners, band thresholds, top N."),
+        ("step", "2. Send each partner the partner template (csprisk template -o partner_return.xlsx, "
+                 "or the new_partner_template script). Partners need no add-in."),
+        ("step", "3. Save the returns partners send back in the returns folder named on the Settings "
+                 "sheet (a folder called returns beside this workbook), or copy a partner's "
+                 "sheet into this workbook (right-click the tab > Move or Copy)."),
+        ("step", "4. Click Merge & Rank on the CSP Risk Matrix tab (in xlwings Lite: run merge_and_rank). "
+                 "It writes the Summary, Partner scores, Validation and Method sheets."),
+        ("step", "5. Read the Validation sheet: errors must be fixed by the partner, warnings checked. "
+                 "Chase partners, then click Merge & Rank again: it replaces its own sheets and "
+                 "never touches yours."),
+        ("step", "6. Send the executive the ranked summary (the export_for_executive script writes "
+                 "a copy with values only, which opens anywhere)."),
+        ("", ""),
+        ("heading", "Functions you can use in any sheet"),
+        ("step", "=RISK_TOTAL(B5:Q5) total of a row of scores (NK and blanks ignored; #VALUE! if a "
+                 "score is invalid)."),
+        ("step", "=RISK_CHECK(B5:Q5) \"OK\", or what is wrong with the row, in the partner's words."),
+        ("step", "=RISK_BAND(R5) High, Medium or Low.   =RISK_RANK(R5, R$5:R$8) rank, ties shared (=2)."),
+        ("step", "=RISK_CRITERIA() the criteria and their guidance.   =RISK_SUMMARY(A4:Q8) a ranked "
+                 "table from a matrix."),
+        ("note", f"The {EXAMPLE_SHEET} sheet shows them at work. On desktop Excel they need the "
+                 "xlwings add-in and Import Functions (see docs/excel-addin.md); save this workbook "
+                 "as .xlsm for that. The xlwings.conf sheet tells xlwings where the functions are."),
+        ("note", f"Scores are whole numbers from 0 to {scheme.scale_max}; NK marks a score that is not "
+                 "known. A low total does not mean work on an issue stops."),
+    ]
+
+
+def build_analyst_workbook(scheme: Scheme) -> Workbook:
+    wb = Workbook()
+    _build_start(wb.active, scheme)
+    _build_settings(wb.create_sheet(SETTINGS_SHEET), scheme)
+    _build_example(wb.create_sheet(EXAMPLE_SHEET), scheme)
+    conf = wb.create_sheet(XLWINGS_CONF_SHEET)
+    conf["A1"], conf["B1"] = "UDF Modules", UDF_MODULES
+    conf["D1"] = ("Desktop xlwings reads its settings from columns A and B of this sheet: the CSP "
+                  "functions live in udfs.py. Leave it as it is.")
+    conf.column_dimensions["A"].width = 16
+    wb.active = 0
+    wb.properties.creator = "csprisk"
+    wb.properties.title = f"{scheme.partnership}: risk matrix Merge & Rank"
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    return wb
+
+
+def _build_start(ws, scheme: Scheme) -> None:
+    ws.title = START_SHEET
+    fonts = {"title": _TITLE, "heading": _HEADING, "note": Font(italic=True, color="595959")}
+    for row, (style, text) in enumerate(start_text(scheme), 1):
+        if not text:
+            continue
+        cell = ws.cell(row=row, column=1, value=text)
+        if style in fonts:
+            cell.font = fonts[style]
+        if style in ("step", "note"):
+            cell.alignment = _WRAP
+    ws.column_dimensions["A"].width = 120
+    ws.sheet_view.showGridLines = False
+
+
+def _build_settings(ws, scheme: Scheme) -> None:
+    rows = settings_rows(scheme)
+    for r, values in enumerate(rows, 1):
+        for c, value in enumerate(values, 1):
+            if value is not None:
+                ws.cell(row=r, column=c, value=value)
+    ws["A1"].font = _TITLE
+    ws["A2"].font = Font(italic=True, color="595959")
+    for r, values in enumerate(rows, 1):
+        first = values[0] if values else None
+        if list(values) == list(VALUE_HEADER):
+            _header(ws, r, len(values))
+        elif first in (PRIORITIES_HEADING, PARTNERS_HEADING):
+            ws.cell(row=r, column=1).font = _HEADING
+            _header(ws, r + 1, len(rows[r]))  # the list's column headers follow
+        elif any(first == f.label for f in FIELDS):
+            ws.cell(row=r, column=1).font = Font(bold=True)
+            ws.cell(row=r, column=2).fill = _ENTRY_FILL
+            ws.cell(row=r, column=3).alignment = _WRAP
+            if first == next(f.label for f in FIELDS if f.key == "aggregation"):
+                rule = DataValidation(type="list", formula1=f'"{",".join(AGGREGATIONS)}"',
+                                      allow_blank=True, showErrorMessage=True,
+                                      errorTitle="Aggregation rule",
+                                      error=f"Choose one of: {', '.join(AGGREGATIONS)}.")
+                rule.add(f"B{r}")
+                ws.add_data_validation(rule)
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 48
+    ws.column_dimensions["C"].width = 80
+
+
+def _header(ws, row: int, width: int) -> None:
+    for col in range(1, width + 1):
+        cell = ws.cell(row=row, column=col)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+
+
+def _build_example(ws, scheme: Scheme) -> None:
+    n = len(scheme.criteria)
+    ws["A1"] = "Example: the CSP functions at work"
+    ws["A1"].font = _TITLE
+    ws["A2"] = ("Made-up scores. Merge & Rank never reads this sheet. Change a score to see the "
+                "total, the check and the rank follow; 4.5 and NK show how problems are reported.")
+    ws["A2"].font = Font(italic=True, color="595959")
+    header_row, first = 4, 5
+    last = first + len(EXAMPLE_ROWS) - 1
+    score_first, score_last = get_column_letter(2), get_column_letter(n + 1)
+    total_col = get_column_letter(n + 2)
+    header = [PRIORITY_LABEL, *scheme.labels, scheme.total_label, "Check", "Band", "Rank"]
+    for c, label in enumerate(header, 1):
+        cell = ws.cell(row=header_row, column=c, value=label)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for r, (name, scores) in zip(range(first, last + 1), EXAMPLE_ROWS):
+        ws.cell(row=r, column=1, value=name)
+        for c, score in enumerate(scores[:n], 2):
+            ws.cell(row=r, column=c, value=score)
+        scores_ref = f"{score_first}{r}:{score_last}{r}"
+        ws.cell(row=r, column=n + 2, value=f"=RISK_TOTAL({scores_ref})")
+        ws.cell(row=r, column=n + 3, value=f"=RISK_CHECK({scores_ref})").alignment = _WRAP
+        ws.cell(row=r, column=n + 4, value=f"=RISK_BAND({total_col}{r})")
+        ws.cell(row=r, column=n + 5,
+                value=f"=RISK_RANK({total_col}{r},{total_col}${first}:{total_col}${last})")
+    summary_row = last + 3
+    ws.cell(row=summary_row - 1, column=1,
+            value=f"=RISK_SUMMARY(A{header_row}:{score_last}{last}) ranks the matrix above:").font = _HEADING
+    summary_ref = f"A{summary_row}:F{summary_row + len(EXAMPLE_ROWS)}"
+    ws[f"A{summary_row}"] = ArrayFormula(summary_ref, f"=RISK_SUMMARY(A{header_row}:{score_last}{last})")
+    criteria_row = summary_row + len(EXAMPLE_ROWS) + 3
+    ws.cell(row=criteria_row - 1, column=1, value="=RISK_CRITERIA() lists the criteria and their guidance:").font = _HEADING
+    criteria_ref = f"A{criteria_row}:B{criteria_row + n - 1}"
+    ws[f"A{criteria_row}"] = ArrayFormula(criteria_ref, "=RISK_CRITERIA()")
+    ws.column_dimensions["A"].width = 34
+    for c in range(2, n + 2):
+        ws.column_dimensions[get_column_letter(c)].width = 11
+    ws.column_dimensions[total_col].width = 12
+    ws.column_dimensions[get_column_letter(n + 3)].width = 50
+    ws.row_dimensions[header_row].height = 90
+    ws.freeze_panes = f"B{first}"
+
+
+# ----------------------------------------------------------------------------- writing
+
+def analyst_workbook_bytes(scheme: Scheme) -> bytes:
+    """The workbook as bytes; the same scheme always gives the same bytes."""
+    wb = build_analyst_workbook(scheme)
+    saved = io.BytesIO()
+    wb.save(saved)
+    # openpyxl stamps "modified" with the time of saving and zip entries with the time of
+    # writing; both are put back to a constant so a rebuild is byte-for-byte identical.
+    wb.properties.modified = _FIXED_TIME
+    out = io.BytesIO()
+    with ZipFile(saved) as source, ZipFile(out, "w", ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = tostring(wb.properties.to_tree()) if info.filename == ARC_CORE else source.read(info)
+            entry = ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            entry.compress_type = ZIP_DEFLATED
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+def write_analyst_workbook(path: str | os.PathLike, scheme: Scheme) -> Path:
+    """Write the analyst workbook atomically; raises OutputError with a plain message."""
+    from .xlsx_writer import OutputError  # the one error type the command line reports
+
+    path = Path(path)
+    data = analyst_workbook_bytes(scheme)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".~tmp-{path.stem}-", suffix=".xlsx", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temp, 0o644)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise OutputError(f"Cannot write the analyst workbook to {path}: {error.strerror or error}. "
+                          "Close it if it is open, or choose another file name.") from None
+    return path
+
+
+def committed_workbook_path() -> Path:
+    """The default analyst workbook kept in the repository."""
+    return Path(__file__).resolve().parents[2] / "xlsx_templates" / "analyst_workbook.xlsx"

@@ -1,0 +1,164 @@
+"""The analyst workbook's Settings sheet: its layout, declared once, and how it is read.
+
+The sheet is a list of labelled values (column A label, column B value) followed by two
+lists, the candidate priorities (with aliases) and the expected partners. Reading goes by
+the labels, not by fixed cells, so the analyst may insert rows or move the block.
+Whatever is read becomes the same mapping a TOML settings file gives, and
+`scheme.scheme_from_mapping` turns either into a `Scheme`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .grid import is_blank
+from .scheme import AGGREGATIONS, Scheme, SchemeError, format_number, normalise_marker
+
+SETTINGS_SHEET = "Settings"
+PRIORITIES_HEADING = "Candidate priorities"
+PRIORITY_HEADER = ("Priority", "Aliases (other names partners use; separate with ;)")
+PARTNERS_HEADING = "Expected partners"
+PARTNER_HEADER = ("Partner",)
+VALUE_HEADER = ("Setting", "Value", "What it means")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # the TOML key; "bands.high" is the key "high" in the [bands] table
+    label: str
+    help: str
+    current: Callable[[Scheme], Any]
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("partnership", "Partnership", "The partnership's name, shown on every report sheet.",
+          lambda s: s.partnership),
+    Field("period", "Assessment period", "The period the assessment covers, for example 2027-28.",
+          lambda s: s.period),
+    Field("returns_folder", "Returns folder",
+          "Folder of partners' returned workbooks. A plain name is a folder beside this "
+          "workbook; a full path may point anywhere.", lambda s: s.returns_folder),
+    Field("aggregation", "Aggregation rule",
+          "How several partners' scores for one priority are combined: "
+          + ", ".join(AGGREGATIONS) + ".", lambda s: s.aggregation),
+    Field("top_n", "Top N (recommended priorities)",
+          "How many of the highest-ranked priorities to recommend (ties at the cut-off are included).",
+          lambda s: s.top_n),
+    Field("bands.high", "High band from (total)", "Totals at or above this are High.",
+          lambda s: s.high_threshold),
+    Field("bands.medium", "Medium band from (total)",
+          "Totals at or above this (and below High) are Medium; the rest are Low.",
+          lambda s: s.medium_threshold),
+    Field("protective_marking", "Protective marking",
+          "The Government Security Classification printed on the report, for example OFFICIAL-SENSITIVE.",
+          lambda s: s.protective_marking),
+)
+
+
+def _key(text: Any) -> str:
+    return normalise_marker(str(text)).rstrip(":")
+
+
+_FIELD_BY_LABEL = {_key(f.label): f for f in FIELDS}
+_SECTIONS = {_key(PRIORITIES_HEADING): "priorities", _key(PARTNERS_HEADING): "partners"}
+_HEADERS = {_key(PRIORITY_HEADER[0]), _key(PARTNER_HEADER[0]), _key(VALUE_HEADER[0])}
+
+
+def settings_rows(scheme: Scheme) -> list[list[Any]]:
+    """The Settings sheet's cells for `scheme`, row by row from A1 (None for blank)."""
+    rows: list[list[Any]] = [
+        [SETTINGS_SHEET],
+        ["Merge & Rank and the command line (csprisk merge --settings THIS_WORKBOOK) read this "
+         "sheet. Change the values in column B; keep the labels in column A as they are."],
+        [],
+        list(VALUE_HEADER),
+    ]
+    for field in FIELDS:
+        value = field.current(scheme)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        rows.append([field.label, value if value != "" else None, field.help])
+    rows += [[], [PRIORITIES_HEADING], list(PRIORITY_HEADER)]
+    for priority in scheme.priorities:
+        rows.append([priority.name, "; ".join(priority.aliases) or None])
+    rows += [[], [PARTNERS_HEADING], list(PARTNER_HEADER)]
+    rows += [[partner] for partner in scheme.partners]
+    return rows
+
+
+def settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """The settings mapping (TOML shape) from the Settings sheet's cell values.
+
+    Blank values are left out, so the defaults apply to them. A row is read by its first
+    non-blank cell (the label, or a list entry) and the cell to its right.
+    """
+    data: dict[str, Any] = {}
+    section: str | None = None
+    for row in rows:
+        cells = list(row or ())
+        first = next((i for i, v in enumerate(cells) if not is_blank(v)), None)
+        if first is None:
+            continue
+        label = cells[first]
+        after = cells[first + 1] if first + 1 < len(cells) else None
+        key = _key(label)
+        if key in _SECTIONS:
+            section = _SECTIONS[key]
+            data.setdefault(section, [])
+            continue
+        if key in _FIELD_BY_LABEL:
+            section = None
+            if not is_blank(after):
+                _put(data, _FIELD_BY_LABEL[key].key, _cell_value(after))
+            continue
+        if key in _HEADERS or section is None:
+            continue  # titles, notes and column headers
+        name = _text(label)
+        if section == "priorities":
+            aliases = "" if is_blank(after) else _text(after)
+            data["priorities"].append({"name": name, "aliases": aliases})
+        else:
+            data["partners"].append(name)
+    # An emptied list means "none listed", which for priorities means the defaults stay.
+    if not data.get("priorities"):
+        data.pop("priorities", None)
+    return data
+
+
+def read_settings_workbook(path: str | Path) -> dict[str, Any]:
+    """The settings mapping from an analyst workbook's Settings sheet (read-only)."""
+    from .sources import read_grids  # calamine, or openpyxl where calamine is missing
+
+    path = Path(path)
+    grids, problems = read_grids(path, path.name)
+    if problems:
+        raise SchemeError(f"The settings workbook {path.name} could not be read: {problems[0].message}")
+    grid = next((g for g in grids if g.sheet.casefold() == SETTINGS_SHEET.casefold()), None)
+    if grid is None:
+        raise SchemeError(f'The workbook {path.name} has no "{SETTINGS_SHEET}" sheet, so it cannot '
+                          "be used as settings. Use the analyst workbook (csprisk workbook -o FILE).")
+    return settings_from_rows(grid.rows)
+
+
+def _put(data: dict[str, Any], dotted: str, value: Any) -> None:
+    if "." in dotted:
+        table, key = dotted.split(".", 1)
+        data.setdefault(table, {})[key] = value
+    else:
+        data[dotted] = value
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value).strip()
