@@ -1,0 +1,183 @@
+"""The CSP worksheet functions as plain Python: what RISK_TOTAL and friends compute.
+
+`udfs.py` only converts Excel's arguments and calls these, so everything here is tested
+without Excel. Cell values arrive as Excel sends them: numbers as floats, text as str,
+blanks as None. Scores follow the same rules and messages as the findings
+(`parse.classify_score`, `parse.score_message`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from .assess import TOTAL_PRECISION
+from .grid import Grid, is_blank
+from .parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
+from .scheme import PRIORITY_LABEL, Scheme, format_number
+
+#: The error a function returns instead of a wrong number; xlwings turns it into Excel's #VALUE!.
+VALUE_ERROR = "#VALUE!"
+OK = "OK"
+
+Cells = Sequence[Sequence[Any]]
+
+
+def flatten(cells: Any) -> list[Any]:
+    """A range's values in reading order, whatever shape Excel sent (scalar, row, block)."""
+    if not isinstance(cells, (list, tuple)):
+        return [cells]
+    values: list[Any] = []
+    for item in cells:
+        values.extend(flatten(item) if isinstance(item, (list, tuple)) else [item])
+    return values
+
+
+def risk_total(scores: Any, scheme: Scheme | None = None) -> float | str:
+    """Total of a row of scores, NK and blanks ignored; VALUE_ERROR if any score is invalid.
+
+    Weights apply when the row has one cell per criterion (all weights are 1 by default).
+    """
+    scheme = scheme or Scheme()
+    values = flatten(scores)
+    weights = scheme.weights if len(values) == len(scheme.weights) else (1.0,) * len(values)
+    total = 0.0
+    for value, weight in zip(values, weights):
+        status, score, _code = classify_score(value, scheme.scale_max)
+        if status == INVALID:
+            return VALUE_ERROR
+        if score is not None:
+            total += score * weight
+    return total
+
+
+def risk_check(scores: Any, priority: Any = None, scheme: Scheme | None = None) -> str:
+    """"OK", or one line per problem with the row, in the words the findings use.
+
+    Blanks among other scores are reported (score-missing); NK is allowed and not a
+    problem. An entirely blank row gives "" (nothing to check).
+    """
+    scheme = scheme or Scheme()
+    values = flatten(scores)
+    if all(is_blank(v) for v in values):
+        return ""
+    name = "This row" if is_blank(priority) else str(priority).strip()
+    labels = scheme.labels if len(values) == len(scheme.labels) else tuple(
+        f"criterion {i}" for i in range(1, len(values) + 1))
+    lines = []
+    for label, value in zip(labels, values):
+        status, _score, code = classify_score(value, scheme.scale_max)
+        if status == BLANK:
+            code = "score-missing"
+        if code and status != NOT_KNOWN:
+            lines.append(score_message(code, name, label, value, scheme.scale_max))
+    return "\n".join(lines) or OK
+
+
+def risk_band(total: Any, scheme: Scheme | None = None) -> str:
+    """High, Medium or Low for a total; "" for a blank, VALUE_ERROR for anything not a number."""
+    scheme = scheme or Scheme()
+    if is_blank(total):
+        return ""
+    number = _number(total)
+    if number is None:
+        return VALUE_ERROR
+    return scheme.band(round(number, TOTAL_PRECISION))
+
+
+def risk_rank(total: Any, totals: Any) -> int | str:
+    """Rank of `total` among `totals`, highest first; equal totals share a rank, shown "=2".
+
+    Blanks and text among `totals` are left out (a row not yet scored has no rank).
+    """
+    if is_blank(total):
+        return ""
+    number = _number(total)
+    if number is None:
+        return VALUE_ERROR
+    others = [n for n in (_number(v) for v in flatten(totals) if not is_blank(v)) if n is not None]
+    mine = round(number, TOTAL_PRECISION)
+    rounded = [round(n, TOTAL_PRECISION) for n in others]
+    if mine not in rounded:
+        rounded.append(mine)
+    rank = 1 + sum(1 for n in rounded if n > mine)
+    return f"={rank}" if rounded.count(mine) > 1 else rank
+
+
+def risk_criteria(scheme: Scheme | None = None) -> list[list[str]]:
+    """One row per criterion: its label and its scoring guidance."""
+    scheme = scheme or Scheme()
+    return [[c.label, c.guidance] for c in scheme.criteria]
+
+
+SUMMARY_HEADER = ("Rank", "Priority", "Total", "Band", "Not known", "Check")
+
+
+def risk_summary(matrix: Any, scheme: Scheme | None = None) -> list[list[Any]]:
+    """The ranked summary of a range laid out like the matrix.
+
+    The range is priority names in its first column and one column per criterion; a
+    first row holding the criteria labels is used as the header (then columns may be in
+    any order and PESTELO, Notes and TOTAL columns are recognised), otherwise the columns
+    are taken in the scheme's order. Ranks, totals and bands are the Summary's.
+    """
+    from .merge import Source, merge_sources  # the one pipeline, also for a range
+
+    scheme = scheme or Scheme()
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in (matrix or [])]
+    if rows and not isinstance(matrix[0], (list, tuple)):
+        rows = [list(matrix)]  # a single row arrives 1-D
+    if not rows or not _has_header(rows[0], scheme):
+        rows = [[PRIORITY_LABEL, *scheme.labels], *rows]
+    label = "RISK_SUMMARY"
+    result = merge_sources([Source(label, [Grid(label, label, rows)])], scheme)
+    total_header = f"Total (out of {format_number(scheme.max_total)})"
+    table: list[list[Any]] = [[*SUMMARY_HEADER[:2], total_header, *SUMMARY_HEADER[3:]]]
+    problems = _problems_by_priority(result)
+    for p in result.assessment.ranking:
+        count = problems.get(p.key, 0)
+        check = OK if not count else f"{count} problem{'s' if count != 1 else ''}: see RISK_CHECK"
+        table.append([p.rank if not p.tied else p.rank_label, p.name, round(p.total, 2), p.band,
+                      p.not_known, check])
+    if len(table) == 1:
+        table.append(["", "No scored priorities in the range", "", "", "", ""])
+    return table
+
+
+def _has_header(row: Sequence[Any], scheme: Scheme) -> bool:
+    from .parse import find_layout
+
+    return find_layout(Grid("", "", [list(row)]), scheme) is not None
+
+
+def _problems_by_priority(result) -> dict[str, int]:
+    """Invalid and missing scores per ranked priority (by its key)."""
+    from .scheme import priority_key
+
+    counts: dict[str, int] = {}
+    scheme = result.scheme
+    for ret in result.assessment.returns:
+        invalid: dict[str, int] = {}
+        for cell in ret.cells:
+            if cell.status == INVALID:
+                invalid[cell.priority] = invalid.get(cell.priority, 0) + 1
+        for priority in ret.priorities:
+            bad = invalid.get(priority.name, 0)
+            missing = sum(s is None for s in priority.scores) - priority.not_known - bad
+            key = priority_key(scheme.canonical_priority(priority.name) or priority.name)
+            counts[key] = counts.get(key, 0) + bad + missing
+    return counts
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None

@@ -1,0 +1,201 @@
+"""The add-in's scripts: Merge & Rank, Validate, Export for the executive, New template.
+
+Each takes the open workbook (an xlwings Book, from any runtime), runs the same pipeline
+as the command line and ends with one alert in plain English. Nothing here raises to
+Excel: a failure becomes an alert, never a traceback in a cell or a dialog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any, Iterator
+
+from .analyst_workbook import ANALYST_SHEETS
+from .findings import count_by_severity
+from .merge import MERGED, REJECTED, MergeResult, merge_sources
+from .scheme import SchemeError
+from .workbook_source import BookReturns, find_returns, scheme_from_book, workbook_folder
+
+MERGE_TITLE = "Merge & Rank"
+
+
+class Stop(Exception):
+    """Ends a script early with a message for the analyst (not a failure of the program)."""
+
+
+def calling_book() -> Any:
+    """The workbook a desktop button or macro was run from (the active one for the add-in)."""
+    import xlwings as xw
+
+    try:
+        return xw.Book.caller()
+    except Exception:  # run as a macro rather than through RunPython
+        return xw.books.active
+
+
+def merge_and_rank(book: Any) -> None:
+    """Merge every return, write the ranked report sheets, and say what happened."""
+    with reported(book, MERGE_TITLE):
+        result, found = _merge(book)
+        from .ranked import REPORT_SHEETS, build_report
+        from .xlwings_writer import render_report
+
+        render_report(book, build_report(result), _owned(REPORT_SHEETS))
+        book.app.alert(merge_message(result, found), title=MERGE_TITLE)
+
+
+def validate_returns(book: Any) -> None:
+    """Check every return and replace the Validation sheet only; nothing is ranked."""
+    title = "Validate returns"
+    with reported(book, title):
+        result, found = _merge(book)
+        from .ranked import REPORT_SHEETS, VALIDATION, build_report
+        from .report import Report
+        from .xlwings_writer import render_report
+
+        report = build_report(result)
+        only = Report([report.sheet(VALIDATION)], report.title, report.subject, report.author,
+                      report.marking, report.footer)
+        render_report(book, only, _owned(REPORT_SHEETS))
+        book.app.alert(returns_line(result, found) + "\n" + findings_line(result), title=title)
+
+
+def export_for_executive(book: Any) -> None:
+    """Write the executive's copy (their sheets, values only) beside this workbook."""
+    title = "Export for the executive"
+    with reported(book, title):
+        folder = _writable_folder(book, "write the executive's copy")
+        result, found = _merge(book)
+        from .ranked import EXECUTIVE_SHEETS, build_report
+        from .xlsx_writer import OutputError, write_report
+
+        report = build_report(result)
+        report.sheets = [sheet for sheet in report.sheets if sheet.name in EXECUTIVE_SHEETS]
+        target = free_name(folder / f"{Path(book.name).stem} - for the executive.xlsx")
+        try:
+            write_report(report, target)
+        except OutputError as error:
+            raise Stop(str(error)) from None
+        book.app.alert(f"Wrote {target.name} in {folder}: {', '.join(s.name for s in report.sheets)}. "
+                       "It holds values only, so it opens anywhere without the add-in.\n"
+                       f"{returns_line(result, found)}", title=title)
+
+
+def new_partner_template(book: Any) -> None:
+    """Write a blank partner template, made from this workbook's Settings, beside it."""
+    title = "New partner template"
+    with reported(book, title):
+        folder = _writable_folder(book, "write the partner template")
+        scheme = scheme_from_book(book)
+        from .template import write_template
+        from .xlsx_writer import OutputError
+
+        target = free_name(folder / "partner_return.xlsx")
+        try:
+            write_template(target, scheme)
+        except OutputError as error:
+            raise Stop(str(error)) from None
+        book.app.alert(f"Wrote {target.name} in {folder}. Send it to each partner; they fill it in "
+                       "with Excel, LibreOffice or Excel on the web and send it back.", title=title)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _merge(book: Any) -> tuple[MergeResult, BookReturns]:
+    from .ranked import REPORT_SHEETS
+
+    scheme = scheme_from_book(book)
+    found = find_returns(book, scheme, skip=(*ANALYST_SHEETS, *REPORT_SHEETS))
+    if not found.sources:
+        raise Stop("No returns were found. Copy partners' sheets into this workbook, or save their "
+                   f'workbooks in the returns folder "{scheme.returns_folder}" named on the Settings '
+                   "sheet." + "".join(f"\n{note}" for note in found.notes))
+    return merge_sources(found.sources, scheme), found
+
+
+def _owned(report_sheets) -> tuple[str, ...]:
+    return tuple(report_sheets)
+
+
+def _writable_folder(book: Any, doing: str) -> Path:
+    folder = workbook_folder(book)
+    if folder is None:
+        raise Stop(f"This Excel cannot {doing}: Python here cannot see the folder the workbook is in "
+                   "(xlwings Lite and Server only see the open workbook). Use desktop Excel with the "
+                   "CSP Risk Matrix add-in, or the command line (see docs/excel-addin.md).")
+    return folder
+
+
+def free_name(path: Path) -> Path:
+    """`path`, or "name (2).xlsx" and so on when it exists: never overwrite a file."""
+    candidate, number = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        number += 1
+    return candidate
+
+
+def returns_line(result: MergeResult, found: BookReturns) -> str:
+    merged = [s for s in result.statuses if s.status == MERGED]
+    rejected = [s for s in result.statuses if s.status == REJECTED]
+    in_sheets = sum(1 for s in merged if s.file in {src.label for src in found.sheets})
+    line = (f"Returns merged: {len(merged)} ({in_sheets} from sheets of this workbook, "
+            f"{len(merged) - in_sheets} from the returns folder). Rejected: {len(rejected)}.")
+    for status in rejected[:5]:
+        line += f"\n  Rejected {status.file}: {status.reason}"
+    if len(rejected) > 5:
+        line += f"\n  ... and {len(rejected) - 5} more (see the Validation sheet)."
+    return line
+
+
+def findings_line(result: MergeResult) -> str:
+    counts = count_by_severity(list(result.findings))
+    return (f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
+            "(see the Validation sheet).")
+
+
+def merge_message(result: MergeResult, found: BookReturns) -> str:
+    scheme = result.scheme
+    recommended = [p.name for p in result.assessment.ranking if p.recommended]
+    lines = [returns_line(result, found), findings_line(result),
+             f"Priorities ranked: {len(result.assessment.ranking)}. Recommended (top {scheme.top_n}): "
+             + ("; ".join(recommended) or "none") + "."]
+    lines += list(found.notes)
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def reported(book: Any, title: str) -> Iterator[None]:
+    """Turn anything that goes wrong into one plain-English alert, with no traceback.
+
+    On the remote engine (xlwings Lite and Server) changes are queued and applied when the
+    script returns; after a failure the queued changes are dropped, so the workbook is left
+    as it was.
+    """
+    queued = _queued_actions(book)
+    start = len(queued) if queued is not None else 0
+    try:
+        yield
+    except Exception as error:  # every failure ends in an alert, whatever it was
+        if queued is not None:
+            del queued[start:]
+        book.app.alert(failure_message(error), title=title)
+
+
+def failure_message(error: Exception) -> str:
+    from .xlwings_writer import ReportConflict
+
+    if isinstance(error, (Stop, SchemeError, ReportConflict)):
+        return str(error)
+    detail = str(error).strip() or type(error).__name__
+    return ("Something went wrong and the run stopped. The problem was: "
+            f"{detail[:300]}. If it happens again, run csprisk validate on the returns from the "
+            "command line, or send this message to whoever looks after csprisk.")
+
+
+def _queued_actions(book: Any) -> list | None:
+    try:
+        return book.json()["actions"]
+    except Exception:  # desktop Excel applies every change at once: nothing is queued
+        return None

@@ -1,0 +1,196 @@
+"""The worksheet functions in udfs.py, called as Excel calls them: through xlwings.server
+with the arguments Office.js sends (2-D lists, None for blanks, floats, strings)."""
+
+import asyncio
+import math
+import os
+import subprocess
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from officejs import REPO, function_call, server_xlwings
+
+xw, udfs = server_xlwings()
+import xlwings.server as server  # noqa: E402
+
+from csprisk.functions import VALUE_ERROR, risk_check, risk_summary, risk_total  # noqa: E402
+from csprisk.grid import Grid  # noqa: E402
+from csprisk.merge import Source, merge_sources  # noqa: E402
+from csprisk.scheme import PRIORITY_LABEL, Scheme  # noqa: E402
+
+EXCEL_VALUE_ERROR = {"type": "Error", "errorType": "Value"}
+SCHEME = Scheme()
+LABELS = list(SCHEME.labels)
+
+
+def call(name, *args):
+    """Call a function as Excel does and return what Excel receives (always 2-D)."""
+    return asyncio.run(server.custom_functions_call(function_call(xw, name, *args), udfs))
+
+
+def row(*scores):
+    """A one-row range as Office.js sends it."""
+    return [list(scores)]
+
+
+def full_row(*first, fill=3.0):
+    return row(*first, *[fill] * (16 - len(first)))
+
+
+# ------------------------------------------------------------------------- RISK_TOTAL
+
+def test_total_of_a_full_row_of_scores():
+    assert call("risk_total", full_row(4.0, 5.0, 0.0)) == [[4 + 5 + 0 + 3 * 13]]
+
+
+def test_total_ignores_not_known_and_blanks():
+    assert call("risk_total", full_row(4.0, "NK", None, "n/k", "?", fill=2.0)) == [[4 + 2 * 11]]
+
+
+def test_total_accepts_numbers_typed_as_text():
+    assert call("risk_total", row(" 5 ", "4", 3.0)) == [[12.0]]
+
+
+def test_total_of_a_single_cell_and_of_a_column():
+    assert call("risk_total", [[3.0]]) == [[3.0]]
+    assert call("risk_total", [[1.0], [2.0], [None]]) == [[3.0]]
+
+
+def test_invalid_score_gives_excels_value_error_not_a_wrong_number():
+    for bad in (4.5, 6.0, -1.0, "high", True):
+        assert call("risk_total", full_row(bad)) == [[EXCEL_VALUE_ERROR]], bad
+
+
+def test_blank_row_totals_zero():
+    assert call("risk_total", row(*[None] * 16)) == [[0.0]]
+
+
+# ------------------------------------------------------------------------- RISK_CHECK
+
+def test_check_says_ok_for_a_good_row_with_not_known():
+    assert call("risk_check", full_row("NK", 0.0)) == [["OK"]]
+
+
+def test_check_explains_each_problem_in_the_findings_words():
+    result = call("risk_check", full_row(4.5, None, "high", 7.0), "Hate crime")[0][0]
+    lines = result.split("\n")
+    assert len(lines) == 4
+    assert lines[0].startswith(f'Hate crime: the score for "{LABELS[0]}" is 4.5, which is not a whole number')
+    assert f'"{LABELS[1]}" is blank while other criteria in this row are scored' in lines[1]
+    assert f'"{LABELS[2]}" is "high", which is not a score' in lines[2]
+    assert f'"{LABELS[3]}" is 7, outside the 0 to 5 scale' in lines[3]
+    assert all(line.endswith("Type a whole number from 0 to 5, or NK if it is not known.") for line in lines)
+
+
+def test_check_without_a_priority_name_and_of_a_blank_row():
+    assert call("risk_check", full_row(9.0))[0][0].startswith("This row: the score for")
+    assert call("risk_check", row(*[None] * 16)) == [[""]]
+
+
+# ------------------------------------------------------------------------ RISK_BAND and RANK
+
+def test_band_uses_the_scheme_thresholds():
+    assert call("risk_band", [[60.0]]) == [["High"]]
+    assert call("risk_band", [[59.5]]) == [["Medium"]]
+    assert call("risk_band", [[40.0]]) == [["Medium"]]
+    assert call("risk_band", [[12.0]]) == [["Low"]]
+    assert call("risk_band", [[None]]) == [[""]]
+    assert call("risk_band", [["lots"]]) == [[EXCEL_VALUE_ERROR]]
+
+
+def test_rank_shares_ties_like_the_summary():
+    totals = [[50.0], [62.0], [50.0], [None], [41.0]]
+    assert call("risk_rank", [[62.0]], totals) == [[1]]
+    assert call("risk_rank", [[50.0]], totals) == [["=2"]]
+    assert call("risk_rank", [[41.0]], totals) == [[4]]
+    assert call("risk_rank", [[None]], totals) == [[""]]
+
+
+# ------------------------------------------------------------------- RISK_CRITERIA, SUMMARY
+
+def test_criteria_spill_labels_and_guidance():
+    result = call("risk_criteria")
+    assert [r[0] for r in result] == LABELS
+    assert [r[1] for r in result] == [c.guidance for c in SCHEME.criteria]
+
+
+def test_summary_ranks_a_matrix_range_as_the_summary_does():
+    header = [PRIORITY_LABEL, *LABELS, SCHEME.total_label]
+    matrix = [header,
+              ["Domestic abuse", *[4.0] * 16, None],
+              ["ASB", *[3.0] * 15, 4.5, None],  # an alias, and one invalid score
+              ["Hate crime", "NK", *[4.0] * 15, 99.0],
+              [None] * 18]
+    result = call("risk_summary", matrix)
+    assert result[0] == ["Rank", "Priority", "Total (out of 80)", "Band", "Not known", "Check"]
+    expected = merge_sources([Source("m", [Grid("m", "m", matrix)])], SCHEME).assessment.ranking
+    assert [r[1] for r in result[1:]] == [p.name for p in expected]
+    assert [r[2] for r in result[1:]] == [round(p.total, 2) for p in expected]
+    assert result[1:] == [
+        [1, "Domestic abuse", 64.0, "High", 0, "OK"],
+        [2, "Hate crime", 60.0, "High", 1, "OK"],
+        [3, "Anti-social behaviour", 45.0, "Medium", 0, "1 problem: see RISK_CHECK"],
+    ]
+
+
+def test_summary_without_a_header_row_takes_the_criteria_in_order():
+    result = call("risk_summary", [["Arson", *[2.0] * 16], ["Hate crime", *[2.0] * 16]])
+    assert result[1:] == [["=1", "Deliberate fires", 32.0, "Low", 0, "OK"],
+                          ["=1", "Hate crime", 32.0, "Low", 0, "OK"]]
+
+
+# ------------------------------------------------------------------------- metadata
+
+def test_metadata_lists_exactly_the_six_functions_with_parameter_docs():
+    meta = server.custom_functions_meta(udfs)
+    functions = {f["name"]: f for f in meta["functions"]}
+    assert sorted(functions) == ["RISK_BAND", "RISK_CHECK", "RISK_CRITERIA", "RISK_RANK", "RISK_SUMMARY",
+                                 "RISK_TOTAL"]
+    assert [p["name"] for p in functions["RISK_RANK"]["parameters"]] == ["total", "totals"]
+    assert [p["name"] for p in functions["RISK_CHECK"]["parameters"]] == ["scores", "priority"]
+    assert functions["RISK_CHECK"]["parameters"][1]["optional"] is True
+    assert functions["RISK_CRITERIA"]["parameters"] == []
+    for function in functions.values():
+        assert function["description"] and not function["description"].startswith("Python function")
+        for parameter in function["parameters"]:
+            assert not parameter["description"].startswith("Positional argument"), parameter
+
+
+def test_script_metadata_lists_the_four_scripts():
+    names = sorted(s["function_name"] for s in server.custom_scripts_meta(udfs))
+    assert names == ["export_for_executive", "merge_and_rank", "new_partner_template", "validate_returns"]
+
+
+# ------------------------------------------------------------------- no value breaks them
+
+cell_values = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=True, allow_infinity=True),
+                        st.integers(-10, 10), st.text(max_size=8), st.sampled_from(["NK", " 3 ", "=1+1"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(cell_values, min_size=1, max_size=20))
+def test_total_and_check_never_raise_and_agree(values):
+    total = risk_total([values])
+    check = risk_check([values])
+    assert total == VALUE_ERROR or (isinstance(total, float) and math.isfinite(total))
+    if total == VALUE_ERROR:
+        assert check not in ("OK", "")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(cell_values, min_size=17, max_size=17), min_size=1, max_size=5))
+def test_summary_never_raises(matrix):
+    assert risk_summary([[f"P{i}", *r[1:]] for i, r in enumerate(matrix)])[0][0] == "Rank"
+
+
+def test_works_when_another_test_imported_xlwings_first_in_desktop_mode():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
+    code = ("import sys, xlwings, pytest; assert not xlwings.on_server; "
+            "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', "
+            "'tests/test_excel_functions.py', '-k', 'metadata or invalid_score']))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 passed" in run.stdout
