@@ -9,6 +9,7 @@ Community Safety Executive reads at a glance and can print.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
 from .assess import RankedPriority
@@ -27,6 +28,16 @@ from .scheme import format_number, priority_key
 WATCH_LIST_SIZE = 3
 #: Points of row height per line of wrapped text (Calibri 11).
 LINE_HEIGHT = 15
+#: The title row is taller than the others (16pt type).
+TITLE_EXTRA = 6
+#: Summary margins in inches (left, right, top, bottom): room for the table and chart on page one.
+SUMMARY_MARGINS = (0.4, 0.4, 0.6, 0.45)
+#: Printable height of an A4 landscape page with those margins, in points (at 100%).
+PAGE_HEIGHT_POINTS = 595 - 72 * (SUMMARY_MARGINS[2] + SUMMARY_MARGINS[3])
+#: The Summary's chart: at most this many bars (a partnership may score 100+ issues), and
+#: its height in cm: a frame for titles and axis, plus a band per bar.
+CHART_MAX_BARS = 20
+CHART_FRAME_CM, CHART_BAR_CM = 2.4, 0.55
 
 
 class ExecutiveView:
@@ -73,7 +84,7 @@ def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0,
 def lines_needed(text: str, width: float) -> int:
     # A column unit is one "0" in the default font; ordinary text averages a little wider
     # per character once word wrapping leaves ragged line ends.
-    per_line = max(int(width * 1.0), 10)
+    per_line = max(int(width * 1.2), 10)
     return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
 
 
@@ -96,8 +107,10 @@ def _cut(style: str, priority: RankedPriority, view: ExecutiveView) -> str:
 # --- Summary ------------------------------------------------------------------------------
 
 def summary_sheet(view: ExecutiveView) -> Sheet:
+    """Page 1: who returned, the ranked table and the chart; then the watch list, how firm the
+    ranking is, and the notes, from a new page."""
     result, scheme, ranking = view.result, view.scheme, view.ranking
-    sheet = Sheet(SUMMARY, tab_colour="1F3864")
+    sheet = Sheet(SUMMARY, tab_colour="1F3864", margins=SUMMARY_MARGINS)
     with_movement = view.previous is not None
     columns = ["Rank", "Priority", f"Total (out of {format_number(scheme.max_total)})", "% of maximum",
                "Band", "Partners", "Not known"]
@@ -117,11 +130,12 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
     paragraph(sheet, returns_line(result), "paragraph", last=last_col)
     if view.previous is not None:
         described = f" ({view.previous.described})" if view.previous.described else ""
-        paragraph(sheet, f"Movement is compared with the earlier ranking in {view.previous.source}{described}.",
+        paragraph(sheet, f"Since last time: compared with {Path(view.previous.source).name}{described}.",
                   "note-wrap", last=last_col)
     sheet.skip()
 
     header = sheet.add_row(columns, "header")
+    sheet.row_heights[header] = 30
     first = sheet.next_row
     for p in ranking:
         cells = [
@@ -141,6 +155,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
         cells.append(Cell(status, _cut("recommended" if p.recommended else "center", p, view)))
         sheet.add_row(cells)
     last = sheet.next_row - 1
+    table_end = _printed_height(sheet, sheet.next_row)
     if not ranking:
         sheet.add_row(["No priorities could be ranked: no return had usable scores. "
                        "See the Validation sheet."], "note")
@@ -150,46 +165,71 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
                               for m in view.dropped) + ".", "note-wrap", last=last_col)
     sheet.skip()
 
+    if ranking:
+        chart_row = sheet.next_row
+        cut_words = (f"dark bars are the recommended top {scheme.top_n}, light bars are below the cut-off"
+                     if view.cut_off else "no priority is recommended")
+        bars = min(len(ranking), CHART_MAX_BARS)
+        chart_rows = math.ceil((CHART_FRAME_CM + CHART_BAR_CM * bars) * 72 / 2.54 / LINE_HEIGHT)
+        # A chart split by a page break prints in two halves: start a page for it when it would be.
+        above = _printed_height(sheet, chart_row) % PAGE_HEIGHT_POINTS
+        if above + chart_rows * LINE_HEIGHT > PAGE_HEIGHT_POINTS:
+            sheet.page_breaks.append(chart_row)
+        shown = "in rank order" if bars == len(ranking) else f"the top {bars} of {len(ranking)}"
+        sheet.charts.append(BarChart(
+            title=f"Total score (out of {format_number(scheme.max_total)}), {shown}",
+            categories=f"B{first + 1}:B{first + bars}", values=f"C{first + 1}:C{first + bars}",
+            anchor=f"B{chart_row + 1}", y_title=cut_words[0].upper() + cut_words[1:], y_max=scheme.max_total,
+            width_cm=min(22.0, 0.19 * sum(widths[1:])), height_cm=chart_rows * LINE_HEIGHT * 2.54 / 72,
+            highlight_count=min(bars, sum(1 for p in ranking if p.recommended)), horizontal=True))
+        # Reserve the chart's rows so nothing prints under it and the print area covers it.
+        sheet.put(chart_row + chart_rows, 0, None, "")
+        sheet.next_row = chart_row + chart_rows + 1
+        sheet.page_breaks.append(sheet.next_row)
+
     if view.watch_list:
         sheet.add_row([f"Watch list: the next {len(view.watch_list)} below the cut-off, kept under review"],
                       "heading")
-        sheet.add_row(["Rank", "Priority", "Total", "Points below the cut-off", "Why watch it"], "header")
-        sheet.merged.append(f"E{sheet.next_row}:{column_letter(last_col)}{sheet.next_row}")
+        row = sheet.add_row(["Rank", "Priority", "Total", "Gap to cut-off", "Why watch it"], "header")
+        sheet.row_heights[row] = 30
+        _merge_across(sheet, row, 4, last_col, "header")
+        reason_width = sum(widths[4:])
         for p in view.watch_list:
-            row = sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "watch"), Cell(round(p.total, 2), "total"),
-                                 Cell(round(view.cut_off.total - p.total, 2) if view.cut_off else None, "score"),
-                                 Cell(watch_reason(p, view), "wrap")])
-            for col in range(5, last_col + 1):
-                sheet.put(row, col, None, "wrap")
-            sheet.merged.append(f"E{row + 1}:{column_letter(last_col)}{row + 1}")
+            reason = watch_reason(p, view)
+            row = sheet.add_row([Cell(p.rank_label, "watch-rank"), Cell(p.name, "watch"),
+                                 Cell(round(p.total, 2), "watch-total"),
+                                 Cell(round(view.cut_off.total - p.total, 2) if view.cut_off else None, "watch-gap"),
+                                 Cell(reason, "watch-why")])
+            _merge_across(sheet, row, 4, last_col, "watch-why")
+            sheet.row_heights[row] = LINE_HEIGHT * lines_needed(reason, reason_width) + 3
         sheet.skip()
 
     sheet.add_row(["How firm is this ranking"], "heading")
     for text in firmness_lines(view):
         paragraph(sheet, text, "paragraph", last=last_col)
     sheet.skip()
+    sheet.add_row(["Notes"], "heading")
     for text in summary_notes(view):
         paragraph(sheet, text, "note-wrap", last=last_col)
 
-    if ranking:
-        sheet.skip()
-        chart_row = sheet.next_row
-        cut_words = (f"dark bars are the recommended top {scheme.top_n}, light bars are below the cut-off"
-                     if view.cut_off else "no priority is recommended")
-        sheet.charts.append(BarChart(
-            title=f"Total score (out of {format_number(scheme.max_total)}), in rank order",
-            categories=f"B{first + 1}:B{last + 1}", values=f"C{first + 1}:C{last + 1}",
-            anchor=f"A{chart_row + 1}", y_title="Total", y_max=scheme.max_total,
-            x_title=cut_words[0].upper() + cut_words[1:],
-            width_cm=min(24.0, 0.19 * sum(widths)), height_cm=9.5,
-            highlight_count=sum(1 for p in ranking if p.recommended)))
-        # Reserve the chart's rows so nothing is printed under it and the print area covers it.
-        sheet.put(chart_row + 19, 0, None, "")
-        sheet.next_row = chart_row + 20
     sheet.freeze = f"A{header + 2}"
-    sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.row_heights[header] = 30
+    # Column headings repeat on every printed page only when the table itself runs past page
+    # one; otherwise they would print again above the watch list, which is not part of it.
+    if table_end > PAGE_HEIGHT_POINTS:
+        sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet
+
+
+def _merge_across(sheet: Sheet, row: int, first: int, last: int, style: str) -> None:
+    for col in range(first + 1, last + 1):
+        sheet.put(row, col, None, style)
+    if last > first:
+        sheet.merged.append(f"{column_letter(first)}{row + 1}:{column_letter(last)}{row + 1}")
+
+
+def _printed_height(sheet: Sheet, rows: int) -> float:
+    """Points from the top of the sheet to the top of 0-based row `rows`, at 100% scale."""
+    return sum(sheet.row_heights.get(r, LINE_HEIGHT) for r in range(rows)) + (TITLE_EXTRA if rows else 0)
 
 
 def returns_line(result: MergeResult) -> str:
@@ -256,11 +296,11 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(HEATMAP)
     n = len(scheme.criteria)
     total_col = 2 + n
-    sheet.column_widths = {0: 6, 1: 30, **{2 + i: 5.2 for i in range(n)}, total_col: 9}
+    sheet.column_widths = {0: 6, 1: 36, **{2 + i: 5.2 for i in range(n)}, total_col: 9}
     heading(sheet, view.result, "scores by criterion")
     paragraph(sheet, f"Combined scores from 0 to {scheme.scale_max}: the darker the cell, the higher the "
               f"score. The {DRIVER_COUNT} criteria adding most to each priority's total are in bold with a "
-              "heavy box. \u2013 means no partner gave a usable score. Priorities in rank order; the line "
+              "heavy box (on equal scores, the earlier criterion). \u2013 means no partner gave a usable score. Priorities in rank order; the line "
               "marks the cut-off.", "note-wrap", last=total_col)
     sheet.skip()
     header = sheet.add_row(["Rank", "Priority"] + [f"{i}. {c.label}" for i, c in enumerate(scheme.criteria, 1)]
@@ -326,10 +366,10 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
     partners = ", ".join(f"{s.partner} ({s.total:.0f}"
                          + (f", {s.not_known} not known" if s.not_known else "") + ")" for s in p.by_partner)
     spread = total_spread(p)
-    scored = f"{len(p.by_partner)} partner{'s' if len(p.by_partner) != 1 else ''}, with their own totals: {partners}."
     if spread is None:
-        scored += " Only one partner scored it, so there is no second view."
+        scored = f"{partners} only: one partner's view, with no second opinion to check it against."
     else:
+        scored = f"{len(p.by_partner)} partners, with their own totals: {partners}."
         scored += f" Their totals are {_points(spread.points)} apart."
     block.append(("Scored by", scored))
     wide = splits(p, scheme)
@@ -355,7 +395,8 @@ def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
                      f"in {rank_range.recommended_runs} of {rank_range.runs} re-rankings.")
         if rank_range.unranked_without:
             words.append(f"Without {_names(rank_range.unranked_without)} it is not ranked at all.")
-        who = [run.partner for run in view.stability.runs if p.name in run.dropped_out]
+        who = [run.partner for run in view.stability.runs
+               if p.name in run.dropped_out and run.partner not in rank_range.unranked_without]
         if who:
             words.append(f"It drops out of the recommended set without {_names(who)}'s return.")
     for group in close_groups(view.ranking):

@@ -239,15 +239,22 @@ def method_sheet(result: MergeResult) -> Sheet:
     sheet.skip()
     sheet.add_row(["Criteria"], "heading")
     sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+    from .executive import LINE_HEIGHT, lines_needed
+
+    widths = {0: 26, 1: 40, 2: 10, 3: 64, 4: 34, 5: 30}
     for number, criterion in enumerate(scheme.criteria, 1):
-        sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
-                       Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])
+        row = sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
+                             Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])
+        # Printers and Excel do not grow a row for wrapped text; give it the lines it needs.
+        sheet.row_heights[row] = LINE_HEIGHT * lines_needed(criterion.guidance, widths[3]) + 3
     sheet.skip()
     sheet.add_row(["Inputs"], "heading")
     sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
     for status in result.statuses:
-        sheet.add_row([Cell(status.file, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
-                       Cell(status.priorities, "center"), Cell(status.sha256, "text"),
-                       Cell(status.reason, "wrap")])
-    sheet.column_widths = {0: 26, 1: 44, 2: 10, 3: 60, 4: 66, 5: 40}
+        row = sheet.add_row([Cell(status.file, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
+                             Cell(status.priorities, "center"), Cell(status.sha256, "wrap"),
+                             Cell(status.reason, "wrap")])
+        sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(status.sha256, widths[4]),
+                                                   lines_needed(status.reason, widths[5])) + 3
+    sheet.column_widths = widths
     return sheet

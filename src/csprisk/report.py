@@ -68,7 +68,11 @@ STYLES: dict[str, Style] = {
     "driver": Style(bold=True, border=True, border_weight="medium", number_format="0.0", align="center"),
     "movement": Style(border=True, align="left"),
     "change": Style(border=True, number_format="+0.0;-0.0;0.0", align="center"),
-    "watch": Style(border=True, fill="F2F2F2"),
+    "watch": Style(border=True, fill="F2F2F2", valign="center"),
+    "watch-rank": Style(bold=True, border=True, align="center", valign="center"),
+    "watch-total": Style(bold=True, border=True, number_format="0.0", align="center", valign="center"),
+    "watch-gap": Style(border=True, number_format="0.0", align="center", valign="center"),
+    "watch-why": Style(border=True, wrap=True, valign="center"),
 }
 #: The last recommended row of a ranked table carries a rule below: the cut-off.
 STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": True})
@@ -110,6 +114,8 @@ class BarChart:
     #: The first `highlight_count` bars are drawn in `highlight_colour` (the recommended set).
     highlight_count: int = 0
     highlight_colour: str = "1F3864"
+    #: Bars run across, first category at the top (long names stay readable).
+    horizontal: bool = False
 
 
 @dataclass
@@ -127,6 +133,10 @@ class Sheet:
     charts: list[BarChart] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     tab_colour: str | None = None
+    #: 0-based rows that start a new printed page.
+    page_breaks: list[int] = field(default_factory=list)
+    #: Printed margins in inches (left, right, top, bottom); None keeps the writer's default.
+    margins: tuple[float, float, float, float] | None = None
     next_row: int = 0
 
     def put(self, row: int, col: int, value: Any, style: str = "", link: str | None = None) -> None:

@@ -30,6 +30,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.page import PageMargins
 
 from .report import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
 
@@ -178,6 +180,11 @@ def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
         ws.page_setup.fitToHeight = 0  # as many pages tall as it needs
     if sheet.print_title_rows:
         ws.print_title_rows = sheet.print_title_rows
+    for row in sheet.page_breaks:
+        ws.row_breaks.append(Break(id=row))  # a break after row `row` (1-based) = before 0-based `row`
+    if sheet.margins:
+        left, right, top, bottom = sheet.margins
+        ws.page_margins = PageMargins(left=left, right=right, top=top, bottom=bottom, header=0.3, footer=0.3)
 
     marking = _header_footer_text(report.marking)
     footer = _header_footer_text(report.footer)
@@ -208,7 +215,7 @@ def _colour_scale_rule(scale: ColourScale) -> ColorScaleRule:
 
 def _bar_chart(ws, spec: BarChart) -> XlBarChart:
     chart = XlBarChart()
-    chart.type = "col"
+    chart.type = "bar" if spec.horizontal else "col"
     chart.title = spec.title
     chart.add_data(_reference(ws, spec.values), titles_from_data=False)
     chart.set_categories(_reference(ws, spec.categories))
@@ -221,6 +228,13 @@ def _bar_chart(ws, spec: BarChart) -> XlBarChart:
         point = DataPoint(idx=index)
         point.graphicalProperties.solidFill = _rgb(spec.highlight_colour)
         series.dPt.append(point)
+    if spec.horizontal:
+        # Excel draws the first category at the bottom; reverse it so rank 1 is on top, and
+        # keep the value axis at the bottom.
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"
+        chart.gapWidth = 40
+    chart.y_axis.number_format = "0"
     chart.y_axis.scaling.min = 0
     if spec.y_max is not None:
         chart.y_axis.scaling.max = spec.y_max
