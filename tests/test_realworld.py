@@ -101,7 +101,7 @@ def test_every_code_has_a_message_the_partner_can_act_on(merged):
     assert "Media attention" in by_code["missing-criterion"].message
     assert '"Reducing re-offending"' in by_code["similar-priority"].message
     assert "alias" in by_code["similar-priority"].message
-    assert "1,000,000 cells" in by_code["file-too-large"].message
+    assert "500,000 cells" in by_code["file-too-large"].message
     assert '"health_march.xlsx"' in by_code["duplicate-return"].message.replace(str(Path(by_code["duplicate-return"].file).parent) + os.sep, "")
     assert "Matrix 2024" in by_code["sheet-chosen"].message
 
