@@ -148,3 +148,14 @@ def test_returns_and_settings_are_read_with_openpyxl_when_calamine_is_missing(tm
 def test_build_analyst_workbook_returns_an_openpyxl_workbook():
     wb = build_analyst_workbook(Scheme(partnership="Anytown CSP"))
     assert wb[SETTINGS_SHEET]["B5"].value == "Anytown CSP"
+
+
+@pytest.mark.libreoffice
+def test_committed_workbook_opens_in_libreoffice(tmp_path):
+    from conftest import require_soffice, soffice_convert
+
+    require_soffice()
+    converted = soffice_convert(committed_workbook_path(), "xlsx", tmp_path / "lo")
+    wb = openpyxl.load_workbook(converted)
+    assert wb.sheetnames == list(ANALYST_SHEETS)
+    assert load_scheme(converted).priorities == Scheme().priorities  # Settings survive a round trip
