@@ -21,7 +21,7 @@ from .previous import Movement, PreviousRanking, movements
 from .ranked import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
 from .ranked import _heading as heading
 from .ranked import summary_notes as ranking_notes
-from .report import BarChart, Cell, ColourScale, Sheet
+from .report import STYLES, BarChart, Cell, ColourScale, Sheet
 from .scheme import format_number, priority_key
 
 #: How many priorities below the cut-off the watch list shows.
@@ -277,7 +277,7 @@ def firmness_lines(view: ExecutiveView) -> list[str]:
         priorities = len({p.key for p, _ in wide})
         lines.append(f"Partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on {len(wide)} "
                      f"criterion score{'s' if len(wide) != 1 else ''} across {priorities} "
-                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {DISAGREEMENT} sheet "
+                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {DISAGREEMENT} sheet of the ranked workbook "
                      "for the Operational Delivery Group.")
     else:
         lines.append(f"No two partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on any "
@@ -414,7 +414,7 @@ def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
 def disagreement_sheet(view: ExecutiveView) -> Sheet:
     scheme = view.scheme
     sheet = Sheet(DISAGREEMENT)
-    sheet.column_widths = {0: 7, 1: 32, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 40}
+    sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 44}
     heading(sheet, view.result, "where partners disagree")
     paragraph(sheet, "Each partner's own total for each priority, and every criterion where partners' scores "
               f"differ by {format_number(DISAGREEMENT_POINTS)} or more points: the places a consensus "
@@ -424,36 +424,42 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     header = sheet.add_row(["Rank", "Priority", "Partners", "Lowest total", "From", "Highest total", "From",
                             "Spread (points)", f"Criteria {format_number(DISAGREEMENT_POINTS)}+ points apart"],
                            "header")
+    sheet.row_heights[header] = 30
     for p in view.ranking:
         spread = total_spread(p)
         wide = splits(p, scheme)
         if spread is None:
-            sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(p.partners[0], "text"),
-                           Cell(round(p.by_partner[0].total, 2), "score"), Cell("one partner only", "text"),
-                           Cell(None, "score"), Cell(None, "text"), Cell(None, "score"), Cell(None, "text")])
-            continue
-        equal = spread.points < 1e-9
-        sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
-                       Cell(round(spread.low, 2), "score"),
-                       Cell("every partner: equal totals" if equal else _names(spread.low_partners), "wrap"),
-                       Cell(round(spread.high, 2), "score"),
-                       Cell(None if equal else _names(spread.high_partners), "wrap"),
-                       Cell(round(spread.points, 2), "total"),
-                       Cell(len(wide), "center")])
+            row = sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(1, "center"),
+                                 Cell(round(p.by_partner[0].total, 2), "score"),
+                                 Cell(f"{p.partners[0]} only", "wrap"), Cell(None, "score"), Cell(None, "wrap"),
+                                 Cell(None, "score"), Cell(None, "center")])
+        else:
+            equal = spread.points < 1e-9
+            row = sheet.add_row([
+                Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
+                Cell(round(spread.low, 2), "score"),
+                Cell("every partner: equal totals" if equal else _names(spread.low_partners), "wrap"),
+                Cell(round(spread.high, 2), "score"),
+                Cell(None if equal else _names(spread.high_partners), "wrap"),
+                Cell(round(spread.points, 2), "total"), Cell(len(wide), "center")])
+        fit_row(sheet, row)
     sheet.skip()
     sheet.add_row([f"Criteria where partners differ by {format_number(DISAGREEMENT_POINTS)} or more points"],
                   "heading")
-    sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest", "Scored highest by",
-                   "Difference", "Every partner's score"], "header")
+    row = sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest",
+                         "Scored highest by", "Difference", "Every partner's score"], "header")
+    sheet.row_heights[row] = 30
     count = 0
     for p in view.ranking:
-        for s in splits(p, scheme):
+        for split in splits(p, scheme):
             count += 1
-            sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(s.label, "wrap"),
-                           Cell(s.low, "score"), Cell(_names(s.low_partners), "wrap"),
-                           Cell(s.high, "score"), Cell(_names(s.high_partners), "wrap"),
-                           Cell(s.points, "total"),
-                           Cell(", ".join(f"{who} {score:.0f}" for who, score in s.scores), "wrap")])
+            row = sheet.add_row([
+                Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(split.label, "wrap"),
+                Cell(split.low, "score"), Cell(_names(split.low_partners), "wrap"),
+                Cell(split.high, "score"), Cell(_names(split.high_partners), "wrap"),
+                Cell(split.points, "total"),
+                Cell(", ".join(f"{who} {score:.0f}" for who, score in split.scores), "wrap")])
+            fit_row(sheet, row)
     if not count:
         sheet.add_row([f"No criterion has partners {format_number(DISAGREEMENT_POINTS)} or more points apart."],
                       "note")
@@ -462,16 +468,24 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     return sheet
 
 
+def fit_row(sheet: Sheet, row: int) -> None:
+    """Make a table row tall enough for its longest wrapped (unmerged) cell."""
+    lines = [lines_needed(cell.value, sheet.column_widths.get(col, 8.43))
+             for (r, col), cell in sheet.cells.items()
+             if r == row and cell.value is not None and STYLES[cell.style].wrap]
+    if max(lines, default=1) > 1:
+        sheet.row_heights[row] = LINE_HEIGHT * max(lines) + 3
+
+
 # --- Stability ----------------------------------------------------------------------------
 
 def stability_sheet(view: ExecutiveView) -> Sheet:
     scheme, result = view.scheme, view.stability
     runs = result.runs
     sheet = Sheet(STABILITY)
-    width = 3 + len(runs) + 4
-    sheet.column_widths = {0: 7, 1: 32, 2: 9, **{3 + i: 12 for i in range(len(runs))},
-                           3 + len(runs): 7, 4 + len(runs): 7, 5 + len(runs): 14, 6 + len(runs): 34}
-    last_col = width - 1
+    widths = [7, 36, 9] + [12] * len(runs) + [7, 7, 13, 30]
+    sheet.column_widths = dict(enumerate(widths))
+    last_col = len(widths) - 1
     heading(sheet, view.result, "how firm is the ranking")
     paragraph(sheet, "Each partner's return was left out in turn and the rest re-ranked with the same rules. "
               "A priority whose rank hardly moves is a firm result; one that moves a lot rests on one "
@@ -485,10 +499,12 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     for text in close_call_sentences(view.ranking, scheme):
         paragraph(sheet, text, "paragraph", last=last_col)
     sheet.skip()
-    sheet.add_row(["Rank with each partner's return left out"], "heading")
+    sheet.add_row(["Rank with each partner's return left out (shaded: recommended in that re-ranking)"],
+                  "heading")
     header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in runs]
                            + ["Best rank", "Worst rank", "Recommended in", "Note"], "header")
-    sheet.row_heights[header] = 45
+    sheet.row_heights[header] = LINE_HEIGHT * max(
+        [2] + [lines_needed(f"Without {run.partner}", 12) for run in runs]) + 3
     for p in view.ranking:
         rank_range = result.range_of(p.key)
         cells = [Cell(p.rank_label, _cut("rank", p, view)),
@@ -496,32 +512,39 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
                  Cell(round(p.total, 2), _cut("total", p, view))]
         for run in runs:
             other = run.rank_of(p.key)
-            style = "recommended" if other is not None and other.recommended else "center"
+            style = "rank-recommended" if other is not None and other.recommended else "center"
             cells.append(Cell(other.rank_label if other else "not ranked", _cut(style, p, view)))
-        note = ""
-        if rank_range.unranked_without:
-            note = f"Only {_names(rank_range.unranked_without)} scored it"
+        note = f"Only {_names(rank_range.unranked_without)} scored it" if rank_range.unranked_without else ""
         cells += [Cell(rank_range.best, _cut("center", p, view)), Cell(rank_range.worst, _cut("center", p, view)),
-                  Cell(f"{rank_range.recommended_runs} of {rank_range.runs}" if runs else "", _cut("center", p, view)),
+                  Cell(f"{rank_range.recommended_runs} of {rank_range.runs}" if runs else "",
+                       _cut("center", p, view)),
                   Cell(note, _cut("text", p, view))]
         sheet.add_row(cells)
     if runs:
         sheet.skip()
         sheet.add_row(["Recommended set with each partner's return left out"], "heading")
-        sheet.add_row(["", "Partner left out", "Recommended without them", "", "", "", "Change"], "header")
+        middle = 2 + max(1, (last_col - 1) * 3 // 5) - 1  # the recommended set takes ~3/5 of the width
+        set_width = sum(widths[2:middle + 1])
+        change_width = sum(widths[middle + 1:])
+        row = sheet.add_row(["", "Partner left out", "Recommended without them"], ["", "header", "header"])
+        _merge_across(sheet, row, 2, middle, "header")
+        sheet.put(row, middle + 1, "Change", "header")
+        _merge_across(sheet, row, middle + 1, last_col, "header")
         for run in runs:
-            recommended = [o.name for o in run.ranking if o.recommended]
+            recommended = "; ".join(o.name for o in run.ranking if o.recommended)
             change = []
             if run.dropped_out:
                 change.append(f"{_names(run.dropped_out)} drops out")
             if run.came_in:
                 change.append(f"{_names(run.came_in)} comes in")
-            row = sheet.add_row([Cell("", "text"), Cell(run.partner, "text"),
-                                 Cell("; ".join(recommended), "wrap"), Cell(None, "wrap"), Cell(None, "wrap"),
-                                 Cell(None, "wrap"),
-                                 Cell("; ".join(change) or "no change", "callout" if change else "text")])
-            sheet.merged.append(f"C{row + 1}:F{row + 1}")
-            sheet.merged.append(f"G{row + 1}:{column_letter(max(last_col, 6))}{row + 1}")
+            change_text = "; ".join(change) or "no change"
+            row = sheet.add_row([Cell("", ""), Cell(run.partner, "wrap"), Cell(recommended, "wrap")])
+            _merge_across(sheet, row, 2, middle, "wrap")
+            sheet.put(row, middle + 1, change_text, "callout-box" if change else "wrap")
+            _merge_across(sheet, row, middle + 1, last_col, "callout-box" if change else "wrap")
+            sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(recommended, set_width),
+                                                       lines_needed(change_text, change_width),
+                                                       lines_needed(run.partner, widths[1])) + 3
     sheet.freeze = f"C{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet

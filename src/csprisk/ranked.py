@@ -45,7 +45,7 @@ def build_report(result: MergeResult, previous: "PreviousRanking | None" = None)
         subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
         author=f"csprisk {__version__}",
         marking=scheme.protective_marking,
-        footer=f"{scheme.partnership} · produced {result.generated:%d %B %Y}",
+        footer=f"{scheme.partnership} · {result.generated:%d %B %Y}",
     )
 
 

@@ -73,11 +73,14 @@ STYLES: dict[str, Style] = {
     "watch-total": Style(bold=True, border=True, number_format="0.0", align="center", valign="center"),
     "watch-gap": Style(border=True, number_format="0.0", align="center", valign="center"),
     "watch-why": Style(border=True, wrap=True, valign="center"),
+    "rank-recommended": Style(bold=True, border=True, fill="DDEBF7", align="center"),
+    "callout-box": Style(bold=True, border=True, colour="7F0000", wrap=True, valign="top"),
 }
 #: The last recommended row of a ranked table carries a rule below: the cut-off.
 STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": True})
                for name in ("rank", "recommended", "text", "total", "percent", "center", "band-High",
-                            "band-Medium", "band-Low", "movement", "change", "score", "driver")})
+                            "band-Medium", "band-Low", "movement", "change", "score", "driver",
+                            "rank-recommended")})
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from .report import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
 MARKING_PROPERTY = "Protective Marking"
 
 PAGE_NUMBERS = "Page &P of &N"
+FOOTER_SIZE = 9
 
 _MAX_TEXT = 32767  # Excel's limit on the characters in one cell
 _MAX_HEADER_FOOTER = 255  # Excel's limit on one header or footer string
@@ -198,6 +199,9 @@ def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
     if footer:
         ws.oddFooter.left.text = footer
     ws.oddFooter.right.text = PAGE_NUMBERS
+    # Each footer part gets a third of the page; smaller type keeps a long partnership name
+    # and the date clear of the marking in the middle.
+    ws.oddFooter.left.size = ws.oddFooter.right.size = FOOTER_SIZE
 
 
 def _header_footer_text(text: str) -> str:
