@@ -206,6 +206,19 @@ def test_validate_returns_replaces_only_the_validation_sheet(tmp_path, returns):
     assert "Findings:" in applied.alerts[0]["prompt"]
 
 
+def test_validate_after_merge_keeps_the_ranking_and_replaces_validation(tmp_path, returns):
+    path = analyst_book(tmp_path / "analyst.xlsx", returns)
+    ranked = tmp_path / "ranked.xlsx"
+    apply_actions(path, run_script("merge_and_rank", path)[1]).workbook.save(ranked)
+    before = openpyxl.load_workbook(ranked)
+    wb = apply_actions(ranked, run_script("validate_returns", ranked)[1]).workbook
+    assert sorted(wb.sheetnames) == sorted(before.sheetnames)
+    assert wb.sheetnames.count(VALIDATION) == 1
+    for name in before.sheetnames:
+        if name != VALIDATION:
+            assert sheet_values(wb[name]) == sheet_values(before[name]), name
+
+
 def test_a_failure_is_an_alert_in_plain_english_and_changes_nothing(tmp_path, returns):
     path = analyst_book(tmp_path / "analyst.xlsx", returns, settings={"Aggregation rule": "average"})
     _book, actions = run_script("merge_and_rank", path)
@@ -267,3 +280,32 @@ def test_without_the_apostrophe_excel_would_have_made_a_formula_and_a_number():
     assert excel_entry(NOTE) == NOTE and excel_entry("1") == 1
     assert excel_value(NOTE) == "'" + NOTE and excel_value("1") == "'1" and excel_value("=2") == "'=2"
     assert excel_value("Domestic abuse") == "Domestic abuse"
+
+
+def test_a_report_sheet_never_replaces_a_sheet_the_analyst_made(tmp_path):
+    from csprisk.report import Report, Sheet
+    from csprisk.xlwings_writer import ReportConflict, render_report
+
+    path = analyst_book(tmp_path / "analyst.xlsx", [])
+    book = xw.Book(json=book_json(path, xw=xw))
+    with pytest.raises(ReportConflict, match='already has a sheet called "Settings"'):
+        render_report(book, Report([Sheet("Summary"), Sheet("Settings")]), REPORT_SHEETS)
+    assert book.json()["actions"] == []
+
+
+def test_a_workbook_holding_only_report_sheets_is_replaced_too(tmp_path):
+    from csprisk.report import Report, Sheet
+    from csprisk.xlwings_writer import render_report
+
+    path = tmp_path / "only.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active["A1"] = "old"
+    wb.save(path)
+    book = xw.Book(json=book_json(path, xw=xw))
+    new = Sheet("Summary")
+    new.put(0, 0, "new")
+    render_report(book, Report([new]), REPORT_SHEETS)
+    applied = apply_actions(path, book.json()["actions"])
+    assert applied.workbook.sheetnames == ["Summary"]
+    assert applied.workbook["Summary"]["A1"].value == "new"

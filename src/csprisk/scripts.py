@@ -41,7 +41,7 @@ def merge_and_rank(book: Any) -> None:
         from .ranked import REPORT_SHEETS, build_report
         from .xlwings_writer import render_report
 
-        render_report(book, build_report(result), _owned(REPORT_SHEETS))
+        render_report(book, build_report(result), REPORT_SHEETS)
         book.app.alert(merge_message(result, found), title=MERGE_TITLE)
 
 
@@ -50,14 +50,15 @@ def validate_returns(book: Any) -> None:
     title = "Validate returns"
     with reported(book, title):
         result, found = _merge(book)
-        from .ranked import REPORT_SHEETS, VALIDATION, build_report
+        from .ranked import VALIDATION, build_report
         from .report import Report
         from .xlwings_writer import render_report
 
         report = build_report(result)
         only = Report([report.sheet(VALIDATION)], report.title, report.subject, report.author,
                       report.marking, report.footer)
-        render_report(book, only, _owned(REPORT_SHEETS))
+        # Only the Validation sheet is replaced: the last ranking stays until Merge & Rank runs.
+        render_report(book, only, (VALIDATION,))
         book.app.alert(returns_line(result, found) + "\n" + findings_line(result), title=title)
 
 
@@ -112,10 +113,6 @@ def _merge(book: Any) -> tuple[MergeResult, BookReturns]:
                    f'workbooks in the returns folder "{scheme.returns_folder}" named on the Settings '
                    "sheet." + "".join(f"\n{note}" for note in found.notes))
     return merge_sources(found.sources, scheme), found
-
-
-def _owned(report_sheets) -> tuple[str, ...]:
-    return tuple(report_sheets)
 
 
 def _writable_folder(book: Any, doing: str) -> Path:
