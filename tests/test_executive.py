@@ -596,3 +596,34 @@ def test_a_long_summary_prints_one_page_wide_with_every_column_on_every_page(tmp
             assert "Rank" in text and "Recommended" in text, page
         issues_seen |= listed
     assert issues_seen == {f"Issue {n:02d}" for n in range(60)}
+
+
+# --- edge cases ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("returns, scheme", [
+    ([], SCHEME),
+    ([ret("Police", scored("Domestic abuse", flat(4)))], SCHEME),
+    (scenario_returns(), Scheme(top_n=0)),
+    (scenario_returns(), Scheme(top_n=4)),  # the cut-off falls in a tie: both =4 recommended
+    ([ret("A", scored("Zero", flat(0)))], SCHEME),
+])
+def test_odd_assessments_still_make_every_sheet(returns, scheme, tmp_path):
+    result = merged(returns, scheme)
+    path = write_report(build_report(result), tmp_path / "ranked.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == list(REPORT_SHEETS)
+    if not returns:
+        assert any("No priorities could be ranked" in t for t in texts(book["Summary"]))
+    if len(returns) == 1:
+        assert any("Only one return was merged" in t for t in texts(book["Stability"]))
+    if scheme.top_n == 4:
+        _, _, body = table(book["Summary"])
+        assert [r[-1] for r in body].count("Recommended") == 5
+
+
+def test_single_partner_priority_is_explained_without_a_second_view():
+    result = merged([ret("Police", scored("Domestic abuse", flat(4)))])
+    [why] = [s for s in executive_sheets(result) if s.name == "Why it ranks here"]
+    text = " ".join(str(c.value) for c in why.cells.values())
+    assert "Police (64) only: one partner's view" in text
+    assert "A single return, so its place cannot be tested." in text
