@@ -9,20 +9,16 @@ work. Merge & Rank never reads these sheets as returns and never writes over the
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
-import tempfile
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
-from openpyxl.xml.constants import ARC_CORE
-from openpyxl.xml.functions import tostring
 
+from .output import reproducible_xlsx, write_atomically
 from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
 from .settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER,
                              settings_rows)
@@ -207,42 +203,13 @@ def _build_example(ws, scheme: Scheme) -> None:
 
 def analyst_workbook_bytes(scheme: Scheme) -> bytes:
     """The workbook as bytes; the same scheme always gives the same bytes."""
-    wb = build_analyst_workbook(scheme)
-    saved = io.BytesIO()
-    wb.save(saved)
-    # openpyxl stamps "modified" with the time of saving and zip entries with the time of
-    # writing; both are put back to a constant so a rebuild is byte-for-byte identical.
-    wb.properties.modified = _FIXED_TIME
-    out = io.BytesIO()
-    with ZipFile(saved) as source, ZipFile(out, "w", ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = tostring(wb.properties.to_tree()) if info.filename == ARC_CORE else source.read(info)
-            entry = ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            entry.compress_type = ZIP_DEFLATED
-            target.writestr(entry, data)
-    return out.getvalue()
+    return reproducible_xlsx(build_analyst_workbook(scheme), _FIXED_TIME)
 
 
 def write_analyst_workbook(path: str | os.PathLike, scheme: Scheme) -> Path:
     """Write the analyst workbook atomically; raises OutputError with a plain message."""
-    from .xlsx_writer import OutputError  # the one error type the command line reports
-
-    path = Path(path)
     data = analyst_workbook_bytes(scheme)
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".~tmp-{path.stem}-", suffix=".xlsx", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.chmod(temp, 0o644)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise OutputError(f"Cannot write the analyst workbook to {path}: {error.strerror or error}. "
-                          "Close it if it is open, or choose another file name.") from None
-    return path
+    return write_atomically(path, lambda stream: stream.write(data), what="the analyst workbook")
 
 
 def committed_workbook_path() -> Path:

@@ -120,7 +120,7 @@ def load_settings(args) -> "Scheme":
 
 def cmd_template(args) -> int:
     from .template import write_template
-    from .xlsx_writer import OutputError
+    from .output import OutputError
 
     scheme = load_settings(args)
     try:
@@ -143,7 +143,8 @@ def run_merge(args, write: bool) -> tuple[object, int]:
         raise UsageError(str(error)) from None
     if write:
         from .ranked import build_report
-        from .xlsx_writer import OutputError, write_report
+        from .output import OutputError
+        from .xlsx_writer import write_report
 
         try:
             write_report(build_report(result, previous), args.output)
@@ -192,7 +193,8 @@ def cmd_demo(args) -> int:
     print(f"Wrote {len(files)} example returns to {args.returns}/")
     from .merge import merge_files
     from .ranked import build_report
-    from .xlsx_writer import OutputError, write_report
+    from .output import OutputError
+    from .xlsx_writer import write_report
 
     result = merge_files([args.returns], scheme)
     try:
@@ -217,7 +219,7 @@ def read_previous_ranking(path: str | None):
 
 def cmd_export(args) -> int:
     from .export import ExportError, PdfUnavailable, export_for_executive, write_pdf
-    from .xlsx_writer import OutputError
+    from .output import OutputError
 
     try:
         exported = export_for_executive(args.ranked, args.output, marking=args.marking, author=args.author)
@@ -244,7 +246,7 @@ def cmd_export(args) -> int:
 
 def cmd_workbook(args) -> int:
     from .analyst_workbook import write_analyst_workbook
-    from .xlsx_writer import OutputError
+    from .output import OutputError
 
     scheme = load_settings(args)
     try:

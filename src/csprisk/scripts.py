@@ -69,7 +69,8 @@ def export_for_executive(book: Any) -> None:
         folder = _writable_folder(book, "write the executive's copy")
         result, found = _merge(book)
         from .ranked import EXECUTIVE_SHEETS, build_report
-        from .xlsx_writer import OutputError, write_report
+        from .output import OutputError
+        from .xlsx_writer import write_report
 
         report = build_report(result)
         report.sheets = [sheet for sheet in report.sheets if sheet.name in EXECUTIVE_SHEETS]
@@ -90,7 +91,7 @@ def new_partner_template(book: Any) -> None:
         folder = _writable_folder(book, "write the partner template")
         scheme = scheme_from_book(book)
         from .template import write_template
-        from .xlsx_writer import OutputError
+        from .output import OutputError
 
         target = free_name(folder / "partner_return.xlsx")
         try:

@@ -9,13 +9,10 @@ that also work in LibreOffice and Excel on the web.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
@@ -27,9 +24,8 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.xml.constants import ARC_CORE
-from openpyxl.xml.functions import tostring
 
+from .output import reproducible_xlsx, write_atomically
 from .scheme import NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Scheme, format_number
 
 TEMPLATE_VERSION = "1"
@@ -148,38 +144,11 @@ def build_template(scheme: Scheme, partner: str = "") -> Workbook:
 def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -> None:
     """Write the template to `path` atomically; the same scheme always gives the same bytes.
 
-    Raises `OutputError` (from the report writer) with a plain message when the file
+    Raises `OutputError` with a plain message when the file
     cannot be written.
     """
-    path = Path(path)
-    data = _reproducible_bytes(build_template(scheme, partner))
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".~tmp-{path.stem}-", suffix=".xlsx",
-                                        dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.chmod(temp, _file_mode(path))
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        from .xlsx_writer import OutputError  # the one error type the command line reports
-
-        raise OutputError(f"Cannot write the template to {path}: {error.strerror or error}. "
-                          "Check that the folder exists and the file is not open in Excel, "
-                          "or choose another file name.") from None
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual ones, not mkstemp's 0600."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    data = reproducible_xlsx(build_template(scheme, partner), _FIXED_TIME)
+    write_atomically(path, lambda stream: stream.write(data), what="the template")
 
 
 def committed_template_path() -> Path:
@@ -408,22 +377,3 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
-
-
-def _reproducible_bytes(wb: Workbook) -> bytes:
-    """The saved workbook with fixed dates, so an unchanged template gives identical bytes.
-
-    openpyxl stamps "modified" with the time of saving and zip entries with the time of
-    writing; both are put back to a constant here.
-    """
-    saved = io.BytesIO()
-    wb.save(saved)
-    wb.properties.modified = _FIXED_TIME
-    out = io.BytesIO()
-    with ZipFile(saved) as source, ZipFile(out, "w", ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = tostring(wb.properties.to_tree()) if info.filename == ARC_CORE else source.read(info)
-            entry = ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            entry.compress_type = ZIP_DEFLATED
-            target.writestr(entry, data)
-    return out.getvalue()

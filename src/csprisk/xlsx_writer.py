@@ -8,10 +8,7 @@ failure never leaves a half-written report or damages the one already there.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import math
-import os
-import tempfile
 from copy import copy
 from decimal import Decimal
 from functools import lru_cache
@@ -33,6 +30,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
 
+from .output import OutputError, OutputLockedError, lock_files, refuse_if_locked, write_atomically  # noqa: F401
 from .report import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
 
 #: Name of the custom document property that carries the protective marking.
@@ -47,35 +45,17 @@ _BOLD = "-,Bold"  # header/footer font code: the default font, bold
 _PLAIN_TYPES = (bool, int, float, Decimal, dt.datetime, dt.date, dt.time, dt.timedelta)
 
 
-class OutputError(Exception):
-    """The report could not be written; the message is written for the person running it."""
-
-
-class OutputLockedError(OutputError):
-    """The target file is open in Excel or another program, so it cannot be replaced."""
-
-
 def write_report(report: Report, path: str | Path) -> Path:
     """Write `report` to `path` as an .xlsx file, replacing any file there only on success."""
     path = Path(path)
-    _refuse_if_locked(path)
-    if path.is_dir():
-        raise OutputError(f"Cannot write the report to {path}: that is a folder. "
-                          "Choose a file name with -o.")
-    workbook = build_workbook(report)
-    _save_atomically(workbook, path)
-    return path
+    refuse_if_locked(path)  # before the work of building: a locked target gets nothing
+    return write_atomically(path, build_workbook(report).save)
 
 
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     """Save an openpyxl workbook made elsewhere (the executive's copy) with the same care:
     refuse a file open in Excel, and replace the target only on success."""
-    path = Path(path)
-    _refuse_if_locked(path)
-    if path.is_dir():
-        raise OutputError(f"Cannot write to {path}: that is a folder. Choose a file name with -o.")
-    _save_atomically(workbook, path)
-    return path
+    return write_atomically(path, workbook.save)
 
 
 def build_workbook(report: Report) -> Workbook:
@@ -311,75 +291,3 @@ def _border(style: Style) -> Border:
 
 def _rgb(colour: str) -> str:
     return colour.lstrip("#").upper()
-
-
-# --- writing the file ---------------------------------------------------------------------
-
-
-def lock_files(path: Path) -> list[Path]:
-    """Lock files that Excel (~$name) or LibreOffice (.~lock.name#) keep beside an open file."""
-    candidates = (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#"))
-    return [lock for lock in candidates if lock.exists()]
-
-
-def _refuse_if_locked(path: Path) -> None:
-    locks = lock_files(path)
-    if locks:
-        raise OutputLockedError(
-            f"{path} is open in Excel or LibreOffice, so it cannot be replaced. "
-            f"Close it in Excel and try again, or choose another output name with -o. "
-            f"(If it is not open anywhere, delete the leftover lock file {locks[0]}.)")
-
-
-def _locked_message(path: Path) -> str:
-    return (f"{path} is open in another program or is read-only, so it cannot be replaced. "
-            "Close it in Excel and try again, or choose another output name with -o.")
-
-
-def _save_atomically(workbook: Workbook, path: Path) -> None:
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".~tmp-{path.stem}-", suffix=".xlsx", dir=folder)
-    except OSError as error:
-        raise OutputError(_os_message(error, folder, f"Cannot write to the folder {folder}")) from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            workbook.save(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if os.name == "posix":  # on Windows a read-only temp file could not be cleaned up
-            os.chmod(temp, _file_mode(path))
-        try:
-            os.replace(temp, path)
-        except PermissionError:
-            raise OutputLockedError(_locked_message(path)) from None
-    except OutputError:
-        temp.unlink(missing_ok=True)
-        raise
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise OutputError(_os_message(error, path, f"Cannot write the report to {path}")) from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new one gets the usual ones (mkstemp's are 0600)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _os_message(error: OSError, where: Path, lead: str) -> str:
-    if error.errno == errno.ENOSPC:
-        return f"{lead}: the disk is full. Free some space or choose another folder with -o."
-    if isinstance(error, PermissionError) or error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{lead}: you do not have permission to write there. Choose another folder with -o."
-    reason = error.strerror or str(error)
-    return f"{lead}: {reason}. Choose another output name with -o."
