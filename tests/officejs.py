@@ -23,6 +23,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.styles import PatternFill
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.utils import get_column_letter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,8 +87,13 @@ def book_json(path: Path, name: str | None = None, xw=None) -> dict:
     with the used range's address beside them.
     """
     wb = openpyxl.load_workbook(path, data_only=True)
-    sheets = []
-    for ws in wb.worksheets:
+    sheets, names = [], []
+    for index, ws in enumerate(wb.worksheets):
+        for defined in ws.defined_names.values():  # sheet-scoped names, as the client lists them
+            names.append({"name": defined.name, "refers_to": "=" + defined.attr_text,
+                          "sheet_index": index, "book_scope": False,
+                          "address": defined.attr_text.rsplit("!", 1)[-1].replace("$", ""),
+                          "scope_sheet_name": ws.title, "scope_sheet_index": index})
         max_row, max_col = ws.max_row, ws.max_column
         values = [[_as_sent(ws.cell(row=r, column=c).value) for c in range(1, max_col + 1)]
                   for r in range(1, max_row + 1)]
@@ -102,7 +108,7 @@ def book_json(path: Path, name: str | None = None, xw=None) -> dict:
         "client": "Office.js",
         "version": xw.__version__ if xw else "0",
         "book": {"name": name or path.name, "active_sheet_index": 0, "selection": "A1"},
-        "names": [],
+        "names": names,
         "sheets": sheets,
     }
 
@@ -185,6 +191,8 @@ def apply_actions(path: Path, actions: list[dict]) -> Applied:
             ws.row_dimensions[action["start_row"] + 1].height = args[0]
         elif func == "freezePaneAtRange":
             applied.frozen[ws.title] = args[0]
+        elif func == "namesAdd":  # added through a sheet: scoped to that sheet
+            ws.defined_names[args[0]] = DefinedName(args[0], attr_text=args[1].lstrip("="))
         elif func == "alert":
             applied.alerts.append({"prompt": args[0], "title": args[1]})
         elif func in ("activateSheet", "setAutofit", "setSheetAutofit", "rangeMerge", "addHyperlink"):

@@ -299,9 +299,15 @@ def test_a_workbook_holding_only_report_sheets_is_replaced_too(tmp_path):
 
     path = tmp_path / "only.xlsx"
     wb = openpyxl.Workbook()
-    wb.active.title = "Summary"
-    wb.active["A1"] = "old"
+    wb.active.title = "Scratch"
     wb.save(path)
+    book = xw.Book(json=book_json(path, xw=xw))
+    old = Sheet("Summary")
+    old.put(0, 0, "old")
+    render_report(book, Report([old]), REPORT_SHEETS)
+    wb = apply_actions(path, book.json()["actions"]).workbook
+    del wb["Scratch"]
+    wb.save(path)  # a workbook holding only the sheet an earlier run wrote
     book = xw.Book(json=book_json(path, xw=xw))
     new = Sheet("Summary")
     new.put(0, 0, "new")
@@ -309,3 +315,16 @@ def test_a_workbook_holding_only_report_sheets_is_replaced_too(tmp_path):
     applied = apply_actions(path, book.json()["actions"])
     assert applied.workbook.sheetnames == ["Summary"]
     assert applied.workbook["Summary"]["A1"].value == "new"
+
+
+def test_the_analysts_own_sheet_called_summary_is_never_replaced(tmp_path, returns):
+    path = analyst_book(tmp_path / "analyst.xlsx", returns)
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Summary")["A1"] = "my own notes for the executive"
+    wb.save(path)
+    _book, actions = run_script("merge_and_rank", path)
+    applied = apply_actions(path, actions)
+    assert applied.workbook["Summary"]["A1"].value == "my own notes for the executive"
+    assert applied.workbook.sheetnames == openpyxl.load_workbook(path).sheetnames
+    [alert] = applied.alerts
+    assert 'already has a sheet called "Summary"' in alert["prompt"]

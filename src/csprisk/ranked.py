@@ -77,7 +77,7 @@ def summary_notes(result: MergeResult) -> list[str]:
         f"Equal totals share a rank, shown as =2; they are listed by {scheme.tie_break_description()}.",
         "A low total does not mean work on an issue stops.",
         f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
-        "(see the Validation sheet).",
+        "(listed on the Validation sheet of the full ranked workbook).",
     ]
 
 

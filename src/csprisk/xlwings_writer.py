@@ -25,22 +25,30 @@ class ReportConflict(Exception):
     """The report would replace a sheet that the analyst made; explained in plain words."""
 
 
+#: A sheet-scoped name Merge & Rank puts on every sheet it writes. Only a sheet carrying it
+#: is ever replaced, so an analyst's own sheet that happens to be called "Summary" is safe.
+REPORT_MARK = "csprisk_report_sheet"
+
+
 def render_report(book: Any, report: Report, owned: Sequence[str]) -> list[str]:
     """Replace the report's sheets in `book`; returns the sheet names written.
 
-    Only sheets named in `owned` are ever deleted, so a second run replaces the first
-    run's sheets and the analyst's own sheets are never touched. A report sheet whose name
-    is taken by a sheet not in `owned` stops the run before anything changes.
+    Only sheets named in `owned` that carry the report mark (that is, sheets an earlier
+    run wrote) are ever deleted, so a second run replaces the first run's sheets and the
+    analyst's own sheets are never touched. A report sheet whose name is taken by any
+    other sheet stops the run before anything changes.
     """
     owned_keys = {name.casefold() for name in owned}
+    ours = {sheet.name.casefold() for sheet in book.sheets
+            if sheet.name.casefold() in owned_keys and is_report_sheet(sheet)}
     existing = {sheet.name.casefold(): sheet.name for sheet in book.sheets}
     for sheet in report.sheets:
         key = sheet.name.casefold()
-        if key in existing and key not in owned_keys:
+        if key in existing and key not in ours:
             raise ReportConflict(
                 f'This workbook already has a sheet called "{existing[key]}" that Merge & Rank did not '
                 "make, so it was not replaced. Rename that sheet and run Merge & Rank again.")
-    old = [sheet for sheet in book.sheets if sheet.name.casefold() in owned_keys]
+    old = [sheet for sheet in book.sheets if sheet.name.casefold() in ours]
     keep_one = len(old) == len(book.sheets)  # Excel refuses to delete a workbook's last sheet
     if keep_one:
         for number, sheet in enumerate(old, 1):
@@ -51,6 +59,7 @@ def render_report(book: Any, report: Report, owned: Sequence[str]) -> list[str]:
     written = []
     for spec in report.sheets:
         target = book.sheets.add(spec.name, after=book.sheets[len(book.sheets) - 1])
+        target.names.add(REPORT_MARK, f"={_quoted(spec.name)}!$A$1")
         write_sheet(target, spec)
         written.append(spec.name)
     if keep_one:
@@ -59,6 +68,18 @@ def render_report(book: Any, report: Report, owned: Sequence[str]) -> list[str]:
     if written:
         _try(lambda: book.sheets[written[0]].activate())
     return written
+
+
+def is_report_sheet(sheet: Any) -> bool:
+    """True for a sheet that Merge & Rank wrote (it carries the report mark)."""
+    try:
+        return any(name.name.rsplit("!", 1)[-1] == REPORT_MARK for name in sheet.names)
+    except _UNSUPPORTED:
+        return False
+
+
+def _quoted(sheet_name: str) -> str:
+    return "'" + sheet_name.replace("'", "''") + "'"
 
 
 def write_sheet(target: Any, sheet: Sheet) -> None:
