@@ -30,9 +30,11 @@ def risk_check(scores, priority=None):
 
 @xw.func
 @xw.arg("total", doc="A total out of 80, for example from RISK_TOTAL.")
-def risk_band(total):
+@xw.arg("high", doc="Optional: the lowest total that is High (default 60), e.g. a cell on the Settings sheet.")
+@xw.arg("medium", doc="Optional: the lowest total that is Medium (default 40).")
+def risk_band(total, high=None, medium=None):
     """High, Medium or Low for a total, with the partnership's band thresholds."""
-    return functions.risk_band(total)
+    return functions.risk_band(total, high, medium)
 
 
 @xw.func

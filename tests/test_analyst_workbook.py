@@ -59,7 +59,7 @@ def test_example_sheet_uses_every_function():
     formulas = " ".join(str(c.value.text if hasattr(c.value, "text") else c.value)
                         for row in ws.iter_rows() for c in row if c.data_type == "f")
     assert "=RISK_TOTAL(B5:Q5)" in formulas and "=RISK_CHECK(B5:Q5)" in formulas
-    assert "=RISK_BAND(R5)" in formulas and "=RISK_RANK(R5,R$5:R$8)" in formulas
+    assert "=RISK_BAND(R5,Settings!$B$10,Settings!$B$11)" in formulas and "=RISK_RANK(R5,R$5:R$8)" in formulas
     assert "=RISK_SUMMARY(A4:Q8)" in formulas and "=RISK_CRITERIA()" in formulas
 
 

@@ -100,6 +100,14 @@ def test_band_uses_the_scheme_thresholds():
     assert call("risk_band", [["lots"]]) == [[EXCEL_VALUE_ERROR]]
 
 
+def test_band_thresholds_can_come_from_the_settings_cells():
+    assert call("risk_band", [[52.0]], [[50.0]], [[35.0]]) == [["High"]]
+    assert call("risk_band", [[36.0]], [[50.0]], [[35.0]]) == [["Medium"]]
+    assert call("risk_band", [[52.0]], [[None]], [[None]]) == [["Medium"]]  # blanks: the defaults
+    assert call("risk_band", [[52.0]], [["high"]], [[35.0]]) == [[EXCEL_VALUE_ERROR]]
+    assert call("risk_band", [[52.0]], [[30.0]], [[35.0]]) == [[EXCEL_VALUE_ERROR]]  # Medium above High
+
+
 def test_rank_shares_ties_like_the_summary():
     totals = [[50.0], [62.0], [50.0], [None], [41.0]]
     assert call("risk_rank", [[62.0]], totals) == [[1]]
@@ -149,6 +157,7 @@ def test_metadata_lists_exactly_the_six_functions_with_parameter_docs():
     assert sorted(functions) == ["RISK_BAND", "RISK_CHECK", "RISK_CRITERIA", "RISK_RANK", "RISK_SUMMARY",
                                  "RISK_TOTAL"]
     assert [p["name"] for p in functions["RISK_RANK"]["parameters"]] == ["total", "totals"]
+    assert [p["name"] for p in functions["RISK_BAND"]["parameters"]] == ["total", "high", "medium"]
     assert [p["name"] for p in functions["RISK_CHECK"]["parameters"]] == ["scores", "priority"]
     assert functions["RISK_CHECK"]["parameters"][1]["optional"] is True
     assert functions["RISK_CRITERIA"]["parameters"] == []

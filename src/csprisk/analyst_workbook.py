@@ -20,7 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from .output import reproducible_xlsx, write_atomically
 from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
-from .settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER,
+from .settings_sheet import (FIELDS, value_cell, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER,
                              settings_rows)
 
 START_SHEET = "Start"
@@ -75,7 +75,9 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
         ("step", "=RISK_TOTAL(B5:Q5) total of a row of scores (NK and blanks ignored; #VALUE! if a "
                  "score is invalid)."),
         ("step", "=RISK_CHECK(B5:Q5) \"OK\", or what is wrong with the row, in the partner's words."),
-        ("step", "=RISK_BAND(R5) High, Medium or Low.   =RISK_RANK(R5, R$5:R$8) rank, ties shared (=2)."),
+        ("step", "=RISK_BAND(R5, high, medium) High, Medium or Low; high and medium are optional "
+                 "(the Example points them at the thresholds on Settings)."),
+        ("step", "=RISK_RANK(R5, R$5:R$8) rank, ties shared (=2)."),
         ("step", "=RISK_CRITERIA() the criteria and their guidance.   =RISK_SUMMARY(A4:Q8) a ranked "
                  "table from a matrix."),
         ("note", f"The {EXAMPLE_SHEET} sheet shows them at work. On desktop Excel they need the "
@@ -178,7 +180,8 @@ def _build_example(ws, scheme: Scheme) -> None:
         scores_ref = f"{score_first}{r}:{score_last}{r}"
         ws.cell(row=r, column=n + 2, value=f"=RISK_TOTAL({scores_ref})")
         ws.cell(row=r, column=n + 3, value=f"=RISK_CHECK({scores_ref})").alignment = _WRAP
-        ws.cell(row=r, column=n + 4, value=f"=RISK_BAND({total_col}{r})")
+        ws.cell(row=r, column=n + 4,
+                value=f"=RISK_BAND({total_col}{r},{value_cell('bands.high')},{value_cell('bands.medium')})")
         ws.cell(row=r, column=n + 5,
                 value=f"=RISK_RANK({total_col}{r},{total_col}${first}:{total_col}${last})")
     summary_row = last + 3

@@ -74,15 +74,25 @@ def risk_check(scores: Any, priority: Any = None, scheme: Scheme | None = None) 
     return "\n".join(lines) or OK
 
 
-def risk_band(total: Any, scheme: Scheme | None = None) -> str:
-    """High, Medium or Low for a total; "" for a blank, VALUE_ERROR for anything not a number."""
+def risk_band(total: Any, high: Any = None, medium: Any = None, scheme: Scheme | None = None) -> str:
+    """High, Medium or Low for a total; "" for a blank, VALUE_ERROR for anything not a number.
+
+    `high` and `medium` override the scheme's thresholds (a worksheet function cannot read
+    the Settings sheet on every runtime, so the analyst may point at those cells instead).
+    """
     scheme = scheme or Scheme()
     if is_blank(total):
         return ""
     number = _number(total)
-    if number is None:
+    thresholds = [scheme.high_threshold if is_blank(high) else _number(high),
+                  scheme.medium_threshold if is_blank(medium) else _number(medium)]
+    if number is None or None in thresholds:
         return VALUE_ERROR
-    return scheme.band(round(number, TOTAL_PRECISION))
+    high_at, medium_at = thresholds
+    if medium_at > high_at:
+        return VALUE_ERROR
+    return scheme.with_overrides(high_threshold=high_at, medium_threshold=medium_at).band(
+        round(number, TOTAL_PRECISION))
 
 
 def risk_rank(total: Any, totals: Any) -> int | str:

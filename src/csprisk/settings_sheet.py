@@ -66,6 +66,13 @@ _SECTIONS = {_key(PRIORITIES_HEADING): "priorities", _key(PARTNERS_HEADING): "pa
 _HEADERS = {_key(PRIORITY_HEADER[0]), _key(PARTNER_HEADER[0]), _key(VALUE_HEADER[0])}
 
 
+def value_cell(key: str) -> str:
+    """Where the Settings sheet keeps a setting's value, e.g. "Settings!$B$10" for bands.high."""
+    label = next(f.label for f in FIELDS if f.key == key)
+    row = next(i for i, cells in enumerate(settings_rows(Scheme()), 1) if cells and cells[0] == label)
+    return f"{SETTINGS_SHEET}!$B${row}"
+
+
 def settings_rows(scheme: Scheme) -> list[list[Any]]:
     """The Settings sheet's cells for `scheme`, row by row from A1 (None for blank)."""
     rows: list[list[Any]] = [
