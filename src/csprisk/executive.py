@@ -21,13 +21,12 @@ from .previous import Movement, PreviousRanking, movements
 from .ranked import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
 from .ranked import _heading as heading
 from .ranked import summary_notes as ranking_notes
-from .report import STYLES, BarChart, Cell, ColourScale, Sheet
+from .report import LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
 from .scheme import format_number, priority_key
 
 #: How many priorities below the cut-off the watch list shows.
 WATCH_LIST_SIZE = 3
 #: Points of row height per line of wrapped text (Calibri 11).
-LINE_HEIGHT = 15
 #: The title row is taller than the others (16pt type).
 TITLE_EXTRA = 6
 #: Summary margins in inches (left, right, top, bottom): room for the table and chart on page one.
@@ -79,13 +78,6 @@ def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0,
     sheet.row_heights[row] = LINE_HEIGHT * max(1, lines_needed(text, width)) + 3
     sheet.next_row += 1
     return row
-
-
-def lines_needed(text: str, width: float) -> int:
-    # A column unit is one "0" in the default font; ordinary text averages a little wider
-    # per character once word wrapping leaves ragged line ends.
-    per_line = max(int(width * 1.2), 10)
-    return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
 
 
 def _names(items: Sequence[str]) -> str:
@@ -154,7 +146,6 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
         status = "Recommended" if p.recommended else "Watch list" if p in view.watch_list else ""
         cells.append(Cell(status, _cut("recommended" if p.recommended else "center", p, view)))
         sheet.add_row(cells)
-    last = sheet.next_row - 1
     table_end = _printed_height(sheet, sheet.next_row)
     if not ranking:
         sheet.add_row(["No priorities could be ranked: no return had usable scores. "
@@ -329,7 +320,6 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
 # --- Why it ranks here --------------------------------------------------------------------
 
 def why_sheet(view: ExecutiveView) -> Sheet:
-    scheme = view.scheme
     sheet = Sheet(WHY, landscape=True)
     sheet.column_widths = {0: 24, 1: 110}
     heading(sheet, view.result, "why each recommended priority ranks where it does")
@@ -442,7 +432,7 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
                 Cell(round(spread.high, 2), "score"),
                 Cell(None if equal else _names(spread.high_partners), "wrap"),
                 Cell(round(spread.points, 2), "total"), Cell(len(wide), "center")])
-        fit_row(sheet, row)
+        sheet.fit_row(row)
     sheet.skip()
     sheet.add_row([f"Criteria where partners differ by {format_number(DISAGREEMENT_POINTS)} or more points"],
                   "heading")
@@ -459,22 +449,13 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
                 Cell(split.high, "score"), Cell(_names(split.high_partners), "wrap"),
                 Cell(split.points, "total"),
                 Cell(", ".join(f"{who} {score:.0f}" for who, score in split.scores), "wrap")])
-            fit_row(sheet, row)
+            sheet.fit_row(row)
     if not count:
         sheet.add_row([f"No criterion has partners {format_number(DISAGREEMENT_POINTS)} or more points apart."],
                       "note")
     sheet.freeze = f"A{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet
-
-
-def fit_row(sheet: Sheet, row: int) -> None:
-    """Make a table row tall enough for its longest wrapped (unmerged) cell."""
-    lines = [lines_needed(cell.value, sheet.column_widths.get(col, 8.43))
-             for (r, col), cell in sheet.cells.items()
-             if r == row and cell.value is not None and STYLES[cell.style].wrap]
-    if max(lines, default=1) > 1:
-        sheet.row_heights[row] = LINE_HEIGHT * max(lines) + 3
 
 
 # --- Stability ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .grid import column_letter
 from .merge import MergeResult
 from .previous import PreviousRanking
 from .parse import BLANK, VALID
-from .report import Cell, Report, Sheet
+from .report import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from .scheme import format_number
 
 SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
@@ -38,8 +38,9 @@ def build_report(result: MergeResult, previous: "PreviousRanking | None" = None)
     from .executive import executive_sheets
 
     scheme = result.scheme
+    scores = partner_scores_sheet(result)
     return Report(
-        sheets=[*executive_sheets(result, previous), partner_scores_sheet(result), validation_sheet(result),
+        sheets=[*executive_sheets(result, previous), scores, validation_sheet(result, scores),
                 method_sheet(result)],
         title=f"{scheme.partnership}: ranked risk assessment {scheme.period}".strip(),
         subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
@@ -89,7 +90,8 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     _heading(sheet, result, "every score as typed")
     sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
                    "the last column says which and why. The Validation sheet says how to fix them."], "note")
-    header = sheet.add_row(["Partner", "File", "Sheet", "Row", "Priority", *labels, "Not counted"], "header")
+    header = sheet.add_row(["Partner", "File", "Sheet", "Row", "Priority", *labels, "Not counted"],
+                           ["header"] * 5 + ["header-rotated"] * len(labels) + ["header"])
     column_of = {label: 5 + i for i, label in enumerate(labels)}
     for ret in result.assessment.returns + result.superseded:
         for row_number, cells in _cells_by_row(ret.cells):
@@ -105,8 +107,8 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.row_heights = {header: 90}
-    sheet.column_widths = {0: 20, 1: 24, 2: 12, 3: 6, 4: 28, **{5 + i: 6.5 for i in range(len(labels))}, last: 40}
+    sheet.row_heights = {header: 150}
+    sheet.column_widths = {0: 20, 1: 30, 2: 12, 3: 6, 4: 28, **{5 + i: 5.5 for i in range(len(labels))}, last: 40}
     return sheet
 
 
@@ -130,7 +132,8 @@ def _typed(value) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def validation_sheet(result: MergeResult) -> Sheet:
+def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
+    """Every finding; `scores` is the Partner scores sheet its links point into."""
     sheet = Sheet(VALIDATION)
     _heading(sheet, result, "what needs fixing")
     counts = count_by_severity(list(result.findings))
@@ -139,7 +142,7 @@ def validation_sheet(result: MergeResult) -> Sheet:
     header = sheet.add_row(["Severity", "Code", "Problem", "Partner", "File", "Sheet", "Cell", "Value",
                             "What to do"], "header")
     ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
-    links = _partner_score_links(result)
+    links = _partner_score_links(result, scores or partner_scores_sheet(result))
     for f in ordered:
         value = f.value
         if isinstance(value, (dt.date, dt.time)):
@@ -161,13 +164,14 @@ def validation_sheet(result: MergeResult) -> Sheet:
     sheet.freeze = f"A{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.column_widths = {0: 10, 1: 20, 2: 26, 3: 20, 4: 26, 5: 14, 6: 7, 7: 12, 8: 70}
+    for row in range(header + 1, sheet.next_row):
+        sheet.fit_row(row, columns=range(9))
     return sheet
 
 
-def _partner_score_links(result: MergeResult) -> Callable[[str, str], tuple[str | None, str | None]]:
+def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str], tuple[str | None, str | None]]:
     """For a finding's (file, cell): a link to that return's first row on Partner scores, and
     one to the very score (its row and criterion column), where the sheet shows them."""
-    scores = partner_scores_sheet(result)
     header = next((r for r in range(scores.height)
                    if scores.value(r, 0) == "Partner" and scores.value(r, 1) == "File"), None)
     if header is None:
@@ -239,7 +243,6 @@ def method_sheet(result: MergeResult) -> Sheet:
     sheet.skip()
     sheet.add_row(["Criteria"], "heading")
     sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
-    from .executive import LINE_HEIGHT, lines_needed
 
     widths = {0: 26, 1: 40, 2: 10, 3: 64, 4: 34, 5: 30}
     for number, criterion in enumerate(scheme.criteria, 1):

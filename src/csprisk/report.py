@@ -6,6 +6,7 @@ through xlwings) render them. Neither side knows about the other.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -42,22 +43,22 @@ STYLES: dict[str, Style] = {
     "wrap": Style(border=True, wrap=True, valign="top"),
     "note": Style(italic=True, colour="595959"),
     "label": Style(bold=True),
-    "number": Style(border=True, number_format="0"),
-    "score": Style(border=True, number_format="0.0", align="center"),
-    "total": Style(bold=True, border=True, number_format="0.0", align="center"),
-    "percent": Style(border=True, number_format="0%", align="center"),
-    "rank": Style(bold=True, border=True, align="center"),
-    "center": Style(border=True, align="center"),
-    "band-High": Style(bold=True, border=True, fill="F4B6B6", colour="7F0000", align="center"),
-    "band-Medium": Style(bold=True, border=True, fill="FFE699", colour="7F4F00", align="center"),
-    "band-Low": Style(bold=True, border=True, fill="C6E0B4", colour="1E4620", align="center"),
-    "recommended": Style(bold=True, border=True, fill="DDEBF7"),
-    "severity-error": Style(bold=True, border=True, colour="C00000"),
-    "severity-warning": Style(bold=True, border=True, colour="9C5700"),
-    "severity-info": Style(border=True, colour="404040"),
-    "counted-no": Style(border=True, colour="C00000"),
-    "datetime": Style(border=True, number_format="yyyy-mm-dd hh:mm"),
-    "link": Style(border=True, colour="0563C1"),
+    "number": Style(border=True, number_format="0", valign="top"),
+    "score": Style(border=True, number_format="0.0", align="center", valign="top"),
+    "total": Style(bold=True, border=True, number_format="0.0", align="center", valign="top"),
+    "percent": Style(border=True, number_format="0%", align="center", valign="top"),
+    "rank": Style(bold=True, border=True, align="center", valign="top"),
+    "center": Style(border=True, align="center", valign="top"),
+    "band-High": Style(bold=True, border=True, fill="F4B6B6", colour="7F0000", align="center", valign="top"),
+    "band-Medium": Style(bold=True, border=True, fill="FFE699", colour="7F4F00", align="center", valign="top"),
+    "band-Low": Style(bold=True, border=True, fill="C6E0B4", colour="1E4620", align="center", valign="top"),
+    "recommended": Style(bold=True, border=True, fill="DDEBF7", valign="top"),
+    "severity-error": Style(bold=True, border=True, colour="C00000", valign="top"),
+    "severity-warning": Style(bold=True, border=True, colour="9C5700", valign="top"),
+    "severity-info": Style(border=True, colour="404040", valign="top"),
+    "counted-no": Style(border=True, colour="C00000", valign="top"),
+    "datetime": Style(border=True, number_format="yyyy-mm-dd hh:mm", valign="top"),
+    "link": Style(border=True, colour="0563C1", valign="top"),
     # The executive's sheets (executive.py).
     "paragraph": Style(wrap=True, valign="top"),
     "note-wrap": Style(italic=True, colour="595959", wrap=True, valign="top"),
@@ -65,15 +66,16 @@ STYLES: dict[str, Style] = {
     "callout": Style(bold=True, colour="7F0000", wrap=True, valign="top"),
     "header-rotated": Style(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, align="center",
                             valign="bottom", border=True, rotation=90),
-    "driver": Style(bold=True, border=True, border_weight="medium", number_format="0.0", align="center"),
-    "movement": Style(border=True, align="left"),
-    "change": Style(border=True, number_format="+0.0;-0.0;0.0", align="center"),
+    "driver": Style(bold=True, border=True, border_weight="medium", number_format="0.0", align="center",
+                    valign="top"),
+    "movement": Style(border=True, align="left", valign="top"),
+    "change": Style(border=True, number_format="+0.0;-0.0;0.0", align="center", valign="top"),
     "watch": Style(border=True, fill="F2F2F2", valign="center"),
     "watch-rank": Style(bold=True, border=True, align="center", valign="center"),
     "watch-total": Style(bold=True, border=True, number_format="0.0", align="center", valign="center"),
     "watch-gap": Style(border=True, number_format="0.0", align="center", valign="center"),
     "watch-why": Style(border=True, wrap=True, valign="center"),
-    "rank-recommended": Style(bold=True, border=True, fill="DDEBF7", align="center"),
+    "rank-recommended": Style(bold=True, border=True, fill="DDEBF7", align="center", valign="top"),
     "callout-box": Style(bold=True, border=True, colour="7F0000", wrap=True, valign="top"),
 }
 #: The last recommended row of a ranked table carries a rule below: the cut-off.
@@ -81,6 +83,19 @@ STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": Tr
                for name in ("rank", "recommended", "text", "total", "percent", "center", "band-High",
                             "band-Medium", "band-Low", "movement", "change", "score", "driver",
                             "rank-recommended")})
+
+
+#: Points per printed line of 10-11pt text; used to give wrapped text rows the height it needs.
+LINE_HEIGHT = 15
+DEFAULT_WIDTH = 8.43
+
+
+def lines_needed(text: Any, width: float) -> int:
+    """Printed lines that wrapped text needs in a column `width` characters wide."""
+    # A column unit is one "0" in the default font; ordinary text averages a little wider
+    # per character once word wrapping leaves ragged line ends.
+    per_line = max(int(width * 1.2), 10)
+    return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,18 @@ class Sheet:
                 self.put(row, col, value, name)
         self.next_row += 1
         return row
+
+    def fit_row(self, row: int, columns: Iterable[int] | None = None) -> None:
+        """Make a row tall enough for its longest wrapped cell: neither Excel nor a printer
+        grows a row for wrapped text written by a program. Name the `columns` to look at
+        when fitting many rows of a big sheet."""
+        lines = []
+        for col in range(self.width) if columns is None else columns:
+            cell = self.cells.get((row, col))
+            if cell is not None and cell.value is not None and STYLES[cell.style].wrap:
+                lines.append(lines_needed(cell.value, self.column_widths.get(col, DEFAULT_WIDTH)))
+        if max(lines, default=1) > 1:
+            self.row_heights[row] = LINE_HEIGHT * max(lines) + 3
 
     def skip(self, rows: int = 1) -> None:
         self.next_row += rows
