@@ -7,29 +7,12 @@ def soffice_convert(path, fmt, outdir):
     Each call gets a private LibreOffice profile, so tests can run beside an open
     LibreOffice and beside each other.
     """
-    import shutil
-    import subprocess
-    import tempfile
-    from pathlib import Path
+    from csprisk.libreoffice import ConversionError, convert
 
-    path, outdir = Path(path).resolve(), Path(outdir).resolve()
-    extension = fmt.split(":")[0]
-    converted = outdir / f"{path.stem}.{extension}"
-    if converted == path:
-        raise ValueError(f"converting {path} into its own folder would overwrite it")
-    outdir.mkdir(parents=True, exist_ok=True)
-    profile = Path(tempfile.mkdtemp(prefix="soffice-profile-"))
     try:
-        run = subprocess.run(
-            ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
-             "--convert-to", fmt, "--outdir", str(outdir), str(path)],
-            capture_output=True, text=True, timeout=120)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    if not converted.exists():
-        raise AssertionError(f"LibreOffice did not convert {path} to {fmt} "
-                             f"(exit {run.returncode}): {run.stdout} {run.stderr}")
-    return converted
+        return convert(path, fmt, outdir, timeout=120)
+    except ConversionError as error:
+        raise AssertionError(f"LibreOffice did not convert {path} to {fmt}: {error}") from None
 
 
 def require_soffice():

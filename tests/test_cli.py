@@ -162,3 +162,20 @@ def test_text_output_is_a_readable_table(returns, tmp_path, capsys):
 def test_version_runs_as_a_console_command():
     done = subprocess.run([sys.executable, "-m", "csprisk.cli", "--version"], capture_output=True, text=True)
     assert done.stdout.strip().startswith("csprisk ")
+
+
+@pytest.mark.libreoffice
+def test_the_ranked_workbook_opens_in_libreoffice_with_the_same_numbers(returns, tmp_path, capsys):
+    from conftest import require_soffice, soffice_convert
+    import python_calamine
+
+    require_soffice()
+    out = tmp_path / "ranked.xlsx"
+    status, doc = run_json(capsys, "merge", str(returns), "-o", str(out), "--json")
+    pdf = soffice_convert(out, "pdf", tmp_path / "pdf")
+    assert pdf.stat().st_size > 1000 and pdf.read_bytes().startswith(b"%PDF")
+    resaved = soffice_convert(out, "xlsx", tmp_path / "lo")
+    rows = python_calamine.CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name("Summary").to_python()
+    header = next(i for i, r in enumerate(rows) if r[0] == "Rank")
+    shown = [(r[1], r[2]) for r in rows[header + 1:header + 1 + len(doc["ranking"])]]
+    assert shown == [(r["priority"], r["total"]) for r in doc["ranking"]]

@@ -9,12 +9,12 @@ the copy to PDF through headless LibreOffice when it is installed.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .libreoffice import ConversionError, convert, find_soffice
 from .ranked import EXECUTIVE_SHEETS, SUMMARY
 from .xlsx_writer import MARKING_PROPERTY, save_workbook
 
@@ -143,40 +143,20 @@ def _replace_marking(workbook, old: str, new: str) -> None:
 
 # --- PDF through headless LibreOffice -----------------------------------------------------
 
-def find_soffice() -> str | None:
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def write_pdf(xlsx: str | Path, timeout: float = PDF_TIMEOUT_SECONDS) -> Path:
-    """Convert `xlsx` to a PDF beside it with headless LibreOffice, in a private profile so an
-    open LibreOffice (or another conversion) does not get in the way."""
+    """Convert `xlsx` to a PDF beside it with headless LibreOffice."""
     xlsx = Path(xlsx).resolve()
-    soffice = find_soffice()
-    if soffice is None:
+    if find_soffice() is None:
         raise PdfUnavailable("No PDF was written: LibreOffice (soffice) is not installed on this machine. "
                              f"The workbook {xlsx.name} is ready; print it to PDF from Excel, or install "
                              "LibreOffice and run the export again with --pdf.")
     target = xlsx.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="csprisk-pdf-") as work:
-        work = Path(work)
-        profile = work / "profile"
-        command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--convert-to", "pdf", "--outdir", str(work / "out"), str(xlsx)]
         try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise PdfUnavailable(f"No PDF was written: LibreOffice took longer than {timeout:.0f} seconds. "
-                                 f"The workbook {xlsx.name} is ready; print it to PDF from Excel.") from None
-        made = work / "out" / f"{xlsx.stem}.pdf"
-        if not made.exists():
-            detail = (run.stderr or run.stdout).strip().splitlines()
-            raise PdfUnavailable("No PDF was written: LibreOffice could not convert the workbook"
-                                 + (f" ({detail[-1]})" if detail else "") + f". The workbook {xlsx.name} "
-                                 "is ready; print it to PDF from Excel.")
+            made = convert(xlsx, "pdf", Path(work), timeout=timeout)
+        except ConversionError as error:
+            raise PdfUnavailable(f"No PDF was written: {error} The workbook {xlsx.name} is ready; "
+                                 "print it to PDF from Excel.") from None
         try:
             shutil.move(str(made), target)
         except OSError as error:
