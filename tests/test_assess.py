@@ -94,3 +94,27 @@ def test_weights_and_scale_change_the_maximum():
     result = assess([ret("A", scored("X", [7, 4]))], scheme)
     [p] = result.ranking
     assert p.total == 18 and p.max_total == 30 and p.band == "Medium"
+
+
+@pytest.mark.parametrize("rule", ["mean", "median", "max", "min"])
+def test_leaving_one_return_out_ranks_exactly_as_assessing_the_others(rule):
+    import random
+
+    from csprisk.assess import leave_one_out
+
+    rng = random.Random(7)
+    names = ["Domestic abuse", "ASB", "Anti-social behaviour", "Hate crime", "Knife crime", "Drugs", "Fraud"]
+    returns = []
+    for i in range(9):
+        chosen = rng.sample(names, rng.randint(1, 5))
+        returns.append(ret(f"Partner {i}", *(scored(n, [rng.choice([None, 0, 1, 2, 3, 4, 5]) for _ in range(16)])
+                                              for n in chosen)))
+    # Two spellings of one priority in one return, and a return alone in naming one.
+    returns.append(ret("Doubled", scored("ASB", flat(5)), scored("Anti-social behaviour", flat(1)),
+                       scored("Only here", flat(3))))
+    scheme = Scheme(aggregation=rule, top_n=2)
+    assessment = assess(returns, scheme)
+    runs = list(leave_one_out(assessment))
+    assert [left_out for left_out, _ in runs] == returns
+    for left_out, ranking in runs:
+        assert ranking == assess([r for r in returns if r is not left_out], scheme).ranking, left_out.partner

@@ -5,9 +5,12 @@ Pure scoring: nothing here knows of files, Excel or the terminal.
 
 from __future__ import annotations
 
+import bisect
+import math
 import statistics
+from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .parse import Return
 from .scheme import Scheme, criterion_key, priority_key
@@ -82,30 +85,120 @@ def combine(values: Sequence[float], rule: str) -> float | None:
 
 def assess(returns: Sequence[Return], scheme: Scheme) -> Assessment:
     """Combine every partner's valid scores per priority and criterion, then rank."""
-    groups: dict[str, list[tuple[Return, int]]] = {}
-    names: dict[str, str] = {}
-    for ret in returns:
-        for index, priority in enumerate(ret.priorities):
-            # A declared priority or alias is shown by its declared name; any other name
-            # by the first spelling met.
-            name = scheme.canonical_priority(priority.name) or priority.name
-            key = priority_key(name)
-            names.setdefault(key, name)
-            groups.setdefault(key, []).append((ret, index))
-    candidates = {scheme.canonical_priority(p.name) for p in scheme.priorities}
+    groups = _groups(returns, scheme)
     unranked = []
-    for key, members in groups.items():
-        by_partner = []
-        for ret, index in members:
-            priority = ret.priorities[index]
-            by_partner.append(PartnerScores(
-                ret.partner, ret.file, priority.scores, priority.not_known,
-                _weighted_total(priority.scores, scheme.weights)))
+    for key, (names, members) in groups.items():
+        by_partner = tuple(member for _, member in members)
         combined = tuple(
             combine([p.scores[i] for p in by_partner if p.scores[i] is not None], scheme.aggregation)
             for i in range(len(scheme.criteria)))
-        total = _weighted_total(combined, scheme.weights)
-        unranked.append((names[key], key, combined, total, tuple(by_partner)))
+        unranked.append((names[0], key, combined, _weighted_total(combined, scheme.weights), by_partner))
+    return Assessment(scheme, _rank(unranked, scheme), tuple(returns))
+
+
+def leave_one_out(assessment: Assessment) -> Iterator[tuple[Return, tuple[RankedPriority, ...]]]:
+    """For each return in turn, the ranking without it: exactly what `assess` gives for the
+    other returns, but only the priorities that return scored are combined again (from
+    running sums and sorted scores), so N re-rankings cost about N, not N squared."""
+    scheme, returns = assessment.scheme, assessment.returns
+    groups = _groups(returns, scheme)
+    weights, rule = scheme.weights, scheme.aggregation
+    criteria = range(len(scheme.criteria))
+    full: dict[str, tuple] = {}
+    stats: dict[str, tuple[list[list[float]], list[float]] | None] = {}
+    touched: dict[int, list[tuple[str, int]]] = {}  # id(return) -> (key, member index) it adds
+    for key, (names, members) in groups.items():
+        by_partner = tuple(member for _, member in members)
+        columns = [sorted(p.scores[i] for p in by_partner if p.scores[i] is not None) for i in criteria]
+        exact = all(v.is_integer() and abs(v) < 2 ** 40 for column in columns for v in column)
+        # Sums of whole numbers are exact, so sum minus one score over n-1 is exactly the
+        # fmean of the others; anything else is combined again from the scores themselves.
+        stats[key] = (columns, [math.fsum(c) for c in columns]) if exact else None
+        combined = tuple(combine(c, rule) for c in columns)
+        full[key] = (names[0], key, combined, _weighted_total(combined, weights), by_partner)
+        for index, (ret, _) in enumerate(members):
+            touched.setdefault(id(ret), []).append((key, index))
+    for ret in returns:
+        changed = {}
+        for key, index in touched.get(id(ret), ()):
+            changed.setdefault(key, []).append(index)
+        unranked = []
+        for key, item in full.items():
+            if key not in changed:
+                unranked.append(item)
+                continue
+            names, members = groups[key]
+            out = changed[key]
+            if len(out) == len(members):
+                continue  # only this return scored it: not ranked without them
+            if len(out) == 1:  # the usual case: slices, not a walk over every member
+                at = out[0]
+                by_partner = item[4][:at] + item[4][at + 1:]
+                name = names[1] if at == 0 else names[0]
+            else:
+                keep = [i for i in range(len(members)) if i not in out]
+                by_partner = tuple(members[i][1] for i in keep)
+                name = names[keep[0]]
+            if len(out) == 1 and stats[key] is not None:
+                combined = _combined_without(stats[key], item[2], members[out[0]][1].scores, rule)
+            else:
+                combined = tuple(combine([p.scores[i] for p in by_partner if p.scores[i] is not None], rule)
+                                 for i in criteria)
+            unranked.append((name, key, combined, _weighted_total(combined, weights), by_partner))
+        yield ret, _rank(unranked, scheme)
+
+
+def _combined_without(stats, full: Sequence[float | None], scores: Sequence[float | None],
+                      rule: str) -> tuple[float | None, ...]:
+    """The combined scores of a priority with one member's `scores` taken out."""
+    columns, sums = stats
+    combined = []
+    for column, total, before, value in zip(columns, sums, full, scores):
+        if value is None:
+            combined.append(before)  # this member gave no score here: nothing changes
+            continue
+        n = len(column) - 1
+        if n == 0:
+            combined.append(None)
+        elif rule == "mean":
+            combined.append((total - value) / n)
+        else:
+            at = bisect.bisect_left(column, value)
+
+            def get(j: int) -> float:
+                return column[j] if j < at else column[j + 1]
+
+            if rule == "max":
+                combined.append(get(n - 1))
+            elif rule == "min":
+                combined.append(get(0))
+            elif n % 2:
+                combined.append(get(n // 2))
+            else:
+                combined.append((get(n // 2 - 1) + get(n // 2)) / 2)
+    return tuple(combined)
+
+
+def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]]:
+    """Each priority key -> (the name each member gives it, (return, its scores) per member)."""
+    groups: dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]] = {}
+    weights = scheme.weights
+    for ret in returns:
+        for priority in ret.priorities:
+            # A declared priority or alias is shown by its declared name; any other name
+            # by the first spelling met.
+            name = scheme.canonical_priority(priority.name) or priority.name
+            names, members = groups.setdefault(priority_key(name), ([], []))
+            names.append(name)
+            members.append((ret, PartnerScores(ret.partner, ret.file, priority.scores, priority.not_known,
+                                               _weighted_total(priority.scores, weights))))
+    return groups
+
+
+def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
+    """(name, key, combined, total, by_partner) per priority -> the ranking."""
+    candidates = scheme.candidate_names
+    max_total = scheme.max_total
     tie_index = _criterion_index(scheme, scheme.tie_break_criterion)
 
     def order(item):
@@ -113,18 +206,21 @@ def assess(returns: Sequence[Return], scheme: Scheme) -> Assessment:
         tie_score = combined[tie_index] if combined[tie_index] is not None else -1.0
         return (-round(total, TOTAL_PRECISION), -tie_score, -len(by_partner), name.casefold())
 
-    unranked.sort(key=order)
+    unranked = sorted(unranked, key=order)
     rounded = [round(item[3], TOTAL_PRECISION) for item in unranked]
+    first = {}
+    for position, value in enumerate(rounded):
+        first.setdefault(value, position + 1)
+    counts = Counter(rounded)
     ranking = []
     for position, (name, key, combined, total, by_partner) in enumerate(unranked):
-        rank = rounded.index(rounded[position]) + 1
-        tied = rounded.count(rounded[position]) > 1
+        rank = first[rounded[position]]
         ranking.append(RankedPriority(
-            name=name, key=key, scores=combined, total=total, max_total=scheme.max_total,
-            band=scheme.band(round(total, TOTAL_PRECISION)), rank=rank, tied=tied,
+            name=name, key=key, scores=combined, total=total, max_total=max_total,
+            band=scheme.band(rounded[position]), rank=rank, tied=counts[rounded[position]] > 1,
             recommended=rank <= scheme.top_n, candidate=name in candidates,
             by_partner=by_partner))
-    return Assessment(scheme, tuple(ranking), tuple(returns))
+    return tuple(ranking)
 
 
 def _weighted_total(scores: Sequence[float | None], weights: Sequence[float]) -> float:

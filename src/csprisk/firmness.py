@@ -7,9 +7,10 @@ executive's sheets (executive.py) put these facts into words and tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
-from .assess import Assessment, RankedPriority, TOTAL_PRECISION, assess
+from .assess import Assessment, RankedPriority, TOTAL_PRECISION, leave_one_out
 from .scheme import Scheme, format_number
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
@@ -178,7 +179,11 @@ class LeaveOneOut:
         return bool(self.dropped_out or self.came_in)
 
     def rank_of(self, key: str) -> RankedPriority | None:
-        return next((p for p in self.ranking if p.key == key), None)
+        return self._by_key.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[str, RankedPriority]:
+        return {p.key: p for p in self.ranking}
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,11 @@ class Stability:
         return tuple(run for run in self.runs if run.changes_recommended)
 
     def range_of(self, key: str) -> RankRange | None:
-        return next((r for r in self.ranges if r.key == key), None)
+        return self._by_key.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[str, RankRange]:
+        return {r.key: r for r in self.ranges}
 
 
 def stability(assessment: Assessment) -> Stability:
@@ -213,8 +222,7 @@ def stability(assessment: Assessment) -> Stability:
     runs = []
     if len(returns) >= 2:
         now = {p.name for p in assessment.recommended}
-        for left_out in returns:
-            ranking = assess([r for r in returns if r is not left_out], assessment.scheme).ranking
+        for left_out, ranking in leave_one_out(assessment):
             then = {p.name for p in ranking if p.recommended}
             runs.append(LeaveOneOut(
                 left_out.partner, ranking,
