@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import Any, Sequence
 
 from .findings import Finding, finding
-from .grid import Grid, is_blank
+from .grid import Grid, column_letter, is_blank
 from .scheme import (NOTES_LABEL, PESTELO_LABEL, Scheme, criterion_key, display_name,
                      format_number, is_not_known, priority_key)
 
@@ -153,6 +153,11 @@ def _name_column(grid: Grid, header_row: int, first_criterion: int) -> int:
 
 def classify_score(value: Any, scale_max: int) -> tuple[str, float | None, str | None]:
     """(status, score, finding code) for one typed score."""
+    kind = type(value)
+    if kind is float or kind is int:  # the usual case, a plain number: decided here
+        number = float(value)
+        if number.is_integer() and 0 <= number <= scale_max:
+            return VALID, number, None
     if is_blank(value):
         return BLANK, None, None
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
@@ -324,9 +329,12 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
     priorities: list[ScoredPriority] = []
     cells: list[ScoreCell] = []
     first_row_of: dict[str, int] = {}
+    labels, weights, scale_max = scheme.labels, scheme.weights, scheme.scale_max
+    # Column letters once per layout, not once per cell.
+    letters = [None if col is None else column_letter(grid.left + col) for col in layout.criteria_cols]
     for row in range(layout.header_row + 1, grid.height):
         raw = [grid.value(row, col) if col is not None else None for col in layout.criteria_cols]
-        if all(is_blank(v) for v in raw):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue  # not a priority: a spare row, a blank line or a note below the matrix
         name_value = grid.value(row, layout.priority_col)
         name = display_name(_shown(name_value)) if not is_blank(name_value) else ""
@@ -334,7 +342,7 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         key = priority_key(name)
         if key in _SUMMARY_ROWS:
             continue  # a totals or averages line under the matrix
-        if not key and not any(classify_score(v, scheme.scale_max)[0] in (VALID, NOT_KNOWN) for v in raw):
+        if not key and not any(classify_score(v, scale_max)[0] in (VALID, NOT_KNOWN) for v in raw):
             continue  # a note or key below the matrix, with no name and nothing score-like
         label = name or f"Row {row + grid.top + 1}"
         counted = bool(key)
@@ -358,16 +366,17 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         not_known = 0
         row_findings: list[Finding] = []
         invalid = False
-        for criterion, col, value in zip(scheme.labels, layout.criteria_cols, raw):
-            if col is None:
+        number = str(row + grid.top + 1)
+        for criterion, letter, value in zip(labels, letters, raw):
+            if letter is None:
                 scores.append(None)
                 continue
-            status, score, code = classify_score(value, scheme.scale_max)
+            status, score, code = classify_score(value, scale_max)
             if status == BLANK:
                 code = "score-missing"
-            cell = grid.address(row, col)
+            cell = letter + number
             if code:
-                row_findings.append(finding(code, score_message(code, label, criterion, value, scheme.scale_max),
+                row_findings.append(finding(code, score_message(code, label, criterion, value, scale_max),
                                             file=file, sheet=sheet, cell=cell, value=value))
             invalid |= status == INVALID
             not_known += status == NOT_KNOWN
@@ -376,7 +385,7 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 cells.append(ScoreCell(label, criterion, cell, value, status, score,
                                        counted and status == VALID))
         findings += row_findings
-        weighted = tuple(None if s is None else s * w for s, w in zip(scores, scheme.weights))
+        weighted = tuple(None if s is None else s * w for s, w in zip(scores, weights))
         typed_total = _typed_total(layout, row)
         computed = sum(s for s in weighted if s is not None)
         formula = layout.total_col is not None and grid.is_formula(row, layout.total_col)

@@ -10,7 +10,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -163,6 +163,11 @@ class Scheme:
                 keys.setdefault(priority_key(spelling), priority.name)
         return keys  # cached: the scheme is frozen, and this is asked once per scored priority
 
+    @cached_property
+    def candidate_names(self) -> frozenset[str]:
+        """The declared names of the candidate priorities."""
+        return frozenset(self.canonical_priority(p.name) for p in self.priorities)
+
     def with_overrides(self, **changes: Any) -> "Scheme":
         changes = {k: v for k, v in changes.items() if v is not None}
         scheme = replace(self, **changes)
@@ -209,6 +214,7 @@ def _fold(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 16)  # a merge asks for the same few names thousands of times
 def priority_key(name: str) -> str:
     """Matching key for a priority name: case, spacing, hyphens and '&' don't matter.
 
@@ -218,6 +224,7 @@ def priority_key(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def criterion_key(label: str) -> str:
     """Matching key for a criterion header: ignores case, spacing, line breaks,
     spacing around slashes and hyphens, and a trailing note in brackets."""
@@ -231,6 +238,7 @@ def normalise_marker(text: str) -> str:
     return re.sub(r"\s+", " ", _fold(text).strip())
 
 
+@lru_cache(maxsize=1 << 12)
 def is_not_known(text: str) -> bool:
     return normalise_marker(text) in NOT_KNOWN_MARKERS
 
