@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
+from csprisk import xlsx_writer
 from csprisk.report import BarChart, Cell, ColourScale, Formula, Report, Sheet
 from csprisk.xlsx_writer import (
     MARKING_PROPERTY,
@@ -68,10 +69,15 @@ def sample_report() -> Report:
                   author="csprisk", marking="OFFICIAL", footer="Safer Bristol & partners")
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory):
+@pytest.fixture(scope="module", params=["openpyxl cells", "rows written as XML"])
+def written(request, tmp_path_factory):
+    """Every test of the file runs twice: small sheets get openpyxl cells, big ones (here
+    forced) have their rows written as XML; both must come back the same."""
     path = tmp_path_factory.mktemp("report") / "ranked.xlsx"
-    assert write_report(sample_report(), path) == path
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "rows written as XML":
+            patch.setattr(xlsx_writer, "STREAM_CELLS", 0)
+        assert write_report(sample_report(), path) == path
     return path
 
 

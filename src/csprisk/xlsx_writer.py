@@ -8,15 +8,18 @@ failure never leaves a half-written report or damages the one already there.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+import re
+import zipfile
 from copy import copy
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart as XlBarChart
 from openpyxl.chart import Reference
 from openpyxl.chart.marker import DataPoint
@@ -26,6 +29,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
@@ -49,7 +54,8 @@ def write_report(report: Report, path: str | Path) -> Path:
     """Write `report` to `path` as an .xlsx file, replacing any file there only on success."""
     path = Path(path)
     refuse_if_locked(path)  # before the work of building: a locked target gets nothing
-    return write_atomically(path, build_workbook(report).save)
+    workbook, streamed = _build(report, stream_big_sheets=True)
+    return write_atomically(path, lambda stream: _save_with_streamed_rows(workbook, streamed, stream))
 
 
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
@@ -60,6 +66,12 @@ def save_workbook(workbook: Workbook, path: str | Path) -> Path:
 
 def build_workbook(report: Report) -> Workbook:
     """The report as an openpyxl Workbook in memory; nothing is written to disk."""
+    return _build(report)[0]
+
+
+def _build(report: Report, stream_big_sheets: bool = False) -> tuple[Workbook, dict[int, _Streamed]]:
+    """The workbook, and the <sheetData> XML of the sheets whose rows are left out of it
+    (by sheet number from 1), to be put in when it is saved."""
     if not report.sheets:
         raise ValueError("a report needs at least one sheet")
     seen: set[str] = set()
@@ -73,15 +85,20 @@ def build_workbook(report: Report) -> Workbook:
     workbook = Workbook()
     workbook.remove(workbook.active)
     styles = _StyleCache()
-    for sheet in report.sheets:
-        _write_sheet(workbook.create_sheet(sheet.name), sheet, report, styles)
+    streamed: dict[int, _Streamed] = {}
+    for index, sheet in enumerate(report.sheets, 1):
+        ws = workbook.create_sheet(sheet.name)
+        if stream_big_sheets and _streamable(sheet):
+            streamed[index] = _stream_sheet(ws, sheet, report, styles)
+        else:
+            _write_sheet(ws, sheet, report, styles)
 
     workbook.properties.title = report.title or None
     workbook.properties.subject = report.subject or None
     workbook.properties.creator = report.author or None
     if report.marking:
         workbook.custom_doc_props.append(StringProperty(name=MARKING_PROPERTY, value=report.marking))
-    return workbook
+    return workbook, streamed
 
 
 # --- sheets -------------------------------------------------------------------------------
@@ -184,6 +201,215 @@ def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
     ws.oddFooter.left.size = ws.oddFooter.right.size = FOOTER_SIZE
 
 
+# --- big sheets: rows as XML ---------------------------------------------------------------
+#
+# openpyxl makes an object per cell and serialises it element by element, which for the
+# tens of thousands of rows of Partner scores and Validation takes most of a merge. So a
+# big sheet's cells are written here as XML text, with the style ids openpyxl registered
+# for the same named styles; openpyxl still writes the sheet itself (widths, freeze,
+# filter, print settings, merges, links) and the workbook around it.
+
+#: Sheets with more cells than this have their rows written as XML.
+STREAM_CELLS = 2_000
+#: Values written straight to XML; any other (dates, numpy numbers) goes through an openpyxl cell.
+_PLAIN_XML = {str, Formula, int, float, bool, type(None)}
+_ERROR_TEXT = {True: "#N/A", False: "#NUM!"}  # NaN, infinity: as _set_value writes them
+
+
+def _streamable(sheet: Sheet) -> bool:
+    return len(sheet.cells) > STREAM_CELLS
+
+
+class _Streamed(NamedTuple):
+    dimension: str  # the used range, e.g. "A1:V7992"
+    rows: str  # <sheetData> with every row
+    links: list[tuple[str, str]]  # (cell, "#place" or URL)
+
+
+def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _Streamed:
+    """Set up `ws` with everything but its cells, which are returned as XML."""
+    style_ids: dict[str, int] = {}
+
+    def style_id(name: str) -> int:
+        if name not in style_ids:
+            style_ids[name] = styles.style_id(ws, name) if name else 0
+        return style_ids[name]
+
+    rows: dict[int, list] = {}
+    links: list[tuple[str, str]] = []
+    for (row, col), cell in sheet.cells.items():
+        rows.setdefault(row, []).append((col, cell))
+        if cell.link:
+            links.append((f"{get_column_letter(col + 1)}{row + 1}", cell.link))
+    heights = sheet.row_heights
+    letters: dict[int, str] = {}
+    out = ["<sheetData>"]
+    for row in sorted(rows.keys() | heights.keys()):
+        number = row + 1
+        height = heights.get(row)
+        out.append(f'<row r="{number}" ht="{height}" customHeight="1">' if height is not None
+                   else f'<row r="{number}">')
+        for col, cell in sorted(rows.get(row, ()), key=lambda item: item[0]):
+            letter = letters.get(col) or letters.setdefault(col, get_column_letter(col + 1))
+            if type(cell.value) in _PLAIN_XML:
+                out.append(_cell_xml(f"{letter}{number}", style_id(cell.style), cell.value))
+            else:
+                out.append(_cell_xml_via_openpyxl(ws, styles, f"{letter}{number}", cell))
+        out.append("</row>")
+    out.append("</sheetData>")
+    dimension = "A1:A1"
+    if rows:
+        columns = [col for cells in rows.values() for col, _ in cells]
+        dimension = (f"{get_column_letter(min(columns) + 1)}{min(rows) + 1}:"
+                     f"{get_column_letter(max(columns) + 1)}{max(rows) + 1}")
+
+    for col, width in sheet.column_widths.items():
+        ws.column_dimensions[get_column_letter(col + 1)].width = width
+    for ref in sheet.merged:
+        ws.merged_cells.ranges.add(CellRange(ref))  # no per-cell objects; the XML has the cells
+    if sheet.freeze:
+        ws.freeze_panes = sheet.freeze
+    if sheet.autofilter:
+        ws.auto_filter.ref = sheet.autofilter
+    if sheet.tab_colour:
+        ws.sheet_properties.tabColor = _rgb(sheet.tab_colour)
+    for scale in sheet.colour_scales:
+        ws.conditional_formatting.add(scale.ref, _colour_scale_rule(scale))
+    for chart in sheet.charts:
+        ws.add_chart(_bar_chart(ws, chart), chart.anchor)
+    _set_page_setup(ws, sheet, report)
+    return _Streamed(dimension, "".join(out), links)
+
+
+def _cell_xml(ref: str, style: int, value: Any) -> str:
+    """One <c> element, written as _set_value would have openpyxl write it."""
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, Formula):
+        formula = value[1:] if value.startswith("=") else value
+        return f'<c r="{ref}"{s}><f>{_xml_text(formula)}</f><v></v></c>'
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+        if not text:
+            return f'<c r="{ref}"{s}/>'  # as openpyxl writes an empty text
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'<c r="{ref}"{s} t="e"><v>{_ERROR_TEXT[math.isnan(value)]}</v></c>'
+    return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+
+
+def _cell_xml_via_openpyxl(ws, styles: "_StyleCache", ref: str, cell) -> str:
+    """A date, time or numpy value: set on a detached openpyxl cell, exactly as the
+    ordinary path does (openpyxl picks a date format then), and written from it."""
+    probe = Cell(ws)
+    if cell.style:
+        styles.apply(probe, cell.style)
+    _set_value(probe, cell.value)
+    style = ws.parent._cell_styles.add(probe._style)
+    value, kind = probe._value, probe.data_type
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        value = to_excel(value)
+    elif kind == "e":
+        return f'<c r="{ref}" s="{style}" t="e"><v>{_xml_text(str(value))}</v></c>'
+    elif isinstance(value, Decimal):
+        value = float(value)
+    return _cell_xml(ref, style, value)
+
+
+def _xml_text(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, "_Streamed"], stream) -> None:
+    """openpyxl saves the workbook; the streamed sheets' rows then replace their empty
+    <sheetData> in the saved parts (every other part is copied as it is)."""
+    if not streamed:
+        workbook.save(stream)
+        return
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parts = {f"xl/worksheets/sheet{index}.xml": part for index, part in streamed.items()}
+    with zipfile.ZipFile(buffer) as source, \
+            zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        names = set(source.namelist())
+        relations: dict[str, list[bytes]] = {}  # rels part -> <Relationship> elements to add
+        for info in source.infolist():
+            data = source.read(info)
+            part = parts.get(info.filename)
+            if part is None:
+                if info.filename not in _rels_parts(parts):
+                    target.writestr(info.filename, data)
+                continue
+            data = _DIMENSION.sub(f'<dimension ref="{part.dimension}"/>'.encode(), data, count=1)
+            pieces = _SHEET_DATA.split(data, maxsplit=1)
+            if len(pieces) != 2:
+                raise RuntimeError(f"openpyxl wrote {info.filename} without a sheetData element")
+            head, tail = pieces
+            if part.links:
+                hyperlinks, external = _hyperlinks_xml(part.links)
+                at = _HYPERLINKS_BEFORE.search(tail)
+                at = at.start() if at else tail.rindex(b"</worksheet>")
+                tail = tail[:at] + hyperlinks + tail[at:]
+                relations[_rels_part(info.filename)] = external
+            with target.open(info.filename, "w", force_zip64=True) as stream_part:
+                stream_part.write(head)
+                stream_part.write(part.rows.encode("utf-8"))
+                stream_part.write(tail)
+        for rels in _rels_parts(parts):
+            extra = b"".join(relations.get(rels, []))
+            if rels in names:
+                data = source.read(rels)
+                at = data.rindex(b"</Relationships>")
+                target.writestr(rels, data[:at] + extra + data[at:])
+            elif extra:
+                target.writestr(rels, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                                + extra + b"</Relationships>")
+
+
+_DIMENSION = re.compile(rb"<dimension [^>]*/>")
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTALL)
+#: Elements that follow <hyperlinks> in a worksheet (ECMA-376 order), the first found.
+_HYPERLINKS_BEFORE = re.compile(rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks"
+                                rb"|customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing"
+                                rb"|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b")
+_HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
+def _rels_part(sheet_part: str) -> str:
+    folder, _, name = sheet_part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels"
+
+
+def _rels_parts(parts) -> set[str]:
+    return {_rels_part(name) for name in parts}
+
+
+def _hyperlinks_xml(links: list[tuple[str, str]]) -> tuple[bytes, list[bytes]]:
+    """<hyperlinks> for a sheet, and the relationships its links to files and sites need."""
+    out = ['<hyperlinks xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">']
+    relations = []
+    for ref, link in links:
+        if link.startswith("#"):
+            out.append(f'<hyperlink ref="{ref}" location="{_xml_attr(link[1:])}"/>')
+        else:
+            rid = f"rIdLink{len(relations) + 1}"
+            out.append(f'<hyperlink ref="{ref}" r:id="{rid}"/>')
+            relations.append(f'<Relationship Id="{rid}" Type="{_HYPERLINK_TYPE}" Target="{_xml_attr(link)}" '
+                             'TargetMode="External"/>'.encode("utf-8"))
+    out.append("</hyperlinks>")
+    return "".join(out).encode("utf-8"), relations
+
+
+def _xml_attr(text: str) -> str:
+    return _xml_text(ILLEGAL_CHARACTERS_RE.sub("", text)).replace('"', "&quot;")
+
+
 def _header_footer_text(text: str) -> str:
     # "&" starts a code in Excel's header/footer mini-language; "&&" is a literal one.
     return " ".join(text.split()).replace("&", "&&")
@@ -261,6 +487,12 @@ class _StyleCache:
              target.number_format) = _openpyxl_style(style)
             array = self._arrays[name] = copy(target._style)
         target._style = copy(array)
+
+    def style_id(self, ws, name: str) -> int:
+        """The cellXfs index openpyxl will write for `name` (registered now)."""
+        probe = Cell(ws)
+        self.apply(probe, name)
+        return ws.parent._cell_styles.add(probe._style)
 
 
 _THIN = Side(style="thin")
