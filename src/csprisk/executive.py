@@ -432,7 +432,7 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
                 Cell(round(spread.high, 2), "score"),
                 Cell(None if equal else _names(spread.high_partners), "wrap"),
                 Cell(round(spread.points, 2), "total"), Cell(len(wide), "center")])
-        sheet.fit_row(row)
+        sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     sheet.skip()
     sheet.add_row([f"Criteria where partners differ by {format_number(DISAGREEMENT_POINTS)} or more points"],
                   "heading")
@@ -449,7 +449,7 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
                 Cell(split.high, "score"), Cell(_names(split.high_partners), "wrap"),
                 Cell(split.points, "total"),
                 Cell(", ".join(f"{who} {score:.0f}" for who, score in split.scores), "wrap")])
-            sheet.fit_row(row)
+            sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     if not count:
         sheet.add_row([f"No criterion has partners {format_number(DISAGREEMENT_POINTS)} or more points apart."],
                       "note")
@@ -460,6 +460,10 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
 
 # --- Stability ----------------------------------------------------------------------------
 
+#: The Stability sheet's paragraphs and recommended-set table end at this column (0-based).
+STABILITY_TEXT_LAST_COL = 12
+
+
 def stability_sheet(view: ExecutiveView) -> Sheet:
     scheme, result = view.scheme, view.stability
     runs = result.runs
@@ -467,18 +471,21 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     widths = [7, 36, 9] + [12] * len(runs) + [7, 7, 13, 30]
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(widths) - 1
+    # Text and the recommended-set table span the sheet, but no wider than a page: with
+    # hundreds of partners (a column each) a row merged across all of them is N x N cells.
+    text_last = min(last_col, STABILITY_TEXT_LAST_COL)
     heading(sheet, view.result, "how firm is the ranking")
     paragraph(sheet, "Each partner's return was left out in turn and the rest re-ranked with the same rules. "
               "A priority whose rank hardly moves is a firm result; one that moves a lot rests on one "
-              "partner's view.", "note-wrap", last=last_col)
+              "partner's view.", "note-wrap", last=text_last)
     sheet.skip()
     sheet.add_row(["Would the recommended set change?"], "heading")
     for text in stability_sentences(result, scheme):
-        paragraph(sheet, text, "paragraph", last=last_col)
+        paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
     sheet.add_row([f"Ties and near-ties (within {format_number(NEAR_TIE_POINTS)} points)"], "heading")
     for text in close_call_sentences(view.ranking, scheme):
-        paragraph(sheet, text, "paragraph", last=last_col)
+        paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
     sheet.add_row(["Rank with each partner's return left out (shaded: recommended in that re-ranking)"],
                   "heading")
@@ -504,13 +511,13 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     if runs:
         sheet.skip()
         sheet.add_row(["Recommended set with each partner's return left out"], "heading")
-        middle = 2 + max(1, (last_col - 1) * 3 // 5) - 1  # the recommended set takes ~3/5 of the width
+        middle = 2 + max(1, (text_last - 1) * 3 // 5) - 1  # the recommended set takes ~3/5 of the width
         set_width = sum(widths[2:middle + 1])
-        change_width = sum(widths[middle + 1:])
+        change_width = sum(widths[middle + 1:text_last + 1])
         row = sheet.add_row(["", "Partner left out", "Recommended without them"], ["", "header", "header"])
         _merge_across(sheet, row, 2, middle, "header")
         sheet.put(row, middle + 1, "Change", "header")
-        _merge_across(sheet, row, middle + 1, last_col, "header")
+        _merge_across(sheet, row, middle + 1, text_last, "header")
         for run in runs:
             recommended = "; ".join(o.name for o in run.ranking if o.recommended)
             change = []
@@ -522,7 +529,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
             row = sheet.add_row([Cell("", ""), Cell(run.partner, "wrap"), Cell(recommended, "wrap")])
             _merge_across(sheet, row, 2, middle, "wrap")
             sheet.put(row, middle + 1, change_text, "callout-box" if change else "wrap")
-            _merge_across(sheet, row, middle + 1, last_col, "callout-box" if change else "wrap")
+            _merge_across(sheet, row, middle + 1, text_last, "callout-box" if change else "wrap")
             sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(recommended, set_width),
                                                        lines_needed(change_text, change_width),
                                                        lines_needed(run.partner, widths[1])) + 3

@@ -206,7 +206,8 @@ class Sheet:
 
     def values(self) -> list[list[Any]]:
         """Dense rows of values (None for blanks), for writers that send whole blocks."""
-        grid = [[None] * self.width for _ in range(self.height)]
+        width = self.width  # once: it is a walk over every cell
+        grid = [[None] * width for _ in range(self.height)]
         for (row, col), cell in self.cells.items():
             grid[row][col] = cell.value
         return grid

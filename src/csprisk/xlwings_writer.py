@@ -147,8 +147,11 @@ def style_blocks(sheet: Sheet) -> list[tuple[str, tuple[int, int, int, int]]]:
     a table of a thousand rows costs a handful of formatting calls, not thousands.
     """
     runs_by_row: dict[int, list[tuple[int, int, str]]] = {}
-    for row in sorted({r for r, _ in sheet.cells}):
-        cols = sorted(c for r, c in sheet.cells if r == row)
+    columns_of: dict[int, list[int]] = {}
+    for r, c in sheet.cells:  # one walk over the cells, not one per row
+        columns_of.setdefault(r, []).append(c)
+    for row in sorted(columns_of):
+        cols = sorted(columns_of[row])
         runs: list[tuple[int, int, str]] = []
         for col in cols:
             name = sheet.cells[(row, col)].style
