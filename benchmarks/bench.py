@@ -8,7 +8,10 @@ run and alternating, each variant in its own process:
   naive  pandas.read_excel(engine="openpyxl") per file, concat, groupby, to_excel
   floor  python-calamine reading every cell value of every file, nothing else
 and prints median wall time, ms per return, peak memory (max RSS of that process) and the
-ratios naive/ours and ours/floor, then the cold start of `csprisk --version`.
+ratios naive/ours and ours/floor, then the cold start of `csprisk --version`, and the Merge
+& Rank script run through xlwings' own dispatch (as xlwings Lite and Server run it) on the
+analyst workbook holding 30 partner sheets, sent as the Office.js client sends it (the
+JSON book is made by tests/officejs.py, the helper the script tests use).
 """
 
 from __future__ import annotations
@@ -160,6 +163,69 @@ def lazy_imports() -> list[str]:
     return [m for m in done.stdout.strip().split(",") if m]
 
 
+SCRIPT_SHEETS = 30
+
+SCRIPT = r"""
+import asyncio, json, sys, time
+sys.path.insert(0, sys.argv[2])
+from officejs import server_xlwings
+xw, udfs = server_xlwings()
+import xlwings.server as server
+payload = json.loads(open(sys.argv[1]).read())
+times = []
+for _ in range(int(sys.argv[3])):
+    start = time.perf_counter()
+    book = xw.Book(json=payload)
+    asyncio.run(server.custom_scripts_call(udfs, "merge_and_rank", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    times.append(time.perf_counter() - start)
+    assert any(a["func"] == "addSheet" for a in actions) or actions, "no actions"
+print(json.dumps(times))
+"""
+
+
+def script_book(folder: Path, sheets: int = SCRIPT_SHEETS) -> Path:
+    """The analyst workbook with `sheets` partner returns copied in as sheets (values, as
+    Move or Copy keeps them), as JSON the Office.js client would send; cached."""
+    target = CACHE / f"script-book-{sheets}.json"
+    if target.exists():
+        return target
+    import json
+
+    import openpyxl
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from officejs import book_json
+
+    from csprisk.analyst_workbook import build_analyst_workbook
+
+    wb = build_analyst_workbook(bench_scheme())
+    for number, file in enumerate(sorted(folder.glob("*.xlsx"))[:sheets], 1):
+        source = openpyxl.load_workbook(file).worksheets[0]
+        sheet = wb.create_sheet(f"Return {number}")
+        for row in source.iter_rows():
+            for cell in row:
+                if cell.value is not None and not str(cell.value).startswith("="):
+                    sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "analyst.xlsx"
+        wb.save(path)
+        target.write_text(json.dumps(book_json(path, name="analyst.xlsx")))
+    return target
+
+
+def script_time(folder: Path, runs: int) -> float:
+    """Median seconds of the Merge & Rank script call (Python and imports already up)."""
+    import json
+
+    payload = script_book(folder)
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(payload), str(HERE.parent / "tests"), str(runs)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the script benchmark failed: {done.stderr}")
+    return statistics.median(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def table(n: int, results: dict[str, tuple[float, float]]) -> str:
     lines = [f"{n} returns ({PRIORITIES_PER_RETURN} priorities x 16 criteria each)",
              f"{'variant':<8} {'median s':>9} {'ms/return':>10} {'peak MB':>8}"]
@@ -188,6 +254,9 @@ def main() -> None:
         print(f"ours at {2 * args.returns} / ours at {args.returns} = {ratio:.2f}x (target <= 2.2x)")
     start = cold_start()
     print(f"csprisk --version cold start: {start * 1000:.0f} ms (target < 300 ms)")
+    script = script_time(generate(args.returns), max(args.runs, 3))
+    print(f"Merge & Rank script, xlwings dispatch, {SCRIPT_SHEETS} partner sheets: "
+          f"{script * 1000:.0f} ms (target < 1000 ms)")
     heavy = lazy_imports()
     print("import csprisk loads: " + (", ".join(heavy) if heavy else "none of pandas/openpyxl/xlwings/calamine"))
 
