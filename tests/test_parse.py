@@ -164,3 +164,17 @@ def test_names_and_labels_match_after_normalising():
 def test_address_helpers():
     assert column_letter(0) == "A" and column_letter(25) == "Z" and column_letter(26) == "AA"
     assert cell_address(0, 0) == "A1" and cell_address(9, 27) == "AB10"
+
+
+def test_the_sheet_read_is_named_only_when_it_could_surprise():
+    notes = Grid("p.xlsx", "Notes", [["Scored at the March meeting"]])
+    first = matrix([row("ASB", [1] * 16)])
+    ret, findings = parse_return([first, notes], SCHEME, "p.xlsx")
+    assert findings == []  # the matrix is on the first sheet and nothing competes with it
+    ret, findings = parse_return([notes, first], SCHEME, "p.xlsx")
+    assert [(f.code, f.sheet) for f in findings] == [("sheet-chosen", "Risk matrix")]
+    old = Grid("p.xlsx", "Last year", [["Priority", *LABELS[:10]], ["ASB", *[1] * 10]])
+    ret, findings = parse_return([old, first], SCHEME, "p.xlsx")
+    [f] = [f for f in findings if f.code == "sheet-chosen"]
+    assert f.message == 'The risk matrix was read from sheet "Risk matrix"; "Last year" also looks like a ' \
+                        "matrix and was not read."

@@ -239,9 +239,15 @@ def parse_return(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[Retu
     layout = max(layouts, key=lambda l: (sum(c is not None for c in l.criteria_cols), -grids.index(l.grid)))
     findings: list[Finding] = []
     grid = layout.grid
-    if len(grids) > 1:
-        findings.append(finding("sheet-chosen", f'The risk matrix was read from sheet "{grid.sheet}".',
-                                file=file, sheet=grid.sheet))
+    others = [l.grid.sheet for l in layouts if l is not layout]
+    if others or grid is not grids[0]:
+        # Said only when it could surprise: the matrix is not on the first sheet, or
+        # several sheets look like one (our own template's Guidance sheet is no matrix).
+        passed_over = ("; " + ", ".join(f'"{name}"' for name in others) + " also look"
+                       + ("s" if len(others) == 1 else "") + " like a matrix and " +
+                       ("was" if len(others) == 1 else "were") + " not read") if others else ""
+        findings.append(finding("sheet-chosen", f'The risk matrix was read from sheet "{grid.sheet}"'
+                                f"{passed_over}.", file=file, sheet=grid.sheet))
     findings += _layout_findings(layout, scheme, file)
     meta = _metadata(grid, layout.header_row)
     partner = display_name(meta.get("partner") or "")
