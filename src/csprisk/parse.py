@@ -53,6 +53,7 @@ class ScoredPriority:
 
     @property
     def total(self) -> float:
+        """Sum of this row's valid scores before weights (assess applies the scheme's weights)."""
         return sum(s for s in self.scores if s is not None)
 
 
