@@ -179,3 +179,19 @@ def test_the_ranked_workbook_opens_in_libreoffice_with_the_same_numbers(returns,
     header = next(i for i, r in enumerate(rows) if r[0] == "Rank")
     shown = [(r[1], r[2]) for r in rows[header + 1:header + 1 + len(doc["ranking"])]]
     assert shown == [(r["priority"], r["total"]) for r in doc["ranking"]]
+
+
+def test_previous_adds_movement_to_the_json(returns, tmp_path, capsys):
+    last = tmp_path / "last.xlsx"
+    run_json(capsys, "merge", str(returns), "-o", str(last), "--json")
+    write_return(returns / "fire.xlsx", "Fire", [("Deliberate fires", [5] * 16), ("Domestic abuse", [5] * 16)])
+    (returns / "council.xlsx").unlink()
+    status, doc = run_json(capsys, "merge", str(returns), "-o", str(tmp_path / "now.xlsx"), "--json",
+                           "--previous", str(last))
+    moves = {r["priority"]: r["movement"] for r in doc["ranking"]}
+    assert moves["Deliberate fires"]["status"] == "new" and moves["Deliberate fires"]["previous_rank"] is None
+    assert moves["Domestic abuse"] == {"status": "same", "rank_change": 0, "total_change": 72.0 - 48.0,
+                                       "previous_rank": "2", "previous_total": 48.0}
+    assert moves["Anti-social behaviour"] | {"total_change": None} == {
+        "status": "down", "rank_change": -2, "total_change": None, "previous_rank": "1", "previous_total": 65.0}
+    assert doc["dropped"] == []

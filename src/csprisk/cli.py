@@ -131,7 +131,7 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
-def run_merge(args, write: bool) -> tuple[object, int]:
+def run_merge(args, write: bool) -> tuple[object, object, int]:
     from .merge import merge_files
     from .sources import InputError
 
@@ -150,23 +150,23 @@ def run_merge(args, write: bool) -> tuple[object, int]:
             write_report(build_report(result, previous), args.output)
         except OutputError as error:
             print(f"csprisk: {error}", file=sys.stderr)
-            return result, EXIT_FAILED
-    return result, EXIT_FINDINGS if result.has_errors else EXIT_OK
+            return result, previous, EXIT_FAILED
+    return result, previous, EXIT_FINDINGS if result.has_errors else EXIT_OK
 
 
 def cmd_merge(args) -> int:
-    result, status = run_merge(args, write=True)
+    result, previous, status = run_merge(args, write=True)
     if status == EXIT_FAILED:
         return status
     if args.json:
-        print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+        print(json.dumps(result_json(result, previous), indent=2, ensure_ascii=False))
     else:
         print(render_text(result, output=args.output))
     return status
 
 
 def cmd_validate(args) -> int:
-    result, status = run_merge(args, write=False)
+    result, _previous, status = run_merge(args, write=False)
     if getattr(args, "feedback", None):
         from .feedback import write_feedback
 
@@ -276,7 +276,8 @@ COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_valida
 
 # ----------------------------------------------------------------------------- output
 
-def result_json(result) -> dict:
+def result_json(result, previous=None) -> dict:
+    """The JSON document of `merge --json` and `validate --json` (a documented contract)."""
     ranking = [{
         "rank": p.rank, "rank_label": p.rank_label, "priority": p.name, "total": round(p.total, 4),
         "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
@@ -284,13 +285,29 @@ def result_json(result) -> dict:
         "recommended": p.recommended,
         "scores": {c.label: s for c, s in zip(result.scheme.criteria, p.scores)},
     } for p in result.assessment.ranking]
-    return {
+    document = {
         "ranking": ranking,
         "findings": [f.as_dict() for f in result.findings],
         "returns": [s.as_dict() for s in result.statuses],
         "aggregation": result.scheme.aggregation,
         "version": __version__,
     }
+    if previous is not None:  # --previous: movement since the last assessment
+        from .previous import movements
+
+        moved, dropped = movements(result.assessment.ranking, previous, result.scheme)
+        for entry, p in zip(ranking, result.assessment.ranking):
+            entry["movement"] = _movement_json(moved[p.key])
+        document["dropped"] = [_movement_json(m) | {"priority": m.name} for m in dropped]
+    return document
+
+
+def _movement_json(movement) -> dict:
+    before = movement.previous
+    return {"status": movement.status, "rank_change": movement.rank_change,
+            "total_change": movement.total_change,
+            "previous_rank": before.rank_label if before else None,
+            "previous_total": before.total if before else None}
 
 
 def render_text(result, output: str | None = None) -> str:
