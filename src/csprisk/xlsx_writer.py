@@ -113,12 +113,17 @@ def _write_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> Non
         if cell.link:
             _set_link(target, cell.link)
 
-    for col, width in sheet.column_widths.items():
-        ws.column_dimensions[get_column_letter(col + 1)].width = width
     for row, height in sheet.row_heights.items():
         ws.row_dimensions[row + 1].height = height
     for ref in sheet.merged:
         ws.merge_cells(ref)
+    _set_layout(ws, sheet, report)
+
+
+def _set_layout(ws, sheet: Sheet, report: Report) -> None:
+    """What a sheet has besides its cells, row heights and merges (both paths share it)."""
+    for col, width in sheet.column_widths.items():
+        ws.column_dimensions[get_column_letter(col + 1)].width = width
     if sheet.freeze:
         ws.freeze_panes = sheet.freeze
     if sheet.autofilter:
@@ -263,21 +268,9 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
         dimension = (f"{get_column_letter(min(columns) + 1)}{min(rows) + 1}:"
                      f"{get_column_letter(max(columns) + 1)}{max(rows) + 1}")
 
-    for col, width in sheet.column_widths.items():
-        ws.column_dimensions[get_column_letter(col + 1)].width = width
     for ref in sheet.merged:
         ws.merged_cells.ranges.add(CellRange(ref))  # no per-cell objects; the XML has the cells
-    if sheet.freeze:
-        ws.freeze_panes = sheet.freeze
-    if sheet.autofilter:
-        ws.auto_filter.ref = sheet.autofilter
-    if sheet.tab_colour:
-        ws.sheet_properties.tabColor = _rgb(sheet.tab_colour)
-    for scale in sheet.colour_scales:
-        ws.conditional_formatting.add(scale.ref, _colour_scale_rule(scale))
-    for chart in sheet.charts:
-        ws.add_chart(_bar_chart(ws, chart), chart.anchor)
-    _set_page_setup(ws, sheet, report)
+    _set_layout(ws, sheet, report)
     return _Streamed(dimension, "".join(out), links)
 
 
