@@ -192,21 +192,13 @@ def script_book(folder: Path, sheets: int = SCRIPT_SHEETS) -> Path:
         return target
     import json
 
-    import openpyxl
-
     sys.path.insert(0, str(HERE.parent / "tests"))
-    from officejs import book_json
+    from officejs import book_json, copy_returns_into
 
     from csprisk.analyst_workbook import build_analyst_workbook
 
     wb = build_analyst_workbook(bench_scheme())
-    for number, file in enumerate(sorted(folder.glob("*.xlsx"))[:sheets], 1):
-        source = openpyxl.load_workbook(file).worksheets[0]
-        sheet = wb.create_sheet(f"Return {number}")
-        for row in source.iter_rows():
-            for cell in row:
-                if cell.value is not None and not str(cell.value).startswith("="):
-                    sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+    copy_returns_into(wb, sorted(folder.glob("*.xlsx"))[:sheets])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "analyst.xlsx"
         wb.save(path)

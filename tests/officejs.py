@@ -80,6 +80,18 @@ def _as_sent(value: Any) -> Any:
     return value
 
 
+def copy_returns_into(workbook, returns) -> None:
+    """Copy each return's first sheet into `workbook` as "Return N", values only (as the
+    analyst's Move or Copy keeps what Excel shows; our template's formulas are left out)."""
+    for number, file in enumerate(returns, 1):
+        source = openpyxl.load_workbook(file).worksheets[0]
+        sheet = workbook.create_sheet(f"Return {number}")
+        for row in source.iter_rows():
+            for cell in row:
+                if cell.value is not None and not str(cell.value).startswith("="):
+                    sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+
+
 def book_json(path: Path, name: str | None = None, xw=None) -> dict:
     """The JSON book the Office.js client sends for the workbook at `path`.
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from officejs import apply_actions, book_json, excel_entry, server_xlwings, sheet_values
+from officejs import apply_actions, book_json, copy_returns_into, excel_entry, server_xlwings, sheet_values
 
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
@@ -53,13 +53,7 @@ def returns(tmp_path_factory):
 def analyst_book(path: Path, returns: list[Path], settings: dict | None = None) -> Path:
     """The analyst workbook with partners' sheets copied in (values, as Move or Copy keeps them)."""
     wb = build_analyst_workbook(SCHEME)
-    for number, file in enumerate(returns, 1):
-        source = openpyxl.load_workbook(file).worksheets[0]
-        sheet = wb.create_sheet(f"Return {number}")
-        for row in source.iter_rows():
-            for cell in row:
-                if cell.value is not None and not str(cell.value).startswith("="):
-                    sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+    copy_returns_into(wb, returns)
     for label, value in (settings or {}).items():
         ws = wb["Settings"]
         row = next(c.row for c in ws["A"] if c.value == label)
