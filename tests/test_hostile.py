@@ -131,3 +131,45 @@ def test_openpyxl_parses_xml_through_defusedxml():
     assert openpyxl.xml.DEFUSEDXML is True
     with pytest.raises(defusedxml.DTDForbidden if False else defusedxml.EntitiesForbidden):
         fromstring(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
+
+
+def _sheet_edit(old: bytes, new: bytes):
+    return lambda name, data: data.replace(old, new) if name == "xl/worksheets/sheet1.xml" else data
+
+
+@pytest.mark.parametrize("edit", [
+    None,  # an ordinary sheet: the byte scan vouches for it
+    _sheet_edit(b'<row r="2"', b'<row r="1048576"'),  # a row far away, no cell: over the bound
+    _sheet_edit(b'r="B2"', b'r="XFD1048576"'),  # the last cell
+    _sheet_edit(b'<c r="B2"', b'<c t="n" r="B2"'),  # reference not first
+    _sheet_edit(b'<c r="B2"', b"<c"),  # no reference at all: placed by position
+    _sheet_edit(b'<c r="B2"', b'<c r="$b$2"'),  # a reference only the exact scan reads
+    _sheet_edit(b"<sheetData>", b'<sheetData xmlns:x="urn:x"><x:row r="900"><x:c r="ZZ900"><x:v>1</x:v></x:c></x:row>'),
+    _sheet_edit(b"<sheetData>", b"<sheetData><!-- <c r=\"ZZZ1\"/> -->"),  # a comment
+    _sheet_edit(b"</sheetData>", b"</sheetData"),  # not well-formed
+    _sheet_edit(b"</sheetData>", b'<row r="3"><c r="A3"><f>1+1</f><v>2</v></c></row></sheetData>'),
+    _sheet_edit(b"</sheetData>", b'<row r="3"><c r="A3"/><f>1+1</f></row></sheetData>'),  # f outside its cell
+])
+def test_the_byte_scan_agrees_with_the_exact_scan(tmp_path, monkeypatch, edit):
+    """The pre-flight's fast path for ordinary sheet XML gives the same verdict and finding as
+    the streaming expat scan (and the same formula cells for a file it lets through), and
+    hands everything unusual to it."""
+    import csprisk.preflight as preflight
+
+    path = hostile.small_xlsx(tmp_path / "base.xlsx", {"A1": "Risk matrix", "B2": 3, "C2": "=B2*2"})
+    if edit is not None:
+        path = hostile.rewrite_zip(path, tmp_path / "edited.xlsx", edit)
+    fast = inspect_file(path, "r.xlsx")
+    monkeypatch.setattr(preflight, "_fast_ooxml_extent", lambda *args: False)
+    exact = inspect_file(path, "r.xlsx")
+    assert (fast.finding, fast.kind) == (exact.finding, exact.kind)
+    if exact.finding is None:  # formula cells are only used from a file that is read
+        assert fast.formulas == exact.formulas
+
+
+def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": set()})

@@ -183,15 +183,75 @@ def _check_ooxml(archive: zipfile.ZipFile, names: set[str], label: str, formulas
         if "ppt/presentation.xml" in names:
             return not_excel(label, "a PowerPoint presentation")
         return corrupt(label, "the workbook part xl/workbook.xml is missing")
-    _refuse_doctypes(archive, label)
-    for name, sheet in sorted(_worksheet_parts(archive, names).items()):
-        extent = _OoxmlExtent(formulas.setdefault(sheet, set()))
+    sheets = _worksheet_parts(archive, names)
+    kept = _refuse_doctypes(archive, label, keep=sheets)
+    for name, sheet in sorted(sheets.items()):
+        cells = formulas.setdefault(sheet, set())
+        if name in kept and _fast_ooxml_extent(kept[name], label, name, cells):
+            continue
+        extent = _OoxmlExtent(cells)
         extent.sheet = sheet
         with archive.open(name) as stream:
             rows, cols = _parse(stream, label, extent, name)
         if rows * cols > MAX_SHEET_CELLS:
             raise _sheet_too_large(label, sheet, rows, cols)
     return None
+
+
+#: A sheet part up to this size may be vouched for by the byte scan below (a return's
+#: matrix is about 50 KB); anything larger goes through the streaming expat scan.
+MAX_FAST_SHEET_BYTES = 8 * 1024 * 1024
+#: Sheet parts held in memory at once for that scan, per file.
+MAX_KEPT_BYTES = 16 * 1024 * 1024
+#: Every cell and row start tag, with its reference when that is the plain first attribute.
+_FAST_CELL = re.compile(rb'<c[\s/>](?:r="([A-Z]{1,7})([0-9]{1,10})")?')
+_FAST_ROW = re.compile(rb'<row[\s/>](?:r="([0-9]{1,10})")?')
+_FAST_FORMULA_TAG = re.compile(rb"<f[\s/>]")
+_FAST_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,7})([0-9]{1,10})"[^>]*>\s*<f[\s/>]')
+_FAST_PREFIXED = re.compile(rb"</?[^\s/>!?]+:(?:c|row|v|is|f)[\s/>]")
+
+
+def _fast_ooxml_extent(data: bytes, label: str, part: str, formulas: set[tuple[int, int]]) -> bool:
+    """True when a sheet part is vouched for without calling Python per element: expat
+    still checks it is well-formed (with DTDs refused), and C-speed byte patterns bound its
+    reach from every cell's and row's reference. False when the XML is unusual in any way
+    the patterns cannot vouch for (comments, CDATA, processing instructions, prefixed cell
+    elements, a cell or row without a plain reference first, a formula not opening its
+    cell) or when the bound is over the limit: the exact expat scan then decides."""
+    if b"<!" in data or data.count(b"<?") > data.startswith(b"<?xml"):
+        return False
+    if _FAST_PREFIXED.search(data):
+        return False
+    cells = _FAST_CELL.findall(data)
+    letters, numbers = zip(*cells) if cells else ((), ())
+    rows = _FAST_ROW.findall(data)
+    formula_cells = _FAST_FORMULA_CELL.findall(data)
+    if b"" in letters or b"" in rows or len(formula_cells) != len(_FAST_FORMULA_TAG.findall(data)):
+        return False
+    # An upper bound on what the exact scan would measure: every position it can reach
+    # comes from some cell's or row's reference, all of which are counted here.
+    reach_cols = max(map(_column_number_bytes, set(letters)), default=0)
+    reach_rows = max(max(map(int, rows), default=0), max(map(int, numbers), default=0))
+    if reach_rows * reach_cols > MAX_SHEET_CELLS:
+        return False
+    _parse(_blocks(data), label, _WellFormed(), part)
+    for letters, row in formula_cells:
+        if len(formulas) >= MAX_FORMULA_CELLS:
+            break
+        formulas.add((int(row) - 1, _column_number_bytes(letters) - 1))
+    return True
+
+
+class _blocks:
+    """Bytes already read, handed to _parse as the same 1 MB blocks a stream gives."""
+
+    def __init__(self, data: bytes) -> None:
+        self.view, self.at = memoryview(data), 0
+
+    def read(self, size: int) -> bytes:
+        block = self.view[self.at: self.at + size]
+        self.at += len(block)
+        return bytes(block)
 
 
 def _worksheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
@@ -238,17 +298,32 @@ def _read_bounded(archive: zipfile.ZipFile, name: str, limit: int = 4 * 1024 * 1
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def _refuse_doctypes(archive: zipfile.ZipFile, label: str) -> None:
-    """Entity expansion needs a DTD; no spreadsheet part has one, so any DTD is refused."""
+def _refuse_doctypes(archive: zipfile.ZipFile, label: str, keep=()) -> dict[str, bytes]:
+    """Entity expansion needs a DTD; no spreadsheet part has one, so any DTD is refused.
+    Returns the parts named in keep that were read whole (up to MAX_FAST_SHEET_BYTES each,
+    MAX_KEPT_BYTES in all), so the sheets are not unpacked twice."""
+    kept: dict[str, bytes] = {}
+    budget = MAX_KEPT_BYTES
     for info in archive.infolist():
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
         with archive.open(info) as stream:
-            tail = b""
+            if info.filename in keep and budget >= info.file_size:
+                whole = stream.read(MAX_FAST_SHEET_BYTES + 1)
+                if _DOCTYPE.search(whole):
+                    raise _Refused(_dtd_refused(label, info.filename))
+                if len(whole) <= MAX_FAST_SHEET_BYTES and len(whole) <= budget:
+                    kept[info.filename] = whole
+                    budget -= len(whole)
+                    continue
+                tail = whole[-16:]
+            else:
+                tail = b""
             while block := stream.read(1 << 20):
                 if _DOCTYPE.search(tail + block):
                     raise _Refused(_dtd_refused(label, info.filename))
                 tail = block[-16:]
+    return kept
 
 
 def _dtd_refused(label: str, part: str) -> Finding:
@@ -307,6 +382,13 @@ class _Extent:
             raise _sheet_too_large(label, self.sheet or "1", self.rows, self.cols)
 
 
+class _WellFormed(_Extent):
+    """Measures nothing: the byte scan has bounded the sheet; expat only checks the XML."""
+
+    start = None  # type: ignore[assignment]
+    end = None  # type: ignore[assignment]
+
+
 _REF = re.compile(r"^\$?([A-Za-z]{1,7})\$?(\d{1,10})$")
 
 
@@ -350,6 +432,10 @@ def _column_number(letters: str) -> int:
     for ch in letters.upper():
         number = number * 26 + ord(ch) - 64
     return number
+
+
+def _column_number_bytes(letters: bytes) -> int:
+    return _column_number(letters.decode("ascii"))
 
 
 # --------------------------------------------------------------------------------- ods
