@@ -93,14 +93,22 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     header = sheet.add_row(["Partner", "File", "Sheet", "Row", "Priority", *labels, "Not counted"],
                            ["header"] * 5 + ["header-rotated"] * len(labels) + ["header"])
     column_of = {label: 5 + i for i, label in enumerate(labels)}
+    # The same few scores recur on every row: one Cell each, shared (keyed by type too, so
+    # 1, 1.0 and True stay apart).
+    score_cells: dict[tuple, Cell] = {}
     for ret in result.assessment.returns + result.superseded:
+        partner, file, sheet_name = Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text")
         for row_number, cells in _cells_by_row(ret.cells):
-            values: list = [Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text"),
-                            Cell(row_number, "center"), Cell(cells[0].priority, "text")]
+            values: list = [partner, file, sheet_name, Cell(row_number, "center"), Cell(cells[0].priority, "text")]
             values += [Cell(None, "center")] * len(labels)
             for cell in cells:
                 typed = cell.value if not isinstance(cell.value, (dt.date, dt.time)) else str(cell.value)
-                values[column_of[cell.criterion]] = Cell(typed, "center" if cell.counted else "counted-no")
+                style = "center" if cell.counted else "counted-no"
+                key = (type(typed), typed, style)
+                score = score_cells.get(key)
+                if score is None:
+                    score = score_cells[key] = Cell(typed, style)
+                values[column_of[cell.criterion]] = score
             values.append(Cell(_not_counted(cells), "wrap"))
             sheet.add_row(values)
     last = 5 + len(labels)
