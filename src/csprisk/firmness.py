@@ -168,9 +168,26 @@ def _and(items: Sequence[str]) -> str:
 # --- stability: leave each partner out in turn --------------------------------------------
 
 @dataclass(frozen=True)
+class RerankedPriority:
+    """Where a priority lands in one leave-one-out re-ranking. Only the place is kept: a
+    RankedPriority holds every partner's scores, and a thousand re-rankings of them were
+    most of a big merge's memory."""
+
+    name: str
+    key: str
+    rank: int
+    tied: bool
+    recommended: bool
+
+    @property
+    def rank_label(self) -> str:
+        return f"={self.rank}" if self.tied else str(self.rank)
+
+
+@dataclass(frozen=True)
 class LeaveOneOut:
     partner: str
-    ranking: tuple[RankedPriority, ...]
+    ranking: tuple[RerankedPriority, ...]
     dropped_out: tuple[str, ...]  # recommended now, not without this partner
     came_in: tuple[str, ...]  # not recommended now, recommended without this partner
 
@@ -178,11 +195,11 @@ class LeaveOneOut:
     def changes_recommended(self) -> bool:
         return bool(self.dropped_out or self.came_in)
 
-    def rank_of(self, key: str) -> RankedPriority | None:
+    def rank_of(self, key: str) -> RerankedPriority | None:
         return self._by_key.get(key)
 
     @cached_property
-    def _by_key(self) -> dict[str, RankedPriority]:
+    def _by_key(self) -> dict[str, RerankedPriority]:
         return {p.key: p for p in self.ranking}
 
 
@@ -225,7 +242,8 @@ def stability(assessment: Assessment) -> Stability:
         for left_out, ranking in leave_one_out(assessment):
             then = {p.name for p in ranking if p.recommended}
             runs.append(LeaveOneOut(
-                left_out.partner, ranking,
+                left_out.partner,
+                tuple(RerankedPriority(p.name, p.key, p.rank, p.tied, p.recommended) for p in ranking),
                 tuple(p.name for p in assessment.ranking if p.name in now - then),
                 tuple(p.name for p in ranking if p.name in then - now)))
     ranges = []
