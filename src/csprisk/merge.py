@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -65,7 +66,14 @@ class MergeResult:
         return any(f.severity == ERROR for f in self.findings)
 
     def partner_of(self, file: str) -> str:
-        return next((s.partner for s in self.statuses if s.file == file), "")
+        return self._partner_by_file.get(file, "")
+
+    @cached_property
+    def _partner_by_file(self) -> dict[str, str]:
+        partners: dict[str, str] = {}
+        for status in self.statuses:
+            partners.setdefault(status.file, status.partner)  # the first status, as before
+        return partners
 
 
 Progress = Callable[[int, int, str], None]

@@ -151,6 +151,7 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
                             "What to do"], "header")
     ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
     links = _partner_score_links(result, scores or partner_scores_sheet(result))
+    file_link = _file_links()
     for f in ordered:
         value = f.value
         if isinstance(value, (dt.date, dt.time)):
@@ -161,7 +162,7 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
         sheet.add_row([
             Cell(f.severity, f"severity-{f.severity}"), Cell(f.code, "text"), Cell(f.title, "text"),
             Cell(result.partner_of(f.file), "link" if partner_link else "text", partner_link),
-            Cell(f.file, "link" if f.file else "text", _file_link(f.file, f.sheet, f.cell)),
+            Cell(f.file, "link" if f.file else "text", file_link(f.file, f.sheet, f.cell)),
             Cell(f.sheet, "text"),
             Cell(f.cell, "link" if cell_link else "text", cell_link),
             Cell(value, "text"), Cell(f.message, "wrap"),
@@ -211,19 +212,29 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
     return links
 
 
-def _file_link(file: str, sheet: str, cell: str) -> str | None:
-    """A link that opens the return (at the cell, where the application follows it)."""
-    if not file:
-        return None
+def _file_links() -> Callable[[str, str, str], str | None]:
+    """A link that opens the return (at the cell, where the application follows it); each
+    file is resolved once, however many findings it has."""
     from pathlib import Path
 
-    try:
-        uri = Path(file).resolve().as_uri()
-    except (OSError, ValueError):
-        return None
-    if sheet and cell:
-        uri += "#" + quote(f"'{sheet}'!{cell}", safe="'!")
-    return uri
+    uris: dict[str, str | None] = {}
+
+    def link(file: str, sheet: str, cell: str) -> str | None:
+        if not file:
+            return None
+        if file not in uris:
+            try:
+                uris[file] = Path(file).resolve().as_uri()
+            except (OSError, ValueError):
+                uris[file] = None
+        uri = uris[file]
+        if uri is None:
+            return None
+        if sheet and cell:
+            uri += "#" + quote(f"'{sheet}'!{cell}", safe="'!")
+        return uri
+
+    return link
 
 
 def method_sheet(result: MergeResult) -> Sheet:
