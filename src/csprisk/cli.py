@@ -7,11 +7,13 @@ still written); 2 usage error, or no output could be written.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from . import __version__
 
@@ -90,6 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A command builds millions of small objects and no garbage cycles worth collecting
+    (peak memory is the same without the collector), yet Python's cycle collector walks them
+    again and again: about a third of a 1,000-return merge. Reference counting still frees
+    everything; the collector is back on when the command ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -97,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_FAILED
     try:
-        return COMMANDS[args.command](args)
+        with _cycle_collector_paused():
+            return COMMANDS[args.command](args)
     except UsageError as error:
         print(f"csprisk: {error}", file=sys.stderr)
         return EXIT_FAILED
