@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from .findings import Finding, finding
 from .grid import Grid, column_letter, is_blank
@@ -26,9 +26,9 @@ MIN_CRITERIA_SHARE = 0.5
 VALID, NOT_KNOWN, INVALID, BLANK = "valid", "not known", "invalid", "blank"
 
 
-@dataclass(frozen=True)
-class ScoreCell:
-    """One score cell as typed, and what became of it."""
+class ScoreCell(NamedTuple):
+    """One score cell as typed, and what became of it (a named tuple: a merge holds one
+    per score of every return)."""
 
     priority: str
     criterion: str
@@ -339,8 +339,14 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
     labels, weights, scale_max = scheme.labels, scheme.weights, scheme.scale_max
     # Column letters once per layout, not once per cell.
     letters = [None if col is None else column_letter(grid.left + col) for col in layout.criteria_cols]
+    # A plain whole-number score in range is by far the usual cell: decided without a call.
+    valid_scores = frozenset(range(scale_max + 1))
+    columns = layout.criteria_cols
     for row in range(layout.header_row + 1, grid.height):
-        raw = [grid.value(row, col) if col is not None else None for col in layout.criteria_cols]
+        line = grid.rows[row]
+        width = len(line)
+        raw = [line[col] if col is not None and 0 <= col < width and line[col] != "" else None
+               for col in columns]  # as grid.value gives them
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue  # not a priority: a spare row, a blank line or a note below the matrix
         name_value = grid.value(row, layout.priority_col)
@@ -378,7 +384,10 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
             if letter is None:
                 scores.append(None)
                 continue
-            status, score, code = classify_score(value, scale_max)
+            if (type(value) is float or type(value) is int) and value in valid_scores:
+                status, score, code = VALID, float(value), None
+            else:
+                status, score, code = classify_score(value, scale_max)
             if status == BLANK:
                 code = "score-missing"
             cell = letter + number
@@ -398,9 +407,9 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         formula = layout.total_col is not None and grid.is_formula(row, layout.total_col)
         # A formula's SUM skips text, so it only cross-checks rows of plain numbers; a
         # typed total is the partner's own claim and is checked whenever the scores are valid.
-        comparable = not invalid and (not formula or all(
+        comparable = typed_total is not None and not invalid and (not formula or all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw if not is_blank(v)))
-        if typed_total is not None and comparable and abs(typed_total - computed) > 1e-9:
+        if comparable and abs(typed_total - computed) > 1e-9:
             what = "the TOTAL formula gives" if formula else "the typed total is"
             fix = ("check the formula adds up exactly the criteria cells of this row" if formula
                    else "correct the total or the scores")
