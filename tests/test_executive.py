@@ -287,6 +287,22 @@ def test_disagreement_lists_spreads_and_every_split_criterion(book, result):
     assert splits_rows[0][:8] == ["1", "Domestic abuse", "Media attention", 1, "Fire", 4, "Police and Council", 3]
 
 
+def test_stability_of_a_big_partnership_sums_up_the_re_rankings_instead_of_a_column_each():
+    from csprisk.executive import STABILITY_PARTNER_COLUMNS, ExecutiveView, stability_sheet
+
+    partners = STABILITY_PARTNER_COLUMNS + 1
+    returns = [ret(f"Partner {i:02d}", scored("Domestic abuse", flat(4)), scored("ASB", flat(i % 6)))
+               for i in range(partners)]
+    sheet = stability_sheet(ExecutiveView(merged(returns)))
+    header = next(r for r in range(sheet.height) if sheet.value(r, 0) == "Rank" and sheet.value(r, 1) == "Priority")
+    assert [sheet.value(header, c) for c in range(sheet.width)][:7] == [
+        "Rank", "Priority", "Total", "Best rank", "Worst rank", "Recommended in", "Note"]
+    assert sheet.value(header + 1, 1) == "Domestic abuse" and sheet.value(header + 1, 5) == f"{partners} of {partners}"
+    words = " ".join(str(c.value) for c in sheet.cells.values())
+    assert f"With {partners} partners the rank without each one is not shown column by column" in words
+    assert "Without Partner 00" not in words and "Partner 12" in words  # still named in the set table
+
+
 def test_stability_table_matches_re_ranking_without_each_partner(book, result):
     ws = book["Stability"]
     _, header, body = table(ws)

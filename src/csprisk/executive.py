@@ -462,13 +462,19 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
 
 #: The Stability sheet's paragraphs and recommended-set table end at this column (0-based).
 STABILITY_TEXT_LAST_COL = 12
+#: Partners up to which Stability shows the rank without each one in a column of its own.
+STABILITY_PARTNER_COLUMNS = 12
 
 
 def stability_sheet(view: ExecutiveView) -> Sheet:
     scheme, result = view.scheme, view.stability
     runs = result.runs
+    # A column per partner reads well for a partnership; for a county or national roll-up
+    # (hundreds of returns) it is a sheet nobody can read or print, so best and worst rank
+    # and how often recommended sum the re-rankings up instead.
+    columns = runs if len(runs) <= STABILITY_PARTNER_COLUMNS else ()
     sheet = Sheet(STABILITY)
-    widths = [7, 36, 9] + [12] * len(runs) + [7, 7, 13, 30]
+    widths = [7, 36, 9] + [12] * len(columns) + [7, 7, 13, 30]
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(widths) - 1
     # Text and the recommended-set table span the sheet, but no wider than a page: with
@@ -487,18 +493,26 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     for text in close_call_sentences(view.ranking, scheme):
         paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
-    sheet.add_row(["Rank with each partner's return left out (shaded: recommended in that re-ranking)"],
-                  "heading")
-    header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in runs]
+    if columns or not runs:
+        sheet.add_row(["Rank with each partner's return left out (shaded: recommended in that re-ranking)"],
+                      "heading")
+    else:
+        sheet.add_row([f"Rank with each partner's return left out: best and worst of {len(runs)} re-rankings"],
+                      "heading")
+        paragraph(sheet, f"With {len(runs)} partners the rank without each one is not shown column by "
+                  f"column (the sheet lists it for up to {STABILITY_PARTNER_COLUMNS} partners). Best rank, "
+                  "worst rank and how often the priority stays recommended sum up every re-ranking; the "
+                  "table below gives the recommended set without each partner.", "note-wrap", last=text_last)
+    header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in columns]
                            + ["Best rank", "Worst rank", "Recommended in", "Note"], "header")
     sheet.row_heights[header] = LINE_HEIGHT * max(
-        [2] + [lines_needed(f"Without {run.partner}", 12) for run in runs]) + 3
+        [2] + [lines_needed(f"Without {run.partner}", 12) for run in columns]) + 3
     for p in view.ranking:
         rank_range = result.range_of(p.key)
         cells = [Cell(p.rank_label, _cut("rank", p, view)),
                  Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
                  Cell(round(p.total, 2), _cut("total", p, view))]
-        for run in runs:
+        for run in columns:
             other = run.rank_of(p.key)
             style = "rank-recommended" if other is not None and other.recommended else "center"
             cells.append(Cell(other.rank_label if other else "not ranked", _cut(style, p, view)))
