@@ -1,7 +1,9 @@
 """The command-line contract: JSON, exit status, the ranked workbook, and inputs untouched."""
 
+import contextlib
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -195,3 +197,26 @@ def test_previous_adds_movement_to_the_json(returns, tmp_path, capsys):
     assert moves["Anti-social behaviour"] | {"total_change": None} == {
         "status": "down", "rank_change": -2, "total_change": None, "previous_rank": "1", "previous_total": 65.0}
     assert doc["dropped"] == []
+
+
+def test_a_big_merge_reads_in_worker_processes_with_the_same_result(returns, capsys, monkeypatch):
+    import csprisk.merge as merge
+
+    (returns / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
+    (returns / "empty.xlsx").write_bytes(b"")
+    monkeypatch.setattr(merge, "PARALLEL_MIN_FILES", 10**9)
+    one_by_one = run_json(capsys, "validate", str(returns), "--json")
+    used = []
+    real = merge._workers
+
+    @contextlib.contextmanager
+    def spy(files):
+        with real(files) as pool:
+            used.append(pool is not None)
+            yield pool
+
+    monkeypatch.setattr(merge, "_workers", spy)
+    monkeypatch.setattr(merge, "PARALLEL_MIN_FILES", 2)
+    in_workers = run_json(capsys, "validate", str(returns), "--json")
+    assert used == [(os.cpu_count() or 1) >= 2] and in_workers == one_by_one
+    assert {f["code"] for f in in_workers[1]["findings"]} >= {"file-corrupt", "file-empty"}

@@ -9,16 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .assess import Assessment, assess
 from .findings import ERROR, Finding, finding
 from .grid import Grid
 from .parse import Return, parse_return
 from .scheme import Scheme, priority_key
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 MERGED, REJECTED, SKIPPED = "merged", "rejected", "skipped"
 
@@ -32,6 +37,9 @@ class Source:
     findings: Sequence[Finding] = ()
     modified: float | None = None  # seconds since the epoch, for choosing between duplicates
     sha256: str = ""
+    #: parse_return's answer when the return was already parsed where it was read (a worker
+    #: process); the grids are then not carried back.
+    parsed: tuple[Return | None, list[Finding]] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,11 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
         if progress:
             progress(done, total, source.label)
         findings += source.findings
-        if source.findings and not source.grids:
+        if source.findings and not source.grids and source.parsed is None:
             statuses[source.label] = ReturnStatus(source.label, "", REJECTED, 0,
                                                   source.findings[0].message, source.sha256)
             continue
-        ret, found = parse_return(source.grids, scheme, source.label)
+        ret, found = source.parsed or parse_return(source.grids, scheme, source.label)
         findings += found
         if ret is None:
             statuses[source.label] = ReturnStatus(source.label, "", REJECTED, 0, found[0].message, source.sha256)
@@ -191,6 +199,38 @@ def read_source(path: Path, label: str | None = None) -> Source:
     return Source(label, grids, problems, modified, file_sha256(path))
 
 
+def read_and_parse(path: Path, scheme: Scheme) -> Source:
+    """read_source, then parse_return, in one step for a worker process: only the parsed
+    return (small, picklable) travels back, not the grids."""
+    source = read_source(path)
+    if source.findings and not source.grids:
+        return source
+    return replace(source, grids=(), parsed=parse_return(source.grids, scheme, source.label))
+
+
+#: From this many files, reading and parsing run in worker processes (one per CPU).
+PARALLEL_MIN_FILES = 50
+
+
+@contextmanager
+def _workers(files: int) -> Iterator[Executor | None]:
+    """A process pool for a big merge, or None: for a small one, where there is no
+    multiprocessing (Pyodide, as in xlwings Lite), or where it cannot start."""
+    cpus = os.cpu_count() or 1
+    if files < PARALLEL_MIN_FILES or cpus < 2 or sys.platform == "emscripten":
+        yield None
+        return
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=min(cpus, 8))
+    except (ImportError, OSError, NotImplementedError):
+        yield None
+        return
+    with pool:
+        yield pool
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
@@ -208,7 +248,11 @@ def merge_files(inputs: Iterable[str | os.PathLike], scheme: Scheme,
     from .sources import discover
 
     files, skipped = discover(inputs)
-    sources = (read_source(path) for path in files)
-    result = merge_sources(sources, scheme, progress, len(files))
+    with _workers(len(files)) as pool:
+        if pool is None:
+            sources: Iterable[Source] = (read_source(path) for path in files)
+        else:  # reading and parsing in worker processes, in the same order; the rest here
+            sources = pool.map(partial(read_and_parse, scheme=scheme), files, chunksize=8)
+        result = merge_sources(sources, scheme, progress, len(files))
     extra = tuple(ReturnStatus(str(s.path), "", SKIPPED, 0, s.reason) for s in skipped)
     return replace(result, statuses=result.statuses + extra)
