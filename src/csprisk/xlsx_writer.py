@@ -216,13 +216,16 @@ def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
 
 #: Sheets with more cells than this have their rows written as XML.
 STREAM_CELLS = 2_000
+#: ... and so do sheets with more merged ranges than this.
+STREAM_MERGES = 100
 #: Values written straight to XML; any other (dates, numpy numbers) goes through an openpyxl cell.
 _PLAIN_XML = {str, Formula, int, float, bool, type(None)}
 _ERROR_TEXT = {True: "#N/A", False: "#NUM!"}  # NaN, infinity: as _set_value writes them
 
 
 def _streamable(sheet: Sheet) -> bool:
-    return len(sheet.cells) > STREAM_CELLS
+    # Many merges too: openpyxl checks each new merge against every earlier one (N x N).
+    return len(sheet.cells) > STREAM_CELLS or len(sheet.merged) > STREAM_MERGES
 
 
 class _Streamed(NamedTuple):
