@@ -230,7 +230,7 @@ def _streamable(sheet: Sheet) -> bool:
 
 class _Streamed(NamedTuple):
     dimension: str  # the used range, e.g. "A1:V7992"
-    rows: str  # <sheetData> with every row
+    rows: list[str]  # <sheetData> with every row, in pieces (joined a batch at a time when saved)
     links: list[tuple[str, str]]  # (cell, "#place" or URL)
 
 
@@ -274,7 +274,7 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
     for ref in sheet.merged:
         ws.merged_cells.ranges.add(CellRange(ref))  # no per-cell objects; the XML has the cells
     _set_layout(ws, sheet, report)
-    return _Streamed(dimension, "".join(out), links)
+    return _Streamed(dimension, out, links)
 
 
 def _cell_xml(ref: str, style: int, value: Any) -> str:
@@ -354,7 +354,8 @@ def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, "_Streamed"
                 relations[_rels_part(info.filename)] = external
             with target.open(info.filename, "w", force_zip64=True) as stream_part:
                 stream_part.write(head)
-                stream_part.write(part.rows.encode("utf-8"))
+                for at in range(0, len(part.rows), _WRITE_BATCH):  # never one huge string
+                    stream_part.write("".join(part.rows[at:at + _WRITE_BATCH]).encode("utf-8"))
                 stream_part.write(tail)
         for rels in _rels_parts(parts):
             extra = b"".join(relations.get(rels, []))
@@ -368,6 +369,7 @@ def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, "_Streamed"
                                 + extra + b"</Relationships>")
 
 
+_WRITE_BATCH = 8192
 _DIMENSION = re.compile(rb"<dimension [^>]*/>")
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTALL)
 #: Elements that follow <hyperlinks> in a worksheet (ECMA-376 order), the first found.
