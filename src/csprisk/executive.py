@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .assess import RankedPriority
 from .firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences,
-                       close_groups, drivers, splits, stability, stability_sentences, total_spread)
+                       Split, close_groups, drivers, splits, stability, stability_sentences, total_spread)
 from .grid import column_letter
 from .merge import MergeResult
 from .previous import Movement, PreviousRanking, movements
@@ -56,9 +56,16 @@ class ExecutiveView:
         self.cut_off = recommended[-1] if recommended else None
         below = [p for p in self.ranking if not p.recommended]
         self.watch_list = tuple(below[:WATCH_LIST_SIZE])
+        self._splits: dict[str, tuple[Split, ...]] = {}
 
     def movement(self, priority: RankedPriority) -> Movement | None:
         return self.moved.get(priority.key)
+
+    def splits(self, priority: RankedPriority) -> tuple[Split, ...]:
+        """firmness.splits, worked out once per priority (three sheets ask for them)."""
+        if priority.key not in self._splits:
+            self._splits[priority.key] = splits(priority, self.scheme)
+        return self._splits[priority.key]
 
 
 # --- shared layout ------------------------------------------------------------------------
@@ -263,7 +270,7 @@ def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
 def firmness_lines(view: ExecutiveView) -> list[str]:
     lines = close_call_sentences(view.ranking, view.scheme)
     lines += stability_sentences(view.stability, view.scheme)
-    wide = [(p, s) for p in view.ranking for s in splits(p, view.scheme)]
+    wide = [(p, s) for p in view.ranking for s in view.splits(p)]
     if wide:
         priorities = len({p.key for p, _ in wide})
         lines.append(f"Partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on {len(wide)} "
@@ -362,7 +369,7 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
         scored = f"{len(p.by_partner)} partners, with their own totals: {partners}."
         scored += f" Their totals are {_points(spread.points)} apart."
     block.append(("Scored by", scored))
-    wide = splits(p, scheme)
+    wide = view.splits(p)
     if wide:
         disagree = "; ".join(f"{s.label}: {s.low:.0f} ({_names(s.low_partners)}) against {s.high:.0f} "
                              f"({_names(s.high_partners)})" for s in wide)
@@ -402,7 +409,6 @@ def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
 # --- Disagreement -------------------------------------------------------------------------
 
 def disagreement_sheet(view: ExecutiveView) -> Sheet:
-    scheme = view.scheme
     sheet = Sheet(DISAGREEMENT)
     sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 44}
     heading(sheet, view.result, "where partners disagree")
@@ -417,7 +423,7 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     sheet.row_heights[header] = 30
     for p in view.ranking:
         spread = total_spread(p)
-        wide = splits(p, scheme)
+        wide = view.splits(p)
         if spread is None:
             row = sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(1, "center"),
                                  Cell(round(p.by_partner[0].total, 2), "score"),
@@ -441,7 +447,7 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     sheet.row_heights[row] = 30
     count = 0
     for p in view.ranking:
-        for split in splits(p, scheme):
+        for split in view.splits(p):
             count += 1
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(split.label, "wrap"),
