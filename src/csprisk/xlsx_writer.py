@@ -259,7 +259,14 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
                    else f'<row r="{number}">')
         for col, cell in sorted(rows.get(row, ()), key=lambda item: item[0]):
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col + 1))
-            if type(cell.value) in _PLAIN_XML:
+            value, kind = cell.value, type(cell.value)
+            if value is None or kind is int or (kind is float and math.isfinite(value)):
+                # The usual cells, exactly as _cell_xml writes them, without its checks.
+                sid = style_id(cell.style)
+                s = f' s="{sid}"' if sid else ""
+                out.append(f'<c r="{letter}{number}"{s}/>' if value is None
+                           else f'<c r="{letter}{number}"{s}><v>{value!r}</v></c>')
+            elif kind in _PLAIN_XML:
                 out.append(_cell_xml(f"{letter}{number}", style_id(cell.style), cell.value))
             else:
                 out.append(_cell_xml_via_openpyxl(ws, styles, f"{letter}{number}", cell))
