@@ -643,3 +643,30 @@ def test_single_partner_priority_is_explained_without_a_second_view():
     text = " ".join(str(c.value) for c in why.cells.values())
     assert "Police (64) only: one partner's view" in text
     assert "A single return, so its place cannot be tested." in text
+
+
+def test_the_summary_names_at_most_five_partners_whose_absence_changes_the_recommended_set():
+    from csprisk.firmness import LeaveOneOut, Stability, stability_sentences
+
+    runs = tuple(LeaveOneOut(f"Partner {i}", (), ("Domestic abuse",), ("Hate crime",)) for i in range(8))
+    runs += (LeaveOneOut("Quiet partner", (), (), ()),)
+    stability = Stability(runs, ())
+    summary = stability_sentences(stability, Scheme(), limit=5)
+    assert summary[0].startswith("The recommended top 3 depends on single partners: 8 of 9 re-rankings")
+    assert [line.split("'")[0] for line in summary[1:6]] == [f"Without Partner {i}" for i in range(5)]
+    assert summary[6] == ("Leaving out any of 3 other partners' returns changes it too: each is listed on the "
+                          "Stability sheet of the ranked workbook.")
+    assert len(stability_sentences(stability, Scheme())) == 9  # the Stability sheet names them all
+
+
+def test_a_big_roll_up_counts_partners_in_a_disagreement_cell_instead_of_listing_a_thousand():
+    from csprisk.executive import LISTED_PARTNERS, _every_score, _few_names
+
+    few = [("Police", 1.0), ("Council", 5.0)]
+    assert _every_score(few) == "Police 1, Council 5"
+    many = [(f"Partner {i}", float(i % 3)) for i in range(1000)]
+    assert _every_score(many) == ("1000 partners (each on the Partner scores sheet): 334 scored 0, "
+                                  "333 scored 1, 333 scored 2")
+    names = [f"P{i}" for i in range(LISTED_PARTNERS + 5)]
+    assert _few_names(names).endswith(f"P{LISTED_PARTNERS - 1} and 5 more partners")
+    assert _few_names(names[:2]) == "P0 and P1"

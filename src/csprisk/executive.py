@@ -267,9 +267,13 @@ def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+#: Partners named on the Summary whose absence changes the recommended set; more are on Stability.
+SUMMARY_STABILITY_LINES = 5
+
+
 def firmness_lines(view: ExecutiveView) -> list[str]:
     lines = close_call_sentences(view.ranking, view.scheme)
-    lines += stability_sentences(view.stability, view.scheme)
+    lines += stability_sentences(view.stability, view.scheme, limit=SUMMARY_STABILITY_LINES)
     wide = [(p, s) for p in view.ranking for s in view.splits(p)]
     if wide:
         priorities = len({p.key for p, _ in wide})
@@ -451,10 +455,9 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
             count += 1
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(split.label, "wrap"),
-                Cell(split.low, "score"), Cell(_names(split.low_partners), "wrap"),
-                Cell(split.high, "score"), Cell(_names(split.high_partners), "wrap"),
-                Cell(split.points, "total"),
-                Cell(", ".join(f"{who} {score:.0f}" for who, score in split.scores), "wrap")])
+                Cell(split.low, "score"), Cell(_few_names(split.low_partners), "wrap"),
+                Cell(split.high, "score"), Cell(_few_names(split.high_partners), "wrap"),
+                Cell(split.points, "total"), Cell(_every_score(split.scores), "wrap")])
             sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     if not count:
         sheet.add_row([f"No criterion has partners {format_number(DISAGREEMENT_POINTS)} or more points apart."],
@@ -462,6 +465,27 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     sheet.freeze = f"A{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet
+
+
+#: Partners named in one Disagreement cell; a bigger roll-up gets counts (a cell holds 32,767
+#: characters, and a list of a thousand names helps nobody).
+LISTED_PARTNERS = 30
+
+
+def _few_names(names: Sequence[str]) -> str:
+    if len(names) <= LISTED_PARTNERS:
+        return _names(names)
+    return f"{', '.join(names[:LISTED_PARTNERS])} and {len(names) - LISTED_PARTNERS} more partners"
+
+
+def _every_score(scores: Sequence[tuple[str, float]]) -> str:
+    if len(scores) <= LISTED_PARTNERS:
+        return ", ".join(f"{who} {score:.0f}" for who, score in scores)
+    counts: dict[float, int] = {}
+    for _who, score in scores:
+        counts[score] = counts.get(score, 0) + 1
+    return (f"{len(scores)} partners (each on the Partner scores sheet): "
+            + ", ".join(f"{count} scored {score:.0f}" for score, count in sorted(counts.items())))
 
 
 # --- Stability ----------------------------------------------------------------------------

@@ -262,8 +262,9 @@ def stability(assessment: Assessment) -> Stability:
     return Stability(tuple(runs), tuple(ranges))
 
 
-def stability_sentences(result: Stability, scheme: Scheme) -> list[str]:
-    """Would the recommended set change if one partner's return were left out, and because of whom."""
+def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = None) -> list[str]:
+    """Would the recommended set change if one partner's return were left out, and because of
+    whom; at most `limit` partners are named (a big roll-up points to the Stability sheet)."""
     if not result.runs:
         return ["Only one return was merged, so the ranking cannot be tested by leaving a partner out."]
     if not result.changes:
@@ -271,11 +272,16 @@ def stability_sentences(result: Stability, scheme: Scheme) -> list[str]:
                 f"out ({len(result.runs)} re-rankings)."]
     sentences = [f"The recommended top {scheme.top_n} depends on single partners: "
                  f"{len(result.changes)} of {len(result.runs)} re-rankings change it."]
-    for run in result.changes:
+    shown = result.changes if limit is None else result.changes[:limit]
+    for run in shown:
         parts = []
         if run.dropped_out:
             parts.append(f"{_and(run.dropped_out)} would drop out")
         if run.came_in:
             parts.append(f"{_and(run.came_in)} would come in")
         sentences.append(f"Without {run.partner}'s return, {' and '.join(parts)}.")
+    if len(shown) < len(result.changes):
+        more = len(result.changes) - len(shown)
+        sentences.append(f"Leaving out any of {more} other partners' returns changes it too: each is "
+                         "listed on the Stability sheet of the ranked workbook.")
     return sentences
