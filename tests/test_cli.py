@@ -220,3 +220,17 @@ def test_a_big_merge_reads_in_worker_processes_with_the_same_result(returns, cap
     in_workers = run_json(capsys, "validate", str(returns), "--json")
     assert used == [(os.cpu_count() or 1) >= 2] and in_workers == one_by_one
     assert {f["code"] for f in in_workers[1]["findings"]} >= {"file-corrupt", "file-empty"}
+
+
+def test_feedback_note_for_a_partner_with_one_problem(tmp_path, capsys):
+    write_return(tmp_path / "fire.xlsx", "Fire", [("Deliberate fires", [6] + [2] * 15)])
+    status = main(["validate", str(tmp_path / "fire.xlsx"), "--feedback", str(tmp_path / "notes")])
+    assert status == 1
+    note = (tmp_path / "notes" / "fire.txt").read_text(encoding="utf-8")
+    assert "We found 1 problem that stops some of your scores being used." in note
+    assert 'sheet "Risk matrix", cell B4: Deliberate fires: the score for "Gap in current Picture" is 6' in note
+    assert [p.name for p in (tmp_path / "notes").iterdir()] == ["fire.txt"]  # no temporary file left
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    assert main(["validate", str(tmp_path / "fire.xlsx"), "--feedback", str(blocked)]) == 2
+    assert "could not write feedback" in capsys.readouterr().err

@@ -187,11 +187,15 @@ def cmd_validate(args) -> int:
     result, _previous, status = run_merge(args, write=False)
     if getattr(args, "feedback", None):
         from .feedback import write_feedback
+        from .output import OutputError
 
         try:
             written = write_feedback(result, args.feedback)
         except OSError as error:
             print(f"csprisk: could not write feedback to {args.feedback}: {error.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+        except OutputError as error:
+            print(f"csprisk: {error}", file=sys.stderr)
             return EXIT_FAILED
         print(f"Feedback for {len(written)} partner{'s' if len(written) != 1 else ''} written to "
               f"{args.feedback}", file=sys.stderr)

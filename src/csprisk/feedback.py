@@ -12,6 +12,7 @@ from pathlib import Path, PurePath
 
 from .findings import ERROR, INFO, WARNING, Finding
 from .merge import MergeResult
+from .output import write_atomically
 
 SECTIONS = (
     (ERROR, "Please fix (these scores could not be used)"),
@@ -50,7 +51,7 @@ def _note(result: MergeResult, partner: str, found: list[Finding], files: list[s
     errors = sum(f.severity == ERROR for f in found)
     if errors:
         lines.append(f"Thank you for your return ({sent}). We found {errors} problem"
-                     f"{'s' if errors != 1 else ''} that stop some of your scores being used. "
+                     f"{'s that stop' if errors != 1 else ' that stops'} some of your scores being used. "
                      "Please correct the cells below and send the workbook back.")
     else:
         lines.append(f"Thank you for your return ({sent}). All your valid scores were used; "
@@ -94,7 +95,6 @@ def write_feedback(result: MergeResult, folder: str | Path) -> list[Path]:
         while name in used:
             name, n = f"{stem}-{n}.txt", n + 1
         used.add(name)
-        path = folder / name
-        path.write_text(note.text, encoding="utf-8")
-        written.append(path)
+        data = note.text.encode("utf-8")
+        written.append(write_atomically(folder / name, lambda stream: stream.write(data), what="the feedback"))
     return written
