@@ -159,3 +159,11 @@ def test_committed_workbook_opens_in_libreoffice(tmp_path):
     wb = openpyxl.load_workbook(converted)
     assert wb.sheetnames == list(ANALYST_SHEETS)
     assert load_scheme(converted).priorities == Scheme().priorities  # Settings survive a round trip
+
+
+def test_the_start_sheet_describes_the_functions_in_text_not_broken_formulas():
+    ws = openpyxl.load_workbook(committed_workbook_path())["Start"]
+    described = [c for row in ws.iter_rows() for c in row if str(c.value or "").startswith("=RISK_")]
+    assert len(described) == 5
+    assert all(c.data_type == "s" for c in described)  # a formula "=RISK_TOTAL(B5:Q5) total of..." is corrupt
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage

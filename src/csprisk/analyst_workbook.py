@@ -19,8 +19,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 
 from .output import reproducible_xlsx, write_atomically
+from .report import LINE_HEIGHT, lines_needed
 from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
-from .settings_sheet import (FIELDS, value_cell, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER,
+from .settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell,
                              settings_rows)
 
 START_SHEET = "Start"
@@ -64,7 +65,8 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
                  "sheet (a folder called returns beside this workbook), or copy a partner's "
                  "sheet into this workbook (right-click the tab > Move or Copy)."),
         ("step", "4. Click Merge & Rank on the CSP Risk Matrix tab (in xlwings Lite: run merge_and_rank). "
-                 "It writes the Summary, Partner scores, Validation and Method sheets."),
+                 "It writes the Summary, Heatmap, Why it ranks here, Disagreement, Stability, "
+                 "Partner scores, Validation and Method sheets."),
         ("step", "5. Read the Validation sheet: errors must be fixed by the partner, warnings checked. "
                  "Chase partners, then click Merge & Rank again: it replaces its own sheets and "
                  "never touches yours."),
@@ -86,6 +88,9 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
         ("note", f"Scores are whole numbers from 0 to {scheme.scale_max}; NK marks a score that is not "
                  "known. A low total does not mean work on an issue stops."),
     ]
+
+
+START_WIDTH = 68  # characters: the Start sheet's one column of instructions
 
 
 def build_analyst_workbook(scheme: Scheme) -> Workbook:
@@ -112,12 +117,22 @@ def _build_start(ws, scheme: Scheme) -> None:
         if not text:
             continue
         cell = ws.cell(row=row, column=1, value=text)
+        cell.data_type = "s"  # "=RISK_TOTAL(B5:Q5) total of ..." is a description, not a formula
         if style in fonts:
             cell.font = fonts[style]
         if style in ("step", "note"):
             cell.alignment = _WRAP
-    ws.column_dimensions["A"].width = 120
+            ws.row_dimensions[row].height = LINE_HEIGHT * lines_needed(text, START_WIDTH) + 3
+    ws.column_dimensions["A"].width = START_WIDTH
     ws.sheet_view.showGridLines = False
+    _print_one_page_wide(ws, landscape=False)
+
+
+def _print_one_page_wide(ws, landscape: bool) -> None:
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _build_settings(ws, scheme: Scheme) -> None:
@@ -146,9 +161,18 @@ def _build_settings(ws, scheme: Scheme) -> None:
                                       error=f"Choose one of: {', '.join(AGGREGATIONS)}.")
                 rule.add(f"B{r}")
                 ws.add_data_validation(rule)
-    ws.column_dimensions["A"].width = 40
-    ws.column_dimensions["B"].width = 48
-    ws.column_dimensions["C"].width = 80
+    widths = {"A": 32, "B": 32, "C": 42}  # within a landscape page at 100%, for LibreOffice
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
+    for r, values in enumerate(rows, 1):
+        if r <= 2:
+            continue  # the title and the one-line note may run across
+        lines = [lines_needed(value, widths[letter]) for letter, value in zip("ABC", values) if value]
+        if max(lines, default=1) > 1:
+            for letter in "ABC":
+                ws[f"{letter}{r}"].alignment = _WRAP
+            ws.row_dimensions[r].height = LINE_HEIGHT * max(lines) + 3
+    _print_one_page_wide(ws, landscape=True)
 
 
 def _header(ws, row: int, width: int) -> None:
@@ -200,6 +224,7 @@ def _build_example(ws, scheme: Scheme) -> None:
     ws.column_dimensions[get_column_letter(n + 3)].width = 50
     ws.row_dimensions[header_row].height = 90
     ws.freeze_panes = f"B{first}"
+    _print_one_page_wide(ws, landscape=True)
 
 
 # ----------------------------------------------------------------------------- writing
