@@ -167,3 +167,12 @@ def test_the_start_sheet_describes_the_functions_in_text_not_broken_formulas():
     assert len(described) == 5
     assert all(c.data_type == "s" for c in described)  # a formula "=RISK_TOTAL(B5:Q5) total of..." is corrupt
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_settings_text_that_starts_with_an_equals_sign_stays_text():
+    from csprisk.scheme import Priority, Scheme
+
+    wb = build_analyst_workbook(Scheme(partnership="=Evil CSP", priorities=(Priority("=SUM(A1) crime"),)))
+    formulas = [(ws.title, c.value) for ws in wb for c in ws._cells.values() if c.data_type == "f"]
+    assert formulas and all(sheet == "Example" for sheet, _ in formulas)
+    assert all(str(getattr(value, "text", value)).startswith("=RISK_") for _, value in formulas)

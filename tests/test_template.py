@@ -13,7 +13,7 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 from conftest import require_soffice, soffice_convert
 from csprisk.grid import Grid
 from csprisk.parse import parse_return
-from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Scheme,
+from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme,
                             priorities_from_names)
 from csprisk.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER,
                               build_template, committed_template_path, matrix_layout,
@@ -426,3 +426,14 @@ def test_a_filled_template_reads_back_through_the_parser(tmp_path):
     codes = {f.code for f in findings}
     assert not codes & {"total-mismatch", "score-not-number", "score-out-of-range", "partner-missing",
                         "missing-criterion", "unknown-column", "priority-missing"}
+
+
+def test_names_from_settings_or_the_command_line_stay_text_never_formulas(tmp_path):
+    scheme = Scheme(partnership="=Evil CSP", priorities=(Priority("=SUM(A1) crime"),),
+                    criteria=tuple(Criterion(f"=C{i}") if i == 0 else c for i, c in enumerate(Scheme().criteria)))
+    wb = build_template(scheme, partner="=1+1 Police")
+    formulas = [(ws.title, c.coordinate) for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    total_col = matrix_layout(scheme).total_col
+    assert formulas and all(sheet == MATRIX_SHEET and coordinate.startswith(total_col) for sheet, coordinate in formulas)
+    matrix = wb[MATRIX_SHEET]
+    assert [c.value for row in matrix.iter_rows() for c in row if c.value == "=1+1 Police"] == ["=1+1 Police"]

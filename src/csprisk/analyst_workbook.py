@@ -23,6 +23,7 @@ from .report import LINE_HEIGHT, lines_needed
 from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
 from .settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell,
                              settings_rows)
+from .template import keep_text
 
 START_SHEET = "Start"
 EXAMPLE_SHEET = "Example"
@@ -103,6 +104,7 @@ def build_analyst_workbook(scheme: Scheme) -> Workbook:
     conf["D1"] = ("Desktop xlwings reads its settings from columns A and B of this sheet: the CSP "
                   "functions live in udfs.py. Leave it as it is.")
     conf.column_dimensions["A"].width = 16
+    keep_text(wb, lambda cell: cell.parent.title == EXAMPLE_SHEET and cell.value.startswith("=RISK_"))
     wb.active = 0
     wb.properties.creator = "csprisk"
     wb.properties.title = f"{scheme.partnership}: risk matrix Merge & Rank"
@@ -117,7 +119,6 @@ def _build_start(ws, scheme: Scheme) -> None:
         if not text:
             continue
         cell = ws.cell(row=row, column=1, value=text)
-        cell.data_type = "s"  # "=RISK_TOTAL(B5:Q5) total of ..." is a description, not a formula
         if style in fonts:
             cell.font = fonts[style]
         if style in ("step", "note"):

@@ -13,6 +13,7 @@ import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
@@ -130,6 +131,8 @@ def build_template(scheme: Scheme, partner: str = "") -> Workbook:
     matrix.title = MATRIX_SHEET
     _build_matrix(matrix, scheme, partner)
     _build_guidance(wb.create_sheet(GUIDANCE_SHEET), scheme)
+    total_col = matrix_layout(scheme).total_col
+    keep_text(wb, lambda cell: cell.column_letter == total_col and cell.value == total_formula(scheme, cell.row))
     wb.active = 0
     wb.security = WorkbookProtection(lockStructure=True)
     wb.defined_names[VERSION_MARKER] = DefinedName(VERSION_MARKER, attr_text=f'"{TEMPLATE_VERSION}"',
@@ -139,6 +142,18 @@ def build_template(scheme: Scheme, partner: str = "") -> Workbook:
     wb.properties.title = _title(scheme)
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     return wb
+
+
+def keep_text(wb: Workbook, is_formula: Callable[[Any], bool] = lambda cell: False) -> None:
+    """Make every string openpyxl took for a formula text again, except where `is_formula`
+    says we wrote one: a partner, priority or partnership name from the settings or the
+    command line ("=1+1 Police") is shown as typed, never run."""
+    for ws in wb.worksheets:
+        # ws._cells holds only the cells written; iter_rows would create the empty ones too
+        # (and so change the file).
+        for cell in ws._cells.values():
+            if cell.data_type == "f" and isinstance(cell.value, str) and not is_formula(cell):
+                cell.data_type = "s"
 
 
 def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -> None:
