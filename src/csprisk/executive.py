@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .assess import RankedPriority
 from .firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences,
-                       Split, close_groups, drivers, splits, stability, stability_sentences, total_spread)
+                       Split, close_groups, drivers, join_and, splits, stability, stability_sentences, total_spread)
 from .grid import column_letter
 from .merge import MergeResult
 from .previous import Movement, PreviousRanking, movements
@@ -85,13 +85,6 @@ def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0,
     sheet.row_heights[row] = LINE_HEIGHT * max(1, lines_needed(text, width)) + 3
     sheet.next_row += 1
     return row
-
-
-def _names(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _points(value: float) -> str:
@@ -235,15 +228,15 @@ def returns_line(result: MergeResult) -> str:
     merged = [s.partner for s in result.statuses if s.status == "merged"]
     expected = result.scheme.partners
     if not expected:
-        return f"Returns merged ({len(merged)}): {_names(merged) or 'none'}."
+        return f"Returns merged ({len(merged)}): {join_and(merged) or 'none'}."
     got = {priority_key(name) for name in merged}
     missing = [name for name in expected if priority_key(name) not in got]
     returned = [name for name in expected if priority_key(name) in got]
     others = [name for name in merged if priority_key(name) not in {priority_key(e) for e in expected}]
-    text = f"Returned by {len(returned)} of {len(expected)} partners: {_names(returned) or 'none'}."
+    text = f"Returned by {len(returned)} of {len(expected)} partners: {join_and(returned) or 'none'}."
     if others:
-        text += f" Also merged: {_names(others)}."
-    text += f" Not returned: {_names(missing)}." if missing else " Every listed partner returned."
+        text += f" Also merged: {join_and(others)}."
+    text += f" Not returned: {join_and(missing)}." if missing else " Every listed partner returned."
     return text
 
 
@@ -254,7 +247,7 @@ def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
     rank_range = view.stability.range_of(priority.key)
     if rank_range and rank_range.recommended_runs:
         who = [run.partner for run in view.stability.runs if priority.name in run.came_in]
-        reasons.append(f"recommended if {_names(who)}'s return is left out" if who
+        reasons.append(f"recommended if {join_and(who)}'s return is left out" if who
                        else "recommended in some re-rankings")
     move = view.movement(priority)
     if move is not None and move.status == "up":
@@ -375,8 +368,8 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
     block.append(("Scored by", scored))
     wide = view.splits(p)
     if wide:
-        disagree = "; ".join(f"{s.label}: {s.low:.0f} ({_names(s.low_partners)}) against {s.high:.0f} "
-                             f"({_names(s.high_partners)})" for s in wide)
+        disagree = "; ".join(f"{s.label}: {s.low:.0f} ({join_and(s.low_partners)}) against {s.high:.0f} "
+                             f"({join_and(s.high_partners)})" for s in wide)
         block.append(("Where partners disagree", f"By {format_number(DISAGREEMENT_POINTS)} points or more on: "
                       f"{disagree}."))
     elif spread is not None:
@@ -395,11 +388,11 @@ def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
         words.append(f"With one partner's return left out at a time it takes {ranks}, and is recommended "
                      f"in {rank_range.recommended_runs} of {rank_range.runs} re-rankings.")
         if rank_range.unranked_without:
-            words.append(f"Without {_names(rank_range.unranked_without)} it is not ranked at all.")
+            words.append(f"Without {join_and(rank_range.unranked_without)} it is not ranked at all.")
         who = [run.partner for run in view.stability.runs
                if p.name in run.dropped_out and run.partner not in rank_range.unranked_without]
         if who:
-            words.append(f"It drops out of the recommended set without {_names(who)}'s return.")
+            words.append(f"It drops out of the recommended set without {join_and(who)}'s return.")
     for group in close_groups(view.ranking):
         if p in group.members:
             others = [o for o in group.members if o is not p]
@@ -438,9 +431,9 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
                 Cell(round(spread.low, 2), "score"),
-                Cell("every partner: equal totals" if equal else _names(spread.low_partners), "wrap"),
+                Cell("every partner: equal totals" if equal else join_and(spread.low_partners), "wrap"),
                 Cell(round(spread.high, 2), "score"),
-                Cell(None if equal else _names(spread.high_partners), "wrap"),
+                Cell(None if equal else join_and(spread.high_partners), "wrap"),
                 Cell(round(spread.points, 2), "total"), Cell(len(wide), "center")])
         sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     sheet.skip()
@@ -474,7 +467,7 @@ LISTED_PARTNERS = 30
 
 def _few_names(names: Sequence[str]) -> str:
     if len(names) <= LISTED_PARTNERS:
-        return _names(names)
+        return join_and(names)
     return f"{', '.join(names[:LISTED_PARTNERS])} and {len(names) - LISTED_PARTNERS} more partners"
 
 
@@ -546,7 +539,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
             other = run.rank_of(p.key)
             style = "rank-recommended" if other is not None and other.recommended else "center"
             cells.append(Cell(other.rank_label if other else "not ranked", _cut(style, p, view)))
-        note = f"Only {_names(rank_range.unranked_without)} scored it" if rank_range.unranked_without else ""
+        note = f"Only {join_and(rank_range.unranked_without)} scored it" if rank_range.unranked_without else ""
         cells += [Cell(rank_range.best, _cut("center", p, view)), Cell(rank_range.worst, _cut("center", p, view)),
                   Cell(f"{rank_range.recommended_runs} of {rank_range.runs}" if runs else "",
                        _cut("center", p, view)),
@@ -566,9 +559,9 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
             recommended = "; ".join(o.name for o in run.ranking if o.recommended)
             change = []
             if run.dropped_out:
-                change.append(f"{_names(run.dropped_out)} drops out")
+                change.append(f"{join_and(run.dropped_out)} drops out")
             if run.came_in:
-                change.append(f"{_names(run.came_in)} comes in")
+                change.append(f"{join_and(run.came_in)} comes in")
             change_text = "; ".join(change) or "no change"
             row = sheet.add_row([Cell("", ""), Cell(run.partner, "wrap"), Cell(recommended, "wrap")])
             _merge_across(sheet, row, 2, middle, "wrap")

@@ -139,9 +139,9 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
     groups = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
     sentences = []
     for group in groups:
-        names = _and([f"{p.name} ({p.total:.1f})" for p in group.members])
+        names = join_and([f"{p.name} ({p.total:.1f})" for p in group.members])
         if group.exact_tie:
-            text = (f"{_and([p.name for p in group.members])} tie on {group.members[0].total:.1f} "
+            text = (f"{join_and([p.name for p in group.members])} tie on {group.members[0].total:.1f} "
                     f"and share rank {group.members[0].rank_label}.")
         elif group.points <= points + 10 ** -TOTAL_PRECISION:
             text = (f"Near-tie: {names} are within {group.points:.1f} "
@@ -158,7 +158,8 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
     return sentences
 
 
-def _and(items: Sequence[str]) -> str:
+def join_and(items: Sequence[str]) -> str:
+    """"A, B and C": names in a sentence."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -276,9 +277,9 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
     for run in shown:
         parts = []
         if run.dropped_out:
-            parts.append(f"{_and(run.dropped_out)} would drop out")
+            parts.append(f"{join_and(run.dropped_out)} would drop out")
         if run.came_in:
-            parts.append(f"{_and(run.came_in)} would come in")
+            parts.append(f"{join_and(run.came_in)} would come in")
         sentences.append(f"Without {run.partner}'s return, {' and '.join(parts)}.")
     if len(shown) < len(result.changes):
         more = len(result.changes) - len(shown)
