@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .scheme import PRIORITY_LABEL, Scheme
+from .scheme import Scheme
 
 #: How serious each demo priority "really" is, 0-5, before each partner's own judgement.
 BASELINE = {
@@ -70,44 +70,27 @@ def example_scores(partner: DemoPartner, priority: str, criteria: int, scale_max
 
 def write_example_returns(folder: Path, scheme: Scheme) -> list[Path]:
     """Write the example returns (from the partner template) and return their paths."""
-    from .template import build_template
+    from .template import build_template, matrix_layout
 
+    layout = matrix_layout(scheme)
+    rows = {p.name: layout.first_row + i for i, p in enumerate(scheme.priorities)}
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for partner in PARTNERS:
         workbook = build_template(scheme, partner=partner.name)
         sheet = workbook.worksheets[0]
-        header, columns, rows = _template_layout(sheet, scheme)
-        _fill_label(sheet, header, "Lead professional", partner.lead)
+        sheet[layout.metadata_cells["Lead professional"]] = partner.lead
         typed = {(p, c): v for p, c, v in partner.typed}
         for priority in partner.priorities:
             row = rows[priority]
             scores = example_scores(partner, priority, len(scheme.criteria), scheme.scale_max)
-            for label, score, number in zip(scheme.labels, scores, range(1, 99)):
-                value = typed.get((priority, number), score)
-                sheet.cell(row=row, column=columns[label], value=value)
+            for number, (letter, score) in enumerate(zip(layout.criteria_cols, scores), 1):
+                sheet[f"{letter}{row}"] = typed.get((priority, number), score)
             if priority in partner.renamed:
-                sheet.cell(row=row, column=columns[PRIORITY_LABEL], value=partner.renamed[priority])
+                sheet[f"{layout.priority_col}{row}"] = partner.renamed[priority]
             if partner.typed_total and partner.typed_total[0] == priority:
-                sheet.cell(row=row, column=columns[scheme.total_label], value=partner.typed_total[1])
+                sheet[f"{layout.total_col}{row}"] = partner.typed_total[1]
         path = folder / partner.file
         workbook.save(path)
         written.append(path)
     return written
-
-
-def _template_layout(sheet, scheme: Scheme):
-    """(header row, column of each header label, row of each listed priority), 1-based."""
-    header = next(row[0].row for row in sheet.iter_rows() if row[0].value == PRIORITY_LABEL)
-    columns = {cell.value: cell.column for cell in sheet[header] if cell.value}
-    rows = {sheet.cell(row=r, column=columns[PRIORITY_LABEL]).value: r
-            for r in range(header + 1, sheet.max_row + 1)}
-    return header, columns, rows
-
-
-def _fill_label(sheet, header: int, label: str, value: str) -> None:
-    for row in sheet.iter_rows(max_row=header - 1):
-        for cell in row:
-            if cell.value == label:
-                sheet.cell(row=cell.row, column=cell.column + 1, value=value)
-                return
