@@ -42,24 +42,24 @@ def bench_scheme():
 
 def generate(n: int) -> Path:
     """N returns made from the partner template, with NK, blanks and bad cells; cached."""
-    folder = CACHE / f"returns-{n}"
+    folder = CACHE / f"returns-v2-{n}"  # v2: each return scores exactly its 30 priorities
     done = folder / ".complete"
     if done.exists():
         return folder
-    from csprisk.template import build_template
+    from csprisk.template import build_template, matrix_layout
 
     folder.mkdir(parents=True, exist_ok=True)
     scheme = bench_scheme()
     workbook = build_template(scheme)
     sheet = workbook.worksheets[0]
-    header = next(r[0].row for r in sheet.iter_rows() if r[0].value == "Priority")
-    columns = {c.value: c.column for c in sheet[header] if c.value}
-    rows = {sheet.cell(row=r, column=1).value: r for r in range(header + 1, sheet.max_row + 1)}
-    partner_cell = next(c for r in sheet.iter_rows(max_row=header) for c in r if c.value == "Partner organisation")
+    layout = matrix_layout(scheme)
+    columns = dict(zip(scheme.labels, layout.criteria_cols))
+    rows = {p.name: layout.first_row + i for i, p in enumerate(scheme.priorities)}
+    partner_cell = layout.metadata_cells["Partner organisation"]
     rng = random.Random(20271)
     print(f"Generating {n} returns in {folder} (once) ...", file=sys.stderr)
     for i in range(n):
-        sheet.cell(row=partner_cell.row, column=partner_cell.column + 1, value=f"Partner {i:05d}")
+        sheet[partner_cell] = f"Partner {i:05d}"
         chosen = set(rng.sample(sorted(rows), PRIORITIES_PER_RETURN))
         for name, row in rows.items():
             for label in scheme.labels:
@@ -73,7 +73,7 @@ def generate(n: int) -> Path:
                         value = None
                     elif roll < 0.045:
                         value = rng.choice([6, 2.5, "high", "4"])
-                sheet.cell(row=row, column=columns[label], value=value)
+                sheet[f"{columns[label]}{row}"] = value
         workbook.save(folder / f"return_{i:05d}.xlsx")
     done.write_text("ok")
     return folder
@@ -125,11 +125,9 @@ def run(cmd: list[str]) -> tuple[float, float]:
 
 def variants(folder: Path, out_dir: Path) -> dict[str, list[str]]:
     csprisk = str(Path(sys.executable).with_name("csprisk"))
-    header_row = 0
-    from csprisk.template import build_template  # header row of the template, 0-based for pandas
+    from csprisk.template import matrix_layout
 
-    sheet = build_template(bench_scheme()).worksheets[0]
-    header_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "Priority") - 1
+    header_row = matrix_layout(bench_scheme()).header_row - 1  # 0-based, for pandas
     return {
         "ours": [csprisk, "merge", str(folder), "-o", str(out_dir / "ours.xlsx"), "--json"],
         "naive": [sys.executable, "-c", NAIVE, str(folder), str(out_dir / "naive.xlsx"), str(header_row)],
@@ -187,7 +185,7 @@ print(json.dumps(times))
 def script_book(folder: Path, sheets: int = SCRIPT_SHEETS) -> Path:
     """The analyst workbook with `sheets` partner returns copied in as sheets (values, as
     Move or Copy keeps them), as JSON the Office.js client would send; cached."""
-    target = CACHE / f"script-book-{sheets}.json"
+    target = CACHE / f"script-book-v2-{sheets}.json"
     if target.exists():
         return target
     import json
