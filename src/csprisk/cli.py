@@ -13,9 +13,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .scheme import Scheme
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -360,10 +363,9 @@ def render_text(result, output: str | None = None) -> str:
 
 
 def render_findings(result, limit: int | None) -> str:
-    from .findings import SEVERITY_ORDER, count_by_severity
+    from .findings import SEVERITY_ORDER, counts_line
 
-    counts = count_by_severity(list(result.findings))
-    lines = [f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes."]
+    lines = [f"Findings: {counts_line(list(result.findings))}."]
     shown = [f for f in sorted(result.findings, key=lambda f: SEVERITY_ORDER[f.severity]) if f.severity != "info"]
     if limit is None:
         shown = sorted(result.findings, key=lambda f: SEVERITY_ORDER[f.severity])

@@ -85,5 +85,11 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
     return counts
 
 
+def counts_line(findings: list[Finding]) -> str:
+    """"3 errors, 2 warnings, 1 notes": the same words in the terminal, the alert and the Summary."""
+    counts = count_by_severity(findings)
+    return f"{counts[ERROR]} errors, {counts[WARNING]} warnings, {counts[INFO]} notes"
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.file, f.sheet, SEVERITY_ORDER.get(f.severity, 9)))

@@ -10,7 +10,7 @@ from typing import Callable
 from urllib.parse import quote
 
 from . import __version__
-from .findings import SEVERITY_ORDER, count_by_severity
+from .findings import SEVERITY_ORDER, count_by_severity, counts_line
 from .grid import column_letter
 from .merge import MergeResult
 from .previous import PreviousRanking
@@ -69,7 +69,6 @@ def summary_sheet(result: MergeResult) -> Sheet:
 def summary_notes(result: MergeResult) -> list[str]:
     scheme = result.scheme
     m = format_number(scheme.max_total)
-    counts = count_by_severity(list(result.findings))
     return [
         f"Bands: High at {format_number(scheme.high_threshold)} or more, Medium at "
         f"{format_number(scheme.medium_threshold)} or more, Low below that (totals out of {m}).",
@@ -77,7 +76,7 @@ def summary_notes(result: MergeResult) -> list[str]:
         "scores take no part.",
         f"Equal totals share a rank, shown as =2; they are listed by {scheme.tie_break_description()}.",
         "A low total does not mean work on an issue stops.",
-        f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
+        f"Findings: {counts_line(list(result.findings))} "
         "(listed on the Validation sheet of the full ranked workbook).",
     ]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .analyst_workbook import ANALYST_SHEETS
-from .findings import count_by_severity
+from .findings import counts_line
 from .merge import MERGED, REJECTED, MergeResult, merge_sources
 from .scheme import SchemeError
 from .workbook_source import BookReturns, find_returns, scheme_from_book, workbook_folder
@@ -148,9 +148,7 @@ def returns_line(result: MergeResult, found: BookReturns) -> str:
 
 
 def findings_line(result: MergeResult) -> str:
-    counts = count_by_severity(list(result.findings))
-    return (f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
-            "(see the Validation sheet).")
+    return f"Findings: {counts_line(list(result.findings))} (see the Validation sheet)."
 
 
 def merge_message(result: MergeResult, found: BookReturns) -> str:
