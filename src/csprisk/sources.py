@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .findings import Finding, finding
+from .findings import Finding
 from .grid import Grid
 from .preflight import corrupt, encrypted
 
