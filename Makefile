@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean workbook pyodide test-pyodide
 
 install: $(STAMP)
 
@@ -18,6 +18,21 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The committed analyst workbook carries csprisk in its xlwings Lite main.py: rebuild it
+# after any change to src/ or udfs.py (a test fails while it is stale).
+workbook: $(STAMP)
+	$(VENV)/bin/csprisk workbook -o xlsx_templates/analyst_workbook.xlsx
+
+# Real Pyodide under Node (npm's pyodide, pinned, and wheels from PyPI) in .pyodide/.
+pyodide: $(STAMP)
+	$(PY) tests/pyodide_env.py prepare
+
+# The test suite inside Pyodide, both lines the workbook can declare: 314 with calamine,
+# 0.27 without it (the openpyxl reader).
+test-pyodide: pyodide
+	$(PY) tests/pyodide_env.py pytest 314.0.8 -q
+	$(PY) tests/pyodide_env.py pytest 0.27.5 -q
 
 clean:
 	rm -rf out examples/returns

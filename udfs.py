@@ -60,7 +60,7 @@ def risk_summary(matrix):
     return functions.risk_summary(matrix)
 
 
-@xw.script
+@xw.script(button=scripts.MERGE_BUTTON.reference)
 def merge_and_rank(book: xw.Book = None):
     """Merge every return (this workbook's return sheets and the returns folder) and rank the priorities."""
     scripts.merge_and_rank(book or scripts.calling_book())

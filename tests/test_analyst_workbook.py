@@ -25,8 +25,8 @@ def test_committed_workbook_is_what_the_code_builds(tmp_path):
     built = tmp_path / "analyst_workbook.xlsx"
     assert cli.main(["workbook", "-o", str(built)]) == 0
     assert built.read_bytes() == committed_workbook_path().read_bytes(), (
-        "xlsx_templates/analyst_workbook.xlsx is out of date: run csprisk workbook -o "
-        "xlsx_templates/analyst_workbook.xlsx")
+        "xlsx_templates/analyst_workbook.xlsx is out of date (it carries src/ and udfs.py in its "
+        "xlwings Lite main.py): run make workbook")
 
 
 def test_building_twice_gives_the_same_bytes_with_fixed_dates():
@@ -47,10 +47,11 @@ def test_sheets_and_xlwings_conf_layout():
 
 def test_start_sheet_says_what_to_do_in_order():
     wb = openpyxl.load_workbook(committed_workbook_path())
-    steps = [c.value for c in wb["Start"]["A"] if isinstance(c.value, str) and c.value[:2] in
-             ("1.", "2.", "3.", "4.", "5.", "6.")]
-    assert [s[:2] for s in steps] == ["1.", "2.", "3.", "4.", "5.", "6."]
-    assert "Settings" in steps[0] and "Merge & Rank" in steps[3] and "Validation" in steps[4]
+    numbers = [f"{n}." for n in range(1, 8)]
+    steps = [c.value for c in wb["Start"]["A"] if isinstance(c.value, str) and c.value[:2] in numbers]
+    assert [s[:2] for s in steps] == numbers
+    assert "xlwings Lite" in steps[0] and "Settings" in steps[1] and "Import/Export" in steps[3]
+    assert "Merge & Rank button" in steps[4] and "Validation" in steps[5]
 
 
 def test_example_sheet_uses_every_function():

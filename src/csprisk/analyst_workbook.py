@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 
+from .lite import SheetButton, add_lite_parts, main_py, pyodide_line, requirements_txt
 from .output import reproducible_xlsx, write_atomically
 from .report import LINE_HEIGHT, lines_needed
 from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
@@ -52,27 +53,36 @@ EXAMPLE_ROWS = (
 
 
 def start_text(scheme: Scheme) -> list[tuple[str, str]]:
-    """(style, text) lines of the Start sheet: what to do, in order."""
+    """(style, text) lines of the Start sheet: what to do, in order. The "button" line is the
+    row the Merge & Rank button covers."""
     return [
         ("title", f"{scheme.partnership}: risk matrix Merge & Rank"),
-        ("", "This workbook merges partners' risk-matrix returns and ranks the candidate priorities."),
-        ("", ""),
+        ("", "This workbook merges partners' risk-matrix returns and ranks the candidate priorities. "
+             "Its Python code is inside it: nothing to install but the free xlwings Lite add-in."),
+        ("button", ""),
         ("heading", "What to do, in order"),
-        ("step", f"1. Fill in the {SETTINGS_SHEET} sheet: partnership, period, candidate priorities and "
+        ("step", "1. Open xlwings Lite: Home > Add-ins > xlwings Lite (install it once from the Office "
+                 "add-ins store, or ask IT to deploy it). If Lite asks whether to trust this workbook, "
+                 "say yes: its code is csprisk's. Wait until the task pane says it is ready."),
+        ("step", f"2. Fill in the {SETTINGS_SHEET} sheet: partnership, period, candidate priorities and "
                  "aliases, expected partners, band thresholds, top N."),
-        ("step", "2. Send each partner the partner template (csprisk template -o partner_return.xlsx, "
-                 "or the new_partner_template script). Partners need no add-in."),
-        ("step", "3. Save the returns partners send back in the returns folder named on the Settings "
-                 "sheet (a folder called returns beside this workbook), or copy a partner's "
-                 "sheet into this workbook (right-click the tab > Move or Copy)."),
-        ("step", "4. Click Merge & Rank on the CSP Risk Matrix tab (in xlwings Lite: run merge_and_rank). "
-                 "It writes the Summary, Heatmap, Why it ranks here, Disagreement, Stability, "
-                 "Partner scores, Validation and Method sheets."),
-        ("step", "5. Read the Validation sheet: errors must be fixed by the partner, warnings checked. "
+        ("step", "3. Send each partner the partner template (run new_partner_template in the task pane, "
+                 "or csprisk template -o partner_return.xlsx). Partners need no add-in."),
+        ("step", "4. Bring in the returns partners send back: copy a partner's sheet into this workbook "
+                 "(right-click the tab > Move or Copy), or put their workbooks in a folder called "
+                 f"{scheme.returns_folder or 'returns'} and drop that folder onto xlwings Lite's menu > "
+                 "Files > Import/Export. (Desktop Excel with the csprisk add-in reads the folder "
+                 "beside this workbook.)"),
+        ("step", "5. Click the Merge & Rank button above (or run merge_and_rank in the xlwings Lite task "
+                 "pane; with the desktop add-in, Merge & Rank on the CSP Risk Matrix tab). It writes the "
+                 "Summary, Heatmap, Why it ranks here, Disagreement, Stability, Partner scores, "
+                 "Validation and Method sheets."),
+        ("step", "6. Read the Validation sheet: errors must be fixed by the partner, warnings checked. "
                  "Chase partners, then click Merge & Rank again: it replaces its own sheets and "
                  "never touches yours."),
-        ("step", "6. Send the executive the ranked summary (the export_for_executive script writes "
-                 "a copy with values only, which opens anywhere)."),
+        ("step", "7. Send the executive the ranked summary: the export_for_executive script writes "
+                 "a copy with values only, which opens anywhere (in xlwings Lite, download it from "
+                 "Files > Import/Export)."),
         ("", ""),
         ("heading", "Functions you can use in any sheet"),
         ("step", "=RISK_TOTAL(B5:Q5) total of a row of scores (NK and blanks ignored; #VALUE! if a "
@@ -83,15 +93,24 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
         ("step", "=RISK_RANK(R5, R$5:R$8) rank, ties shared (=2)."),
         ("step", "=RISK_CRITERIA() the criteria and their guidance.   =RISK_SUMMARY(A4:Q8) a ranked "
                  "table from a matrix."),
-        ("note", f"The {EXAMPLE_SHEET} sheet shows them at work. On desktop Excel they need the "
-                 "xlwings add-in and Import Functions (see docs/excel-addin.md); save this workbook "
-                 "as .xlsm for that. The xlwings.conf sheet tells xlwings where the functions are."),
+        ("note", f"The {EXAMPLE_SHEET} sheet shows them at work; they calculate once xlwings Lite is "
+                 "open. On desktop Excel without Lite they need the xlwings add-in and Import Functions "
+                 "(see docs/excel-addin.md). The xlwings.conf sheet tells desktop xlwings where the "
+                 "functions are."),
         ("note", f"Scores are whole numbers from 0 to {scheme.scale_max}; NK marks a score that is not "
                  "known. A low total does not mean work on an issue stops."),
     ]
 
 
 START_WIDTH = 68  # characters: the Start sheet's one column of instructions
+BUTTON_ROW_HEIGHT = 40  # points
+_EMU_PER_POINT = 12700
+#: The Merge & Rank button: a shape on the Start sheet that links to the cell it covers;
+#: udfs.merge_and_rank names it in @script(button=...), which is how xlwings Lite binds it.
+MERGE_BUTTON = SheetButton(
+    name="csprisk_merge_and_rank", text="Merge & Rank", sheet_part="xl/worksheets/sheet1.xml",
+    sheet_title=START_SHEET, cell="A3", row=2, width_emu=190 * 9525,
+    height_emu=(BUTTON_ROW_HEIGHT - 6) * _EMU_PER_POINT)
 
 
 def build_analyst_workbook(scheme: Scheme) -> Workbook:
@@ -124,6 +143,7 @@ def _build_start(ws, scheme: Scheme) -> None:
         if style in ("step", "note"):
             cell.alignment = _WRAP
             ws.row_dimensions[row].height = LINE_HEIGHT * lines_needed(text, START_WIDTH) + 3
+    ws.row_dimensions[MERGE_BUTTON.row + 1].height = BUTTON_ROW_HEIGHT
     ws.column_dimensions["A"].width = START_WIDTH
     ws.sheet_view.showGridLines = False
     _print_one_page_wide(ws, landscape=False)
@@ -230,14 +250,21 @@ def _build_example(ws, scheme: Scheme) -> None:
 
 # ----------------------------------------------------------------------------- writing
 
-def analyst_workbook_bytes(scheme: Scheme) -> bytes:
-    """The workbook as bytes; the same scheme always gives the same bytes."""
-    return reproducible_xlsx(build_analyst_workbook(scheme), _FIXED_TIME)
+def analyst_workbook_bytes(scheme: Scheme, pyodide: str | None = None) -> bytes:
+    """The workbook as bytes, xlwings Lite-ready: its main.py carries csprisk and udfs.py.
+
+    The same scheme and sources always give the same bytes. `pyodide` is the Pyodide version
+    the workbook declares (one of lite.PYODIDE_LINES; the default if None).
+    """
+    line = pyodide_line(pyodide)
+    plain = reproducible_xlsx(build_analyst_workbook(scheme), _FIXED_TIME)
+    # Last, because openpyxl would drop these parts on any later save.
+    return add_lite_parts(plain, main_py(), requirements_txt(line), line, MERGE_BUTTON)
 
 
-def write_analyst_workbook(path: str | os.PathLike, scheme: Scheme) -> Path:
+def write_analyst_workbook(path: str | os.PathLike, scheme: Scheme, pyodide: str | None = None) -> Path:
     """Write the analyst workbook atomically; raises OutputError with a plain message."""
-    data = analyst_workbook_bytes(scheme)
+    data = analyst_workbook_bytes(scheme, pyodide)
     return write_atomically(path, lambda stream: stream.write(data), what="the analyst workbook")
 
 

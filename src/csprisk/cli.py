@@ -75,8 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", help="author shown in the document properties (default: as in RANKED.xlsx)")
     marking(p)
 
-    p = commands.add_parser("workbook", help="write the analyst's workbook (Settings, Start, Example sheets)")
+    p = commands.add_parser("workbook", help="write the analyst's workbook (Settings, Start, Example sheets), "
+                                             "ready for xlwings Lite")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the .xlsx")
+    p.add_argument("--pyodide", metavar="VERSION", default=None,
+                   help="the Pyodide version the workbook declares for xlwings Lite "
+                        "(default: the newest csprisk is proven in)")
     settings(p)
 
     p = commands.add_parser("addin", help="build or install the Excel ribbon add-in (csprisk.xlam)")
@@ -271,14 +275,17 @@ def cmd_export(args) -> int:
 
 def cmd_workbook(args) -> int:
     from .analyst_workbook import write_analyst_workbook
+    from .lite import LiteBuildError, pyodide_line
     from .output import OutputError
 
     scheme = load_settings(args)
     try:
-        write_analyst_workbook(args.output, scheme)
-    except OutputError as error:
+        line = pyodide_line(args.pyodide)
+        write_analyst_workbook(args.output, scheme, line.version)
+    except (OutputError, LiteBuildError) as error:
         raise UsageError(str(error)) from None
-    print(f"Wrote the analyst workbook to {args.output}")
+    print(f"Wrote the analyst workbook to {args.output}: open it in Excel with the xlwings Lite add-in "
+          f"(its code runs in Pyodide {line.version}, Python {line.python}) and follow its Start sheet.")
     return EXIT_OK
 
 

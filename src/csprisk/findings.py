@@ -66,6 +66,10 @@ class Finding:
 def finding(code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "",
             value: Any = None) -> Finding:
     severity = CODES[code][0]
+    if type(value) is float and value.is_integer():
+        # A number cell holds a double: calamine hands 6 over as 6.0, openpyxl as 6. Findings
+        # (and so the JSON and the Validation sheet) must not depend on the reader.
+        value = int(value)
     return Finding(code, severity, file, sheet, cell, value, message)
 
 

@@ -40,6 +40,8 @@ class Source:
     #: parse_return's answer when the return was already parsed where it was read (a worker
     #: process); the grids are then not carried back.
     parsed: tuple[Return | None, list[Finding]] | None = None
+    #: A sheet of the open workbook (the analyst copied it in), not a file.
+    in_book: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class ReturnStatus:
     priorities: int
     reason: str = ""
     sha256: str = ""
+    in_book: bool = False  # the return is a sheet of the workbook Merge & Rank ran in
 
     def as_dict(self) -> dict:
         return {"file": self.file, "partner": self.partner, "status": self.status,
@@ -92,34 +95,35 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
     findings: list[Finding] = []
     statuses: dict[str, ReturnStatus] = {}
     parsed: list[tuple[Source, Return]] = []
+
+    def record(source: Source, partner: str, status: str, priorities: int, reason: str = "") -> None:
+        statuses[source.label] = ReturnStatus(source.label, partner, status, priorities, reason,
+                                              source.sha256, source.in_book)
+
     for done, source in enumerate(sources, 1):
         if progress:
             progress(done, total, source.label)
         findings += source.findings
         if source.findings and not source.grids and source.parsed is None:
-            statuses[source.label] = ReturnStatus(source.label, "", REJECTED, 0,
-                                                  source.findings[0].message, source.sha256)
+            record(source, "", REJECTED, 0, source.findings[0].message)
             continue
         ret, found = source.parsed or parse_return(source.grids, scheme, source.label)
         findings += found
         if ret is None:
-            statuses[source.label] = ReturnStatus(source.label, "", REJECTED, 0, found[0].message, source.sha256)
+            record(source, "", REJECTED, 0, found[0].message)
             continue
         if not ret.priorities:
             findings.append(finding(
                 "no-scores", "This return has no scored priorities, so it adds nothing to the "
                 "ranking. Check the partner sent the completed matrix.", file=source.label, sheet=ret.sheet))
-            statuses[source.label] = ReturnStatus(source.label, ret.partner, REJECTED, 0,
-                                                  "no scored priorities", source.sha256)
+            record(source, ret.partner, REJECTED, 0, "no scored priorities")
             continue
         parsed.append((source, ret))
-        statuses[source.label] = ReturnStatus(source.label, ret.partner, MERGED, len(ret.priorities),
-                                              "", source.sha256)
+        record(source, ret.partner, MERGED, len(ret.priorities))
     kept, dropped = _latest_per_partner(parsed)
     for (source, ret), newer in dropped:
-        statuses[source.label] = ReturnStatus(source.label, ret.partner, SKIPPED, len(ret.priorities),
-                                              f"an earlier return from {ret.partner}; {newer} was used",
-                                              source.sha256)
+        record(source, ret.partner, SKIPPED, len(ret.priorities),
+               f"an earlier return from {ret.partner}; {newer} was used")
         findings.append(finding(
             "duplicate-return",
             f'{ret.partner} sent more than one return: "{source.label}" and "{newer}". Only the later '

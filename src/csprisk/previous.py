@@ -1,7 +1,7 @@
 """Movement since the last assessment: read an earlier ranked workbook and compare.
 
-The earlier workbook is one csprisk wrote (its Summary sheet); it is read with calamine,
-values only, so it may have been opened and saved in Excel or LibreOffice since.
+The earlier workbook is one csprisk wrote (its Summary sheet); only its values are read,
+so it may have been opened and saved in Excel or LibreOffice since.
 """
 
 from __future__ import annotations
@@ -62,22 +62,27 @@ class Movement:
 
 
 def read_previous(path: str | Path) -> PreviousRanking:
-    """The ranked table on the Summary sheet of a workbook csprisk wrote earlier."""
-    from python_calamine import CalamineWorkbook
+    """The ranked table on the Summary sheet of a workbook csprisk wrote earlier.
+
+    It is read as returns are: through the pre-flight check, with whichever reader this
+    Python has (calamine, or openpyxl inside xlwings Lite without it).
+    """
+    from .sources import read_grids
 
     path = Path(path)
     if not path.is_file():
         raise PreviousError(f"The earlier ranked workbook {path} does not exist.")
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        if SUMMARY not in workbook.sheet_names:
-            raise PreviousError(f"{path.name} has no {SUMMARY} sheet, so it is not a ranked workbook "
-                                "written by csprisk. Give the ranked workbook from last time.")
-        rows = workbook.get_sheet_by_name(SUMMARY).to_python(skip_empty_area=False)
-    except PreviousError:
-        raise
-    except Exception as error:  # calamine raises several kinds for files it cannot read
-        raise PreviousError(f"{path.name} cannot be read as a workbook ({error}).") from None
+    grids, problems = read_grids(path, path.name)
+    if problems:
+        reason = problems[0].message.split(". ", 1)[0].rstrip(".")
+        raise PreviousError(f"The previous assessment {path.name} could not be used: {reason}. "
+                            "Give the ranked workbook csprisk wrote last time.")
+    summary = next((g for g in grids if g.sheet == SUMMARY), None)
+    if summary is None:
+        raise PreviousError(f"{path.name} has no {SUMMARY} sheet, so it is not a ranked workbook "
+                            "written by csprisk. Give the ranked workbook from last time.")
+    # Rows as they stand on the sheet from A1 (a reader may start at the first used cell).
+    rows = [[] for _ in range(summary.top)] + [[None] * summary.left + list(r) for r in summary.rows]
     return PreviousRanking(str(path), parse_summary(rows, path.name), _described(rows))
 
 

@@ -150,7 +150,7 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
                             "What to do"], "header")
     ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
     links = _partner_score_links(result, scores or partner_scores_sheet(result))
-    file_link = _file_links()
+    file_link = _file_links(result)
     for f in ordered:
         value = f.value
         if isinstance(value, (dt.date, dt.time)):
@@ -211,15 +211,24 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
     return links
 
 
-def _file_links() -> Callable[[str, str, str], str | None]:
-    """A link that opens the return (at the cell, where the application follows it); each
-    file is resolved once, however many findings it has."""
+def _file_links(result: MergeResult) -> Callable[[str, str, str], str | None]:
+    """A link that opens the return at the cell: a place in this workbook for a return that
+    is one of its sheets, the file otherwise (where the application follows it). Each file
+    is resolved once, however many findings it has."""
+    import sys
     from pathlib import Path
 
+    in_book = {s.file for s in result.statuses if s.in_book}
+    # Inside xlwings Lite (Pyodide) files live in Lite's own storage: Excel cannot open them.
+    files_openable = sys.platform != "emscripten"
     uris: dict[str, str | None] = {}
 
     def link(file: str, sheet: str, cell: str) -> str | None:
         if not file:
+            return None
+        if file in in_book:
+            return f"#'{sheet}'!{cell or 'A1'}" if sheet else None
+        if not files_openable:
             return None
         if file not in uris:
             try:

@@ -11,11 +11,12 @@ import contextlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from .analyst_workbook import ANALYST_SHEETS
+from .analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
 from .findings import counts_line
 from .merge import MERGED, REJECTED, MergeResult, merge_sources
 from .scheme import SchemeError
-from .workbook_source import BookReturns, find_returns, scheme_from_book, workbook_folder
+from .workbook_source import (LITE_FILES_NAME, BookReturns, files_folder, find_returns, lite_files,
+                              scheme_from_book)
 
 MERGE_TITLE = "Merge & Rank"
 
@@ -59,7 +60,7 @@ def validate_returns(book: Any) -> None:
                       report.marking, report.footer)
         # Only the Validation sheet is replaced: the last ranking stays until Merge & Rank runs.
         render_report(book, only, (VALIDATION,))
-        book.app.alert(returns_line(result, found) + "\n" + findings_line(result), title=title)
+        book.app.alert(returns_line(result) + "\n" + findings_line(result), title=title)
 
 
 def export_for_executive(book: Any) -> None:
@@ -79,9 +80,9 @@ def export_for_executive(book: Any) -> None:
             write_report(report, target)
         except OutputError as error:
             raise Stop(str(error)) from None
-        book.app.alert(f"Wrote {target.name} in {folder}: {', '.join(s.name for s in report.sheets)}. "
+        book.app.alert(f"Wrote {target.name} {where_written(folder)}: {', '.join(s.name for s in report.sheets)}. "
                        "It holds values only, so it opens anywhere without the add-in.\n"
-                       f"{returns_line(result, found)}", title=title)
+                       f"{returns_line(result)}", title=title)
 
 
 def new_partner_template(book: Any) -> None:
@@ -98,7 +99,7 @@ def new_partner_template(book: Any) -> None:
             write_template(target, scheme)
         except OutputError as error:
             raise Stop(str(error)) from None
-        book.app.alert(f"Wrote {target.name} in {folder}. Send it to each partner; they fill it in "
+        book.app.alert(f"Wrote {target.name} {where_written(folder)}. Send it to each partner; they fill it in "
                        "with Excel, LibreOffice or Excel on the web and send it back.", title=title)
 
 
@@ -117,12 +118,19 @@ def _merge(book: Any) -> tuple[MergeResult, BookReturns]:
 
 
 def _writable_folder(book: Any, doing: str) -> Path:
-    folder = workbook_folder(book)
+    folder = files_folder(book)
     if folder is None:
         raise Stop(f"This Excel cannot {doing}: Python here cannot see the folder the workbook is in "
-                   "(xlwings Lite and Server only see the open workbook). Use desktop Excel with the "
-                   "CSP Risk Matrix add-in, or the command line (see docs/excel-addin.md).")
+                   "(xlwings Server only sees the open workbook). Use xlwings Lite, desktop Excel with "
+                   "the CSP Risk Matrix add-in, or the command line (see docs/excel-addin.md).")
     return folder
+
+
+def where_written(folder: Path) -> str:
+    """Where a file written to `folder` can be found, in the analyst's words."""
+    if folder == lite_files():
+        return f"in {LITE_FILES_NAME}, where you can download it"
+    return f"in {folder}"
 
 
 def free_name(path: Path) -> Path:
@@ -134,10 +142,10 @@ def free_name(path: Path) -> Path:
     return candidate
 
 
-def returns_line(result: MergeResult, found: BookReturns) -> str:
+def returns_line(result: MergeResult) -> str:
     merged = [s for s in result.statuses if s.status == MERGED]
     rejected = [s for s in result.statuses if s.status == REJECTED]
-    in_sheets = sum(1 for s in merged if s.file in {src.label for src in found.sheets})
+    in_sheets = sum(1 for s in merged if s.in_book)
     line = (f"Returns merged: {len(merged)} ({in_sheets} from sheets of this workbook, "
             f"{len(merged) - in_sheets} from the returns folder). Rejected: {len(rejected)}.")
     for status in rejected[:5]:
@@ -154,7 +162,7 @@ def findings_line(result: MergeResult) -> str:
 def merge_message(result: MergeResult, found: BookReturns) -> str:
     scheme = result.scheme
     recommended = [p.name for p in result.assessment.ranking if p.recommended]
-    lines = [returns_line(result, found), findings_line(result),
+    lines = [returns_line(result), findings_line(result),
              f"Priorities ranked: {len(result.assessment.ranking)}. Recommended (top {scheme.top_n}): "
              + ("; ".join(recommended) or "none") + "."]
     lines += list(found.notes)

@@ -6,6 +6,7 @@ with any xlwings engine: desktop Excel, and the remote engine of xlwings Lite an
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -64,8 +65,22 @@ def sheet_sources(book: Any, scheme: Scheme, skip: Iterable[str]) -> list[Source
             continue
         grid = sheet_grid(book, sheet)
         if find_layout(grid, scheme) is not None:
-            sources.append(Source(sheet_label(sheet.name), [grid]))
+            sources.append(Source(sheet_label(sheet.name), [grid], in_book=True))
     return sources
+
+
+#: Where xlwings Lite shows Python the files dropped onto its menu > Files > Import/Export
+#: (folders keep their paths: a folder "returns" is /data/returns); files Python writes
+#: there appear in that list to download.
+LITE_FILES = Path("/data")
+LITE_FILES_NAME = "xlwings Lite's Files (menu > Files > Import/Export)"
+
+
+def lite_files() -> Path | None:
+    """xlwings Lite's files area, when running inside Lite (Pyodide) and it is there."""
+    if sys.platform == "emscripten" and LITE_FILES.is_dir():
+        return LITE_FILES
+    return None
 
 
 def workbook_folder(book: Any) -> Path | None:
@@ -82,6 +97,12 @@ def workbook_folder(book: Any) -> Path | None:
     return None
 
 
+def files_folder(book: Any) -> Path | None:
+    """Where this runtime keeps the analyst's files: the workbook's folder on desktop Excel,
+    Lite's files area in xlwings Lite; None where Python can see neither."""
+    return workbook_folder(book) or lite_files()
+
+
 def returns_folder(scheme: Scheme, folder: Path | None) -> Path | None:
     """The returns folder named on the Settings sheet, resolved; None if it can't be seen."""
     named = Path(scheme.returns_folder or "returns").expanduser()
@@ -94,23 +115,34 @@ def returns_folder(scheme: Scheme, folder: Path | None) -> Path | None:
 
 def find_returns(book: Any, scheme: Scheme, skip: Iterable[str]) -> BookReturns:
     from .merge import read_source
-    from .sources import discover
+    from .sources import RETURN_SUFFIXES, discover
 
     notes = []
     sheets = sheet_sources(book, scheme, skip)
-    here = workbook_folder(book)
+    here = files_folder(book)
+    in_lite = here is not None and here == lite_files()
     folder = returns_folder(scheme, here)
+    named = scheme.returns_folder or "returns"
     files: list[Source] = []
     if folder is not None:
         paths, _skipped = discover([folder])
         for path in paths:
             files.append(read_source(path, label=str(path.relative_to(folder.parent))))
-    elif here is None and not Path(scheme.returns_folder or "returns").is_absolute():
-        notes.append(f'The returns folder "{scheme.returns_folder}" was not read: this Excel cannot '
-                     "see files beside the workbook. Copy partners' sheets into this workbook, or "
-                     "name a full path on the Settings sheet.")
+    elif here is None and not Path(named).is_absolute():
+        notes.append(f'The returns folder "{named}" was not read: this Excel cannot see files beside '
+                     "the workbook. Copy partners' sheets into this workbook, or name a full path on "
+                     "the Settings sheet.")
+    elif in_lite:
+        loose = sorted(p.name for p in here.iterdir() if p.is_file() and p.suffix.lower() in RETURN_SUFFIXES)
+        note = (f'There is no folder "{named}" in {LITE_FILES_NAME}; only returns in this workbook\'s '
+                f'sheets were read. To merge workbooks partners sent, put them in a folder called "{named}" '
+                "and drop the folder there.")
+        if loose:
+            note += f" These files are there but not in that folder, so they were not read: {', '.join(loose[:5])}"
+            note += f" and {len(loose) - 5} more." if len(loose) > 5 else "."
+        notes.append(note)
     else:
-        where = f'"{scheme.returns_folder}"' + (f" beside {book.name}" if here else "")
+        where = f'"{named}"' + (f" beside {book.name}" if here else "")
         notes.append(f"There is no returns folder {where}; only returns in this workbook's sheets "
                      "were read.")
     return BookReturns(tuple(sheets), tuple(files), folder, tuple(notes))
