@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/csprisk demo
 
-test: $(STAMP)
+test: $(STAMP) pyodide
 	$(PY) -m pytest -q
 
 # The committed analyst workbook carries csprisk in its xlwings Lite main.py: rebuild it

@@ -26,3 +26,26 @@ def require_soffice():
         if os.environ.get("CI"):
             pytest.fail("LibreOffice (soffice) is required on CI but was not found on PATH")
         pytest.skip("LibreOffice (soffice) is not installed; these tests prove files against it")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Inside Pyodide (the test suite run as xlwings Lite runs csprisk) there are no
+    subprocesses: skip the tests that start one (LibreOffice, the command line as a child
+    process, Node), saying why."""
+    import inspect
+    import sys
+
+    import pytest
+
+    if sys.platform != "emscripten":
+        return
+    for item in items:
+        if item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.skip(reason="needs LibreOffice, a subprocess: Pyodide cannot start one"))
+            continue
+        try:
+            source = inspect.getsource(item.function)
+        except (OSError, TypeError):
+            continue
+        if "subprocess" in source or "require_soffice" in source or "soffice_convert" in source:
+            item.add_marker(pytest.mark.skip(reason="starts a subprocess, which Pyodide cannot do"))

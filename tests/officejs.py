@@ -53,6 +53,18 @@ def server_xlwings():
     return xlwings, udfs
 
 
+def run_coroutine(coroutine):
+    """Run an xlwings.server coroutine to its end: asyncio.run in CPython; inside Pyodide,
+    where an event loop is always running, through Pyodide's run_sync (JSPI)."""
+    if sys.platform == "emscripten":
+        from pyodide.ffi import run_sync
+
+        return run_sync(coroutine)
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 def function_call(xw, name: str, *args: Any, caller: str = "Example!R5") -> dict:
     """The data Excel (Office.js) sends for one custom-function call."""
     return {

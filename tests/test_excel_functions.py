@@ -1,7 +1,6 @@
 """The worksheet functions in udfs.py, called as Excel calls them: through xlwings.server
 with the arguments Office.js sends (2-D lists, None for blanks, floats, strings)."""
 
-import asyncio
 import math
 import os
 import subprocess
@@ -10,7 +9,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from officejs import REPO, function_call, server_xlwings
+from officejs import run_coroutine, REPO, function_call, server_xlwings
 
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
@@ -27,7 +26,7 @@ LABELS = list(SCHEME.labels)
 
 def call(name, *args):
     """Call a function as Excel does and return what Excel receives (always 2-D)."""
-    return asyncio.run(server.custom_functions_call(function_call(xw, name, *args), udfs))
+    return run_coroutine(server.custom_functions_call(function_call(xw, name, *args), udfs))
 
 
 def row(*scores):

@@ -3,7 +3,6 @@ xlwings.server.custom_scripts_call on the JSON book Office.js sends, built from 
 workbooks; the returned actions are applied to a copy with openpyxl and the sheets are
 checked cell by cell against the engine."""
 
-import asyncio
 import datetime as dt
 import types
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from officejs import apply_actions, book_json, copy_returns_into, excel_entry, server_xlwings, sheet_values
+from officejs import run_coroutine, apply_actions, book_json, copy_returns_into, excel_entry, server_xlwings, sheet_values
 
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
@@ -65,7 +64,7 @@ def analyst_book(path: Path, returns: list[Path], settings: dict | None = None) 
 def run_script(name: str, path: Path, book_name: str | None = None, payload=None):
     payload = payload or book_json(path, name=book_name, xw=xw)
     book = xw.Book(json=payload)
-    asyncio.run(server.custom_scripts_call(udfs, name, typehint_to_value={xw.Book: book}))
+    run_coroutine(server.custom_scripts_call(udfs, name, typehint_to_value={xw.Book: book}))
     return book, book.json()["actions"]
 
 

@@ -316,7 +316,7 @@ def test_a_new_report_gets_ordinary_permissions_not_private_temp_ones(tmp_path):
     target = write_report(sample_report(), tmp_path / "ranked.xlsx")
     umask = os.umask(0)
     os.umask(umask)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(target.stat().st_mode) == (0o666 & ~umask) | 0o600  # the owner keeps read/write
 
 
 @pytest.mark.parametrize("error, raised", [

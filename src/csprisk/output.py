@@ -109,7 +109,8 @@ def _file_mode(path: Path) -> int:
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+        # The owner always reads and writes what it wrote (Pyodide 0.27's umask is 0o777).
+        return (0o666 & ~umask) | 0o600
 
 
 def _os_message(error: OSError, lead: str) -> str:
