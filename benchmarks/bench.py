@@ -11,7 +11,10 @@ and prints median wall time, ms per return, peak memory (max RSS of that process
 ratios naive/ours and ours/floor, then the cold start of `csprisk --version`, and the Merge
 & Rank script run through xlwings' own dispatch (as xlwings Lite and Server run it) on the
 analyst workbook holding 30 partner sheets, sent as the Office.js client sends it (the
-JSON book is made by tests/officejs.py, the helper the script tests use).
+JSON book is made by tests/officejs.py, the helper the script tests use), on CPython and
+inside real Pyodide under Node (each line the analyst workbook can declare, from the
+workbook's own main.py with only its requirements.txt installed; `make pyodide` first).
+`--script-only` measures just the script, on 30 generated returns.
 """
 
 from __future__ import annotations
@@ -216,6 +219,57 @@ def script_time(folder: Path, runs: int) -> float:
     return statistics.median(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def pyodide_script_times(folder: Path, runs: int) -> dict[str, tuple[float, float, float] | str]:
+    """Per Pyodide line: (median seconds of the Merge & Rank script, seconds to load main.py,
+    seconds for the whole Node process), run inside real Pyodide from the analyst workbook's
+    own main.py with only its requirements installed; or why it could not run."""
+    import json
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import pyodide_env
+
+    from csprisk.lite import PYODIDE_LINES, read_lite_code
+    from csprisk.analyst_workbook import write_analyst_workbook
+
+    payload = json.loads(script_book(folder).read_text())
+    out: dict[str, tuple[float, float, float] | str] = {}
+    for version, line in PYODIDE_LINES.items():
+        why = pyodide_env.missing(line)
+        if why:
+            out[version] = why
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            code = read_lite_code(write_analyst_workbook(work / "analyst.xlsx", bench_scheme(), version))
+            (work / "main.py").write_text(code.main)
+            (work / "request.json").write_text(json.dumps(
+                {"scripts": [{"name": "merge_and_rank", "book": payload}] * runs}))
+            (work / "driver.py").write_text((HERE.parent / "tests" / "pyodide_lite_driver.py").read_text())
+            wheels = pyodide_env.resolve(line, pyodide_env.requirement_lines(code.requirements))
+            start = time.perf_counter()
+            done = pyodide_env.run_script(line, "/work/driver.py", "/work/main.py", "/work/request.json",
+                                          "/work/result.json", wheels=wheels, mounts={str(work): "/work"},
+                                          env={"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"})
+            wall = time.perf_counter() - start
+            if done.returncode:
+                raise SystemExit(f"the Pyodide script benchmark failed: {done.stderr[-2000:]}")
+            result = json.loads((work / "result.json").read_text())
+            out[version] = (statistics.median(s["seconds"] for s in result["scripts"]),
+                            result["load_seconds"], wall)
+    return out
+
+
+def print_pyodide_script_times(folder: Path, runs: int) -> None:
+    for version, measured in pyodide_script_times(folder, runs).items():
+        if isinstance(measured, str):
+            print(f"Merge & Rank script inside Pyodide {version}: not measured ({measured})")
+            continue
+        script, load, wall = measured
+        print(f"Merge & Rank script inside Pyodide {version} (Node), {SCRIPT_SHEETS} partner sheets: "
+              f"{script * 1000:.0f} ms (target well under 2000 ms); loading main.py {load:.2f} s; "
+              f"the whole Node run, Pyodide's start and installs included, {wall:.1f} s")
+
+
 def table(n: int, results: dict[str, tuple[float, float]]) -> str:
     lines = [f"{n} returns ({PRIORITIES_PER_RETURN} priorities x 16 criteria each)",
              f"{'variant':<8} {'median s':>9} {'ms/return':>10} {'peak MB':>8}"]
@@ -232,8 +286,17 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--double", action="store_true", help="also time 2N returns (scaling)")
+    parser.add_argument("--script-only", action="store_true",
+                        help="only the Merge & Rank script: xlwings dispatch on CPython and inside Pyodide")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if args.script_only:
+        folder = generate(SCRIPT_SHEETS)
+        script = script_time(folder, max(args.runs, 3))
+        print(f"Merge & Rank script, xlwings dispatch, {SCRIPT_SHEETS} partner sheets: "
+              f"{script * 1000:.0f} ms (target < 1000 ms)")
+        print_pyodide_script_times(folder, max(args.runs, 3))
+        return
     results = measure(args.returns, args.runs)
     print(table(args.returns, results))
     print(f"peak memory, ours: {results['ours'][1]:.0f} MB (target < 300 MB)")
@@ -247,6 +310,7 @@ def main() -> None:
     script = script_time(generate(args.returns), max(args.runs, 3))
     print(f"Merge & Rank script, xlwings dispatch, {SCRIPT_SHEETS} partner sheets: "
           f"{script * 1000:.0f} ms (target < 1000 ms)")
+    print_pyodide_script_times(generate(args.returns), max(args.runs, 3))
     heavy = lazy_imports()
     print("import csprisk loads: " + (", ".join(heavy) if heavy else "none of pandas/openpyxl/xlwings/calamine"))
 

@@ -57,7 +57,7 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
     row the Merge & Rank button covers."""
     return [
         ("title", f"{scheme.partnership}: risk matrix Merge & Rank"),
-        ("", "This workbook merges partners' risk-matrix returns and ranks the candidate priorities. "
+        ("step", "This workbook merges partners' risk-matrix returns and ranks the candidate priorities. "
              "Its Python code is inside it: nothing to install but the free xlwings Lite add-in."),
         ("button", ""),
         ("heading", "What to do, in order"),
