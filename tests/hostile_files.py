@@ -18,8 +18,9 @@ import openpyxl
 END_OF_CHAIN, FREE, FAT_SECTOR, NO_STREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 
 
-def small_xlsx(path: Path, cells: dict[str, object] | None = None) -> Path:
+def small_xlsx(path: Path, cells: dict[str, object] | None = None, sheet: str = "Sheet") -> Path:
     workbook = openpyxl.Workbook()
+    workbook.active.title = sheet
     for ref, value in (cells or {"A1": "Risk matrix", "B2": 3}).items():
         workbook.active[ref] = value
     workbook.save(path)
@@ -36,10 +37,10 @@ def rewrite_zip(source: Path, target: Path, edit) -> Path:
     return target
 
 
-def xlsx_claiming_the_last_cell(path: Path) -> Path:
+def xlsx_claiming_the_last_cell(path: Path, sheet: str = "Sheet") -> Path:
     """A ~5 KB .xlsx whose one number sits in XFD1048576: calamine would try to allocate
     1,048,576 x 16,384 cells (512 GB) and abort the process (tafia/calamine#693)."""
-    base = small_xlsx(path.with_suffix(".base.xlsx"))
+    base = small_xlsx(path.with_suffix(".base.xlsx"), sheet=sheet)
 
     def edit(name, data):
         if name == "xl/worksheets/sheet1.xml":

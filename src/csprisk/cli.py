@@ -161,7 +161,7 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
     from .sources import InputError
 
     scheme = load_settings(args)
-    previous = read_previous_ranking(getattr(args, "previous", None)) if write else None
+    previous, previous_refused = read_previous_ranking(getattr(args, "previous", None)) if write else (None, False)
     try:
         result = merge_files(args.inputs, scheme, progress=ProgressBar() if sys.stderr.isatty() else None)
     except InputError as error:
@@ -176,7 +176,7 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
         except OutputError as error:
             print(f"csprisk: {error}", file=sys.stderr)
             return result, previous, EXIT_FAILED
-    return result, previous, EXIT_FINDINGS if result.has_errors else EXIT_OK
+    return result, previous, EXIT_FINDINGS if result.has_errors or previous_refused else EXIT_OK
 
 
 def cmd_merge(args) -> int:
@@ -236,14 +236,22 @@ def cmd_demo(args) -> int:
 
 
 def read_previous_ranking(path: str | None):
+    """(the previous ranking or None, whether a previous assessment was given and refused).
+
+    A missing file is a mistake on the command line (exit 2, nothing done); a workbook that
+    cannot be used is said, and the ranking goes on without movement (exit 1)."""
     from .previous import PreviousError, read_previous
 
     if not path:
-        return None
+        return None, False
+    if not Path(path).is_file():
+        raise UsageError(f"The previous assessment {path} does not exist. Name the ranked workbook "
+                         "csprisk merge wrote last time, or leave out --previous.")
     try:
-        return read_previous(path)
+        return read_previous(path), False
     except PreviousError as error:
-        raise UsageError(str(error)) from None
+        print(f"csprisk: {error} The ranking is made without movement since last time.", file=sys.stderr)
+        return None, True
 
 
 def cmd_export(args) -> int:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .libreoffice import ConversionError, convert, find_soffice
 from .ranked import EXECUTIVE_SHEETS, SUMMARY
+from .sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
 from .xlsx_writer import MARKING_PROPERTY, save_workbook
 
 PDF_TIMEOUT_SECONDS = 180
@@ -41,7 +41,6 @@ class Exported:
 
 def export_for_executive(source: str | Path, target: str | Path, *, marking: str | None = None,
                          author: str | None = None) -> Exported:
-    from openpyxl import load_workbook
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
@@ -54,10 +53,10 @@ def export_for_executive(source: str | Path, target: str | Path, *, marking: str
         raise ExportError("The executive's copy must not replace the ranked workbook; choose another name "
                           "with -o.")
     try:
-        workbook = load_workbook(source, keep_links=False)
-        saved_values = load_workbook(source, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ExportError(f"{source.name} cannot be read as an Excel workbook ({error}).") from None
+        workbook = load_workbook_model(source, RANKED_WORKBOOK, keep_links=False)
+        saved_values = load_workbook_model(source, RANKED_WORKBOOK, data_only=True, keep_links=False)
+    except WorkbookRefused as error:
+        raise ExportError(str(error)) from None
     if SUMMARY not in workbook.sheetnames:
         raise ExportError(f"{source.name} has no {SUMMARY} sheet, so it is not a ranked workbook written by "
                           "csprisk. Run csprisk merge first, then export its output.")

@@ -47,6 +47,10 @@ class Finding:
     cell: str
     value: Any
     message: str
+    #: For a file that could not be used: what is wrong with it, without advice for a
+    #: partner, so that a side file (settings, the previous assessment) can say it in its
+    #: own words. Not part of the JSON.
+    problem: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         # Field by field (dataclasses.asdict deep-copies each value, only for it to be replaced).
@@ -64,13 +68,13 @@ class Finding:
 
 
 def finding(code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "",
-            value: Any = None) -> Finding:
+            value: Any = None, problem: str = "") -> Finding:
     severity = CODES[code][0]
     if type(value) is float and value.is_integer():
         # A number cell holds a double: calamine hands 6 over as 6.0, openpyxl as 6. Findings
         # (and so the JSON and the Validation sheet) must not depend on the reader.
         value = int(value)
-    return Finding(code, severity, file, sheet, cell, value, message)
+    return Finding(code, severity, file, sheet, cell, value, message, problem)
 
 
 def json_value(value: Any) -> Any:

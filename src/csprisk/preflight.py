@@ -11,6 +11,8 @@ spreadsheets never need one.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import struct
 import xml.parsers.expat
@@ -36,6 +38,24 @@ MAX_ZIP_ENTRIES = 2_000
 #: about 32 bytes per cell of that area (500,000 cells: 16 MB), and the scan here takes
 #: about 2 microseconds a cell, so the limit also keeps a hostile file under a second.
 MAX_SHEET_CELLS = 500_000
+#: The same bound for workbooks csprisk wrote itself and reads back (the previous assessment,
+#: the ranked workbook to export): Partner scores at 6,000 returns is 5.3 million cells.
+MAX_OUTPUT_SHEET_CELLS = 8_000_000
+_sheet_cells = contextvars.ContextVar("sheet_cells", default=MAX_SHEET_CELLS)
+
+
+def sheet_cell_limit() -> int:
+    return _sheet_cells.get()
+
+
+@contextlib.contextmanager
+def sheet_cells_limited_to(cells: int):
+    """Check files against another cell limit (for csprisk's own, larger workbooks)."""
+    token = _sheet_cells.set(cells)
+    try:
+        yield
+    finally:
+        _sheet_cells.reset(token)
 #: Cell records scanned in a legacy .xls before giving up (real returns hold thousands).
 MAX_XLS_RECORDS = 2_000_000
 
@@ -76,14 +96,16 @@ def _inspect(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None
             head = handle.read(512)
     except OSError as error:
         return finding("file-corrupt", f"This file could not be opened ({error.strerror}). "
-                       "Check it is not open elsewhere and that you may read it.", file=label), ""
+                       "Check it is not open elsewhere and that you may read it.", file=label,
+                       problem=f"it could not be opened ({error.strerror}); check it is not open "
+                               "elsewhere and that you may read it."), ""
     if size == 0:
         return finding("file-empty", "This file is empty (0 bytes): it was probably not saved "
                        "properly or the attachment was lost. Ask the partner to send it again.",
-                       file=label), ""
+                       file=label, problem="it is empty (0 bytes)."), ""
     if size > MAX_FILE_BYTES:
         return too_large(label, f"This file is {size / 1e6:.0f} MB, over the "
-                         f"{_mb(MAX_FILE_BYTES)} limit for a return."), ""
+                         f"{_mb(MAX_FILE_BYTES)} limit."), ""
     try:
         if head.startswith(ZIP_MAGIC):
             return _check_zip(path, label, formulas)
@@ -102,28 +124,30 @@ def _inspect(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None
 def too_large(label: str, what: str) -> Finding:
     return finding("file-too-large", f"{what} It was not opened, to keep the run safe (limits: "
                    f"{_mb(MAX_FILE_BYTES)} per file, {_mb(MAX_UNCOMPRESSED_BYTES)} unpacked, "
-                   f"{MAX_SHEET_CELLS:,} cells per sheet). A risk matrix is far smaller: ask the "
-                   "partner to send just the matrix sheet, saved as .xlsx.", file=label)
+                   f"{sheet_cell_limit():,} cells per sheet). A risk matrix is far smaller: ask the "
+                   "partner to send just the matrix sheet, saved as .xlsx.", file=label,
+                   problem=f"{what} It was not opened, to keep the run safe.")
 
 
 def corrupt(label: str, error: object = None) -> Finding:
     detail = f" (the reader said: {str(error).strip()[:200]})" if error and str(error).strip() else ""
     return finding("file-corrupt", f"This file could not be read; it may be damaged or only "
                    f"partly saved{detail}. {RESEND} It was left out; the other returns were merged.",
-                   file=label)
+                   file=label, problem=f"it could not be read; it may be damaged or only partly saved{detail}.")
 
 
 def encrypted(label: str) -> Finding:
     return finding("file-encrypted", "This file is protected with a password, so it cannot be "
                    "read. Remove the password and send it again (in Excel: File > Info > Protect "
                    "Workbook > Encrypt with Password, clear the password, save). It was left out; "
-                   "the other returns were merged.", file=label)
+                   "the other returns were merged.", file=label,
+                   problem="it is protected with a password, so it cannot be read.")
 
 
 def not_excel(label: str, kind: str) -> Finding:
     return finding("file-not-excel", f"This file is {kind}, not an Excel workbook, so it cannot be "
                    "a return. Ask the partner to fill in the risk-matrix template and send the "
-                   ".xlsx file.", file=label)
+                   ".xlsx file.", file=label, problem=f"it is {kind}, not an Excel workbook.")
 
 
 class _Refused(Exception):
@@ -138,7 +162,7 @@ def _mb(n: int) -> str:
 
 def _sheet_too_large(label: str, sheet: str, rows: int, cols: int) -> _Refused:
     return _Refused(too_large(label, f'Sheet "{sheet}" reaches {rows:,} rows by {cols:,} columns '
-                              f"({rows * cols:,} cells), over the limit of {MAX_SHEET_CELLS:,}."))
+                              f"({rows * cols:,} cells), over the limit of {sheet_cell_limit():,}."))
 
 
 # --------------------------------------------------------------------------------- zip
@@ -148,7 +172,8 @@ def _check_zip(path: Path, label: str, formulas: Formulas) -> tuple[Finding | No
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         return finding("file-corrupt", "This file is damaged: its contents cannot be unpacked "
-                       f"({error}). {RESEND}", file=label), ""
+                       f"({error}). {RESEND}", file=label,
+                       problem=f"it is damaged: its contents cannot be unpacked ({error})."), ""
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
@@ -193,7 +218,7 @@ def _check_ooxml(archive: zipfile.ZipFile, names: set[str], label: str, formulas
         extent.sheet = sheet
         with archive.open(name) as stream:
             rows, cols = _parse(stream, label, extent, name)
-        if rows * cols > MAX_SHEET_CELLS:
+        if rows * cols > sheet_cell_limit():
             raise _sheet_too_large(label, sheet, rows, cols)
     return None
 
@@ -232,7 +257,7 @@ def _fast_ooxml_extent(data: bytes, label: str, part: str, formulas: set[tuple[i
     # comes from some cell's or row's reference, all of which are counted here.
     reach_cols = max(map(_column_number_bytes, set(letters)), default=0)
     reach_rows = max(max(map(int, rows), default=0), max(map(int, numbers), default=0))
-    if reach_rows * reach_cols > MAX_SHEET_CELLS:
+    if reach_rows * reach_cols > sheet_cell_limit():
         return False
     _parse(_blocks(data), label, _WellFormed(), part)
     for letters, row in formula_cells:
@@ -329,7 +354,9 @@ def _refuse_doctypes(archive: zipfile.ZipFile, label: str, keep=()) -> dict[str,
 def _dtd_refused(label: str, part: str) -> Finding:
     return finding("file-corrupt", f"This file was not opened: its part {part} declares XML "
                    "entities (a DOCTYPE), which real spreadsheets never do and which can be used "
-                   f"to attack the reader. {RESEND}", file=label)
+                   f"to attack the reader. {RESEND}", file=label,
+                   problem=f"its part {part} declares XML entities (a DOCTYPE), which real spreadsheets "
+                           "never do and which can be used to attack the reader; it was not opened.")
 
 
 def _parse(stream: IO[bytes], label: str, handler: "_Extent", part: str) -> tuple[int, int]:
@@ -378,7 +405,7 @@ class _Extent:
 
     def check(self, label: str) -> None:
         # Checked while streaming, so a huge sheet is refused as soon as it is seen to be huge.
-        if self.rows * self.cols > MAX_SHEET_CELLS:
+        if self.rows * self.cols > sheet_cell_limit():
             raise _sheet_too_large(label, self.sheet or "1", self.rows, self.cols)
 
 
@@ -658,7 +685,7 @@ def _check_biff(stream: bytes, label: str, formulas: Formulas) -> Finding | None
             row = struct.unpack_from("<H", body, 0)[0]
             last = struct.unpack_from("<H", body, len(body) - 2)[0]
             extent.reach(row + 1, last + 1)
-        if extent.rows * extent.cols > MAX_SHEET_CELLS:
+        if extent.rows * extent.cols > sheet_cell_limit():
             return _sheet_too_large(label, extent.sheet, extent.rows, extent.cols).finding
     return None
 
@@ -692,7 +719,8 @@ def _not_excel(path: Path, label: str, head: bytes) -> Finding:
     elif suffix in (".csv", ".tsv") or (not _binary(head) and _looks_delimited(head)):
         return finding("file-not-excel", "This file is a CSV (plain text) file. CSV is not a return: "
                        "it loses the partner's details and the layout, so it is never read as one. Ask "
-                       "the partner to send the risk-matrix workbook (.xlsx) instead.", file=label)
+                       "the partner to send the risk-matrix workbook (.xlsx) instead.", file=label,
+                       problem="it is a CSV (plain text) file, not an Excel workbook.")
     elif _binary(head):
         kind = "an unknown kind of file"
     else:

@@ -67,16 +67,15 @@ def read_previous(path: str | Path) -> PreviousRanking:
     It is read as returns are: through the pre-flight check, with whichever reader this
     Python has (calamine, or openpyxl inside xlwings Lite without it).
     """
-    from .sources import read_grids
+    from .sources import PREVIOUS_ASSESSMENT, WorkbookRefused, read_workbook
 
     path = Path(path)
     if not path.is_file():
         raise PreviousError(f"The earlier ranked workbook {path} does not exist.")
-    grids, problems = read_grids(path, path.name)
-    if problems:
-        reason = problems[0].message.split(". ", 1)[0].rstrip(".")
-        raise PreviousError(f"The previous assessment {path.name} could not be used: {reason}. "
-                            "Give the ranked workbook csprisk wrote last time.")
+    try:
+        grids = read_workbook(path, PREVIOUS_ASSESSMENT, sheets=[SUMMARY])
+    except WorkbookRefused as error:
+        raise PreviousError(str(error)) from None
     summary = next((g for g in grids if g.sheet == SUMMARY), None)
     if summary is None:
         raise PreviousError(f"{path.name} has no {SUMMARY} sheet, so it is not a ranked workbook "

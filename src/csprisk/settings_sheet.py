@@ -136,12 +136,13 @@ def settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
 
 def read_settings_workbook(path: str | Path) -> dict[str, Any]:
     """The settings mapping from an analyst workbook's Settings sheet (read-only)."""
-    from .sources import read_grids  # calamine, or openpyxl where calamine is missing
+    from .sources import SETTINGS_WORKBOOK, WorkbookRefused, read_workbook
 
     path = Path(path)
-    grids, problems = read_grids(path, path.name)
-    if problems:
-        raise SchemeError(f"The settings workbook {path.name} could not be read: {problems[0].message}")
+    try:
+        grids = read_workbook(path, SETTINGS_WORKBOOK, sheets=[SETTINGS_SHEET])
+    except WorkbookRefused as error:
+        raise SchemeError(str(error)) from None
     grid = next((g for g in grids if g.sheet.casefold() == SETTINGS_SHEET.casefold()), None)
     if grid is None:
         raise SchemeError(f'The workbook {path.name} has no "{SETTINGS_SHEET}" sheet, so it cannot '

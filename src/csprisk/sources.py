@@ -1,20 +1,23 @@
 """Sources -> grids: find the returns among the inputs and read each file's cell values.
 
-python-calamine reads values fast; where it is unavailable (xlwings Lite runs Pyodide)
-openpyxl reads instead. This is the only module that opens input files, and it opens
-them read-only.
+python-calamine reads values fast; where it is unavailable (xlwings Lite on a Pyodide
+without its wheel) openpyxl reads instead. This is the only module that opens workbooks,
+whatever they are for (returns, the settings workbook, the previous assessment, the ranked
+workbook to export), and every one passes the pre-flight check before a reader touches
+it. Files are opened read-only. A test fails if another module imports a reader.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from .findings import Finding
 from .grid import Grid
-from .preflight import corrupt, encrypted
+from .preflight import MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file, sheet_cells_limited_to
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -67,15 +70,15 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
     return unique, skipped
 
 
-def read_grids(path: Path, label: str) -> tuple[list[Grid], list[Finding]]:
-    """Every worksheet of a workbook file as a grid; a finding instead when it can't be read.
+def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None) -> tuple[list[Grid], list[Finding]]:
+    """Every worksheet of a workbook file (or those named in `sheets`) as a grid; a finding
+    instead when it can't be read.
 
     The format is decided by the file's content (an .xls renamed .xlsx still reads), and
     nothing is parsed until the pre-flight check has found the file safe to open.
     """
-    from .preflight import XLSX, inspect_file  # the safety gate runs before any parser
-
-    verdict = inspect_file(path, label)
+    wanted = None if sheets is None else {name.casefold() for name in sheets}
+    verdict = inspect_file(path, label)  # the safety gate runs before any parser
     if verdict.finding is not None:
         return [], [verdict.finding]
     try:
@@ -83,12 +86,12 @@ def read_grids(path: Path, label: str) -> tuple[list[Grid], list[Finding]]:
     except ImportError:  # Pyodide (xlwings Lite): no calamine wheel
         if verdict.kind != XLSX:
             return [], [corrupt(label, "only .xlsx and .xlsm files can be read here")]
-        return _read_with_openpyxl(path, label, verdict.formulas)
-    return _read_with_calamine(path, label, verdict.formulas)
+        return _read_with_openpyxl(path, label, verdict.formulas, wanted)
+    return _read_with_calamine(path, label, verdict.formulas, wanted)
 
 
-def _read_with_calamine(path: Path, label: str,
-                        formulas: dict[str, set[tuple[int, int]]]) -> tuple[list[Grid], list[Finding]]:
+def _read_with_calamine(path: Path, label: str, formulas: dict[str, set[tuple[int, int]]],
+                        wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import python_calamine as pc
 
     try:
@@ -99,6 +102,8 @@ def _read_with_calamine(path: Path, label: str,
             metas = sorted(workbook.sheets_metadata, key=lambda m: m.visible != pc.SheetVisibleEnum.Visible)
             for meta in metas:
                 if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                    continue
+                if wanted is not None and meta.name.casefold() not in wanted:
                     continue
                 sheet = workbook.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=True)
@@ -112,8 +117,8 @@ def _read_with_calamine(path: Path, label: str,
         return [], [corrupt(label, error)]
 
 
-def _read_with_openpyxl(path: Path, label: str,
-                        formulas: dict[str, set[tuple[int, int]]]) -> tuple[list[Grid], list[Finding]]:
+def _read_with_openpyxl(path: Path, label: str, formulas: dict[str, set[tuple[int, int]]],
+                        wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import openpyxl
 
     try:
@@ -123,6 +128,8 @@ def _read_with_openpyxl(path: Path, label: str,
     try:
         grids = []
         for sheet in workbook.worksheets:
+            if wanted is not None and sheet.title.casefold() not in wanted:
+                continue
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
             grids.append(Grid(label, sheet.title, rows, formulas=frozenset(formulas.get(sheet.title, ()))))
         return grids, []
@@ -130,3 +137,65 @@ def _read_with_openpyxl(path: Path, label: str,
         return [], [corrupt(label, error)]
     finally:
         workbook.close()
+
+
+# ----------------------------------------------------------------------------- side workbooks
+
+@dataclass(frozen=True)
+class Role:
+    """What a workbook other than a return is for: named in its refusal, with what to do."""
+
+    name: str  # "the previous assessment"
+    advice: str
+    #: A workbook csprisk wrote itself (a ranked workbook): its sheets may be larger.
+    own_output: bool = False
+
+
+SETTINGS_WORKBOOK = Role("the settings workbook", "Use the analyst workbook csprisk made "
+                         "(csprisk workbook -o FILE), or a TOML settings file.")
+PREVIOUS_ASSESSMENT = Role("the previous assessment", "Give the ranked workbook csprisk merge wrote "
+                           "last time.", own_output=True)
+RANKED_WORKBOOK = Role("the ranked workbook", "Give a ranked workbook written by csprisk merge.",
+                       own_output=True)
+
+
+class WorkbookRefused(ValueError):
+    """A side workbook cannot be used; the message names its role and says why."""
+
+
+def _refused(path: Path, role: Role, problem: Finding | str) -> WorkbookRefused:
+    why = problem if isinstance(problem, str) else (problem.problem or problem.message)
+    lead = role.name[:1].upper() + role.name[1:]
+    return WorkbookRefused(f"{lead} {path.name} could not be used: {why} {role.advice}")
+
+
+def _limits(role: Role):
+    return sheet_cells_limited_to(MAX_OUTPUT_SHEET_CELLS) if role.own_output else contextlib.nullcontext()
+
+
+def read_workbook(path: str | Path, role: Role, sheets: Iterable[str] | None = None) -> list[Grid]:
+    """The grids of a side workbook (or of the sheets named), through the same gate as returns."""
+    path = Path(path)
+    with _limits(role):
+        grids, problems = read_grids(path, path.name, sheets)
+    if problems:
+        raise _refused(path, role, problems[0])
+    return grids
+
+
+def load_workbook_model(path: str | Path, role: Role, **options: Any) -> Any:
+    """openpyxl's full model of a side .xlsx workbook (to copy it with its formatting), after
+    the same gate as returns. `options` go to openpyxl.load_workbook."""
+    import openpyxl
+
+    path = Path(path)
+    with _limits(role):
+        verdict = inspect_file(path, path.name)
+    if verdict.finding is not None:
+        raise _refused(path, role, verdict.finding)
+    if verdict.kind != XLSX:
+        raise _refused(path, role, f"it is an {verdict.kind} file, not an .xlsx workbook.")
+    try:
+        return openpyxl.load_workbook(path, **options)
+    except Exception as error:  # openpyxl raises many kinds for damaged parts
+        raise _refused(path, role, corrupt(path.name, error)) from None
