@@ -423,13 +423,18 @@ def test_merge_with_previous_reads_last_time_s_workbook_and_shows_movement(tmp_p
     assert moved["Anti-social behaviour"] == "\u25B2 up 1 (was 3)"
 
 
-def test_a_previous_file_that_is_not_a_ranked_workbook_is_a_usage_error(tmp_path, capsys):
+def test_a_previous_file_that_is_not_a_ranked_workbook_is_said_and_the_ranking_goes_on(tmp_path, capsys):
+    from csprisk.demo import write_example_returns
+    from csprisk.scheme import Scheme
+
+    returns = write_example_returns(tmp_path / "returns", Scheme())
     other = tmp_path / "other.xlsx"
     openpyxl.Workbook().save(other)
-    status = main(["merge", str(tmp_path), "-o", str(tmp_path / "r.xlsx"), "--previous", str(other)])
-    assert status == 2
-    assert "has no Summary sheet" in capsys.readouterr().err
-    assert not (tmp_path / "r.xlsx").exists()
+    status = main(["merge", *map(str, returns), "-o", str(tmp_path / "r.xlsx"), "--previous", str(other)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "has no Summary sheet" in err and "without movement" in err
+    assert (tmp_path / "r.xlsx").exists()
 
 
 # --- the executive's copy -----------------------------------------------------------------
