@@ -1,6 +1,5 @@
 """The command-line contract: JSON, exit status, the ranked workbook, and inputs untouched."""
 
-import contextlib
 import hashlib
 import json
 import os
@@ -207,18 +206,16 @@ def test_a_big_merge_reads_in_worker_processes_with_the_same_result(returns, cap
     monkeypatch.setattr(merge, "PARALLEL_MIN_FILES", 10**9)
     one_by_one = run_json(capsys, "validate", str(returns), "--json")
     used = []
-    real = merge._workers
+    real = merge._parallel_sources
 
-    @contextlib.contextmanager
-    def spy(files):
-        with real(files) as pool:
-            used.append(pool is not None)
-            yield pool
+    def spy(files, scheme, workers):
+        used.append(workers)
+        yield from real(files, scheme, workers)
 
-    monkeypatch.setattr(merge, "_workers", spy)
+    monkeypatch.setattr(merge, "_parallel_sources", spy)
     monkeypatch.setattr(merge, "PARALLEL_MIN_FILES", 2)
     in_workers = run_json(capsys, "validate", str(returns), "--json")
-    assert used == [(os.cpu_count() or 1) >= 2] and in_workers == one_by_one
+    assert used == ([min(os.cpu_count(), 8)] if (os.cpu_count() or 1) >= 2 else []) and in_workers == one_by_one
     assert {f["code"] for f in in_workers[1]["findings"]} >= {"file-corrupt", "file-empty"}
 
 

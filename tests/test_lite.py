@@ -3,7 +3,6 @@ workbook, a main.py that carries csprisk and udfs.py, and that main.py run in re
 under Node with nothing installed but the workbook's requirements.txt."""
 
 import base64
-import datetime as dt
 import io
 import json
 import re
@@ -30,7 +29,7 @@ from csprisk.merge import merge_sources  # noqa: E402
 from csprisk.parse import parse_return  # noqa: E402
 from csprisk.preflight import inspect_file  # noqa: E402
 from csprisk.previous import parse_summary  # noqa: E402
-from csprisk.ranked import REPORT_SHEETS, build_report  # noqa: E402
+from csprisk.ranked import build_report  # noqa: E402
 from csprisk.scheme import Scheme, load_scheme  # noqa: E402
 from csprisk.workbook_source import find_returns, scheme_from_book  # noqa: E402
 

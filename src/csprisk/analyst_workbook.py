@@ -13,11 +13,13 @@ import os
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 
+from . import marks
 from .lite import SheetButton, add_lite_parts, main_py, pyodide_line, requirements_txt
 from .output import reproducible_xlsx, write_atomically
 from .report import LINE_HEIGHT, lines_needed
@@ -126,6 +128,7 @@ def build_analyst_workbook(scheme: Scheme) -> Workbook:
     keep_text(wb, lambda cell: cell.parent.title == EXAMPLE_SHEET and cell.value.startswith("=RISK_"))
     wb.active = 0
     wb.properties.creator = "csprisk"
+    wb.custom_doc_props.append(StringProperty(name=marks.PROPERTY, value=marks.ANALYST))
     wb.properties.title = f"{scheme.partnership}: risk matrix Merge & Rank"
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     return wb

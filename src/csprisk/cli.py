@@ -27,6 +27,16 @@ class UsageError(Exception):
     """A problem with how the command was called, in plain words."""
 
 
+def _positive_whole_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csprisk",
@@ -56,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON document and nothing else")
         p.add_argument("--aggregation", choices=("mean", "median", "max", "min"),
                        help="how partners' scores are combined (default: mean, or the settings)")
-        p.add_argument("--top", type=int, metavar="N", help="how many priorities to recommend")
+        p.add_argument("--top", type=_positive_whole_number, metavar="N",
+                       help="how many priorities to recommend (1 or more)")
         if name == "validate":
             p.add_argument("--feedback", metavar="DIR",
                            help="write, for each partner with findings, a plain-English note of what "
@@ -147,36 +158,92 @@ def cmd_template(args) -> int:
     from .template import write_template
     from .output import OutputError
 
+    check_output(args.output, "The partner template", reads=[args.settings])
     scheme = load_settings(args)
+    created = new_folder(args.output)
     try:
         write_template(args.output, scheme, partner=args.partner)
     except OutputError as error:
         raise UsageError(str(error)) from None
+    say_created(created)
     print(f"Wrote the partner template to {args.output}")
     return EXIT_OK
 
 
 def run_merge(args, write: bool) -> tuple[object, object, int]:
-    from .merge import merge_files
-    from .sources import InputError
+    from .merge import MERGED, REJECTED, merge_files
+    from .output import OutputError
+    from .sources import InputError, discover
 
     scheme = load_settings(args)
-    previous, previous_refused = read_previous_ranking(getattr(args, "previous", None)) if write else (None, False)
     try:
-        result = merge_files(args.inputs, scheme, progress=ProgressBar() if sys.stderr.isatty() else None)
+        discovered = discover(args.inputs)
     except InputError as error:
         raise UsageError(str(error)) from None
+    files = discovered[0]
+    if write:
+        check_output(args.output, "The ranked workbook", reads=[getattr(args, "settings", None),
+                                                                 getattr(args, "previous", None)],
+                     returns=files)
+    previous, previous_refused = read_previous_ranking(getattr(args, "previous", None)) if write else (None, False)
+    result = merge_files(args.inputs, scheme, progress=ProgressBar() if sys.stderr.isatty() else None,
+                         discovered=discovered)
+    if not any(s.status in (MERGED, REJECTED) for s in result.statuses):
+        raise UsageError(nothing_to_merge(args.inputs, result))
     if write:
         from .ranked import build_report
-        from .output import OutputError
         from .xlsx_writer import write_report
 
+        created = new_folder(args.output)
         try:
             write_report(build_report(result, previous), args.output)
         except OutputError as error:
             print(f"csprisk: {error}", file=sys.stderr)
             return result, previous, EXIT_FAILED
+        say_created(created)
     return result, previous, EXIT_FINDINGS if result.has_errors or previous_refused else EXIT_OK
+
+
+def nothing_to_merge(inputs, result) -> str:
+    named = ", ".join(str(i) for i in inputs)
+    skipped = [s for s in result.statuses if s.reason]
+    lines = [f"No returns were found in {named}, so nothing was merged and nothing was written. "
+             "Name return files, or folders holding .xlsx, .xlsm, .xls or .ods returns."]
+    lines += [f"  skipped {s.file}: {s.reason}" for s in skipped[:5]]
+    return "\n".join(lines)
+
+
+def check_output(output: str, what: str, reads=(), returns=()) -> None:
+    """Refuse, before anything is read or written, an output that is not an .xlsx workbook or
+    that is one of the files being read. A ranked workbook csprisk wrote earlier, found among
+    the returns, may be replaced: it is skipped, never read as a return."""
+    from .marks import RANKED
+    from .output import OutputError, refuse_overwriting
+    from .preflight import read_mark
+
+    path = Path(output)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{what} is an Excel workbook, so its name must end in .xlsx (not {path.name}). "
+                         "Choose another name with -o.")
+    mine = [f for f in returns if read_mark(f) == RANKED]
+    try:
+        refuse_overwriting(path, [*reads, *(f for f in returns if f not in mine)], what)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+
+
+def new_folder(output: str | Path) -> Path | None:
+    """The folder an output will create (None when it is there already)."""
+    folder = Path(output).absolute().parent
+    missing = None
+    while not folder.exists():
+        missing, folder = folder, folder.parent
+    return missing
+
+
+def say_created(folder: Path | None) -> None:
+    if folder is not None:
+        print(f"csprisk: created the folder {folder}", file=sys.stderr)
 
 
 def cmd_merge(args) -> int:
@@ -196,8 +263,10 @@ def cmd_validate(args) -> int:
         from .feedback import write_feedback
         from .output import OutputError
 
+        from .sources import discover
+
         try:
-            written = write_feedback(result, args.feedback)
+            written = write_feedback(result, args.feedback, inputs=discover(args.inputs)[0])
         except OSError as error:
             print(f"csprisk: could not write feedback to {args.feedback}: {error.strerror}", file=sys.stderr)
             return EXIT_FAILED
@@ -226,11 +295,13 @@ def cmd_demo(args) -> int:
     from .xlsx_writer import write_report
 
     result = merge_files([args.returns], scheme)
+    created = new_folder(args.output)
     try:
         write_report(build_report(result), args.output)
     except OutputError as error:
         print(f"csprisk: {error}", file=sys.stderr)
         return EXIT_FAILED
+    say_created(created)
     print(render_text(result, output=args.output))
     return EXIT_OK
 
@@ -258,11 +329,13 @@ def cmd_export(args) -> int:
     from .export import ExportError, PdfUnavailable, export_for_executive, write_pdf
     from .output import OutputError
 
+    created = new_folder(args.output)
     try:
         exported = export_for_executive(args.ranked, args.output, marking=args.marking, author=args.author)
     except (ExportError, OutputError) as error:
         print(f"csprisk: {error}", file=sys.stderr)
         return EXIT_FAILED
+    say_created(created)
     print(f"Wrote the executive's copy to {exported.path} ({', '.join(exported.sheets)}; values only).")
     if exported.missing_sheets:
         print(f"  Not in {args.ranked}, so not in the copy: {', '.join(exported.missing_sheets)}. "
@@ -286,12 +359,15 @@ def cmd_workbook(args) -> int:
     from .lite import LiteBuildError, pyodide_line
     from .output import OutputError
 
+    check_output(args.output, "The analyst workbook", reads=[args.settings])
     scheme = load_settings(args)
+    created = new_folder(args.output)
     try:
         line = pyodide_line(args.pyodide)
         write_analyst_workbook(args.output, scheme, line.version)
     except (OutputError, LiteBuildError) as error:
         raise UsageError(str(error)) from None
+    say_created(created)
     print(f"Wrote the analyst workbook to {args.output}: open it in Excel with the xlwings Lite add-in "
           f"(its code runs in Pyodide {line.version}, Python {line.python}) and follow its Start sheet.")
     return EXIT_OK

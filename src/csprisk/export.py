@@ -13,8 +13,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import marks
 from .libreoffice import ConversionError, convert, find_soffice
 from .ranked import EXECUTIVE_SHEETS, SUMMARY
+from .output import same_file
 from .sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
 from .xlsx_writer import MARKING_PROPERTY, save_workbook
 
@@ -49,7 +51,7 @@ def export_for_executive(source: str | Path, target: str | Path, *, marking: str
         raise ExportError(f"The ranked workbook {source} does not exist.")
     if target.suffix.lower() != ".xlsx":
         raise ExportError(f"The executive's copy must be an .xlsx file (no macros), not {target.name}.")
-    if target.resolve() == source.resolve():
+    if same_file(target, source):
         raise ExportError("The executive's copy must not replace the ranked workbook; choose another name "
                           "with -o.")
     try:
@@ -108,6 +110,7 @@ def export_for_executive(source: str | Path, target: str | Path, *, marking: str
     props.description = ("For the Community Safety Executive: the ranked priorities, values only. "
                          f"Protective marking: {marking}.")
     _set_custom_property(workbook, MARKING_PROPERTY, marking, StringProperty)
+    _set_custom_property(workbook, marks.PROPERTY, marks.EXECUTIVE, StringProperty)
     save_workbook(workbook, target)
     return result
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Iterable
 
 from .findings import ERROR, INFO, WARNING, Finding
 from .merge import MergeResult
-from .output import write_atomically
+from .output import refuse_overwriting, write_atomically
 
 SECTIONS = (
     (ERROR, "Please fix (these scores could not be used)"),
@@ -84,17 +85,23 @@ def file_name(partner: str) -> str:
     return f"{slug[:60]}.txt"
 
 
-def write_feedback(result: MergeResult, folder: str | Path) -> list[Path]:
-    """Write each partner's note as a UTF-8 text file in `folder`; returns the files written."""
+def write_feedback(result: MergeResult, folder: str | Path, inputs: Iterable[Path] = ()) -> list[Path]:
+    """Write each partner's note as a UTF-8 text file in `folder`; returns the files written.
+
+    Nothing is written when a note would replace one of the `inputs` (OutputError).
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written, used = [], set()
+    planned, used = [], set()
     for note in partner_feedback(result):
         name = file_name(note.partner)
         stem, n = name[:-4], 2
         while name in used:
             name, n = f"{stem}-{n}.txt", n + 1
         used.add(name)
-        data = note.text.encode("utf-8")
-        written.append(write_atomically(folder / name, lambda stream: stream.write(data), what="the feedback"))
-    return written
+        planned.append((folder / name, note.text.encode("utf-8")))
+    inputs = list(inputs)
+    for path, _data in planned:
+        refuse_overwriting(path, inputs, "The feedback note")
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_atomically(path, lambda stream, data=data: stream.write(data), what="the feedback")
+            for path, data in planned]

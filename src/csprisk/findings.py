@@ -35,6 +35,8 @@ CODES: dict[str, tuple[str, str]] = {
     "similar-priority": (WARNING, "Priority name resembles another"),
     "duplicate-return": (WARNING, "Same partner in two files"),
     "no-scores": (WARNING, "Return has no scores"),
+    #: Not reported: a workbook csprisk wrote itself is skipped with this as its reason.
+    "not-a-return": (INFO, "Workbook csprisk wrote, not a return"),
 }
 
 

@@ -26,6 +26,25 @@ class OutputLockedError(OutputError):
     """The target file is open in Excel or another program, so it cannot be replaced."""
 
 
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same path, a link to it, or (on a file system
+    that ignores case) the same name in another case."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def refuse_overwriting(output: str | os.PathLike, inputs, what: str) -> None:
+    """Raise OutputError when `output` is one of the `inputs`: nothing csprisk writes may
+    replace a file it reads."""
+    for path in inputs:
+        if path is not None and same_file(output, path):
+            raise OutputError(
+                f"{what} {output} would replace {path}, which is one of the files being read, so "
+                "nothing was written. Choose another name with -o.")
+
+
 def lock_files(path: Path) -> list[Path]:
     """Lock files that Excel (~$name) or LibreOffice (.~lock.name#) keep beside an open file."""
     candidates = (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#"))

@@ -76,6 +76,32 @@ class Verdict(NamedTuple):
     formulas: Formulas
 
 
+#: The custom property as Excel, LibreOffice and openpyxl write it in docProps/custom.xml.
+_MARK = re.compile(rb'name="csprisk workbook"[^>]*>\s*<vt:lpwstr>([^<]{1,100})</vt:lpwstr>')
+MAX_CUSTOM_PROPERTIES_BYTES = 1024 * 1024
+
+
+def mark_of(archive: zipfile.ZipFile) -> str:
+    """The csprisk mark in an .xlsx package's custom properties ("" when it has none)."""
+    try:
+        info = archive.getinfo("docProps/custom.xml")
+    except KeyError:
+        return ""
+    if info.file_size > MAX_CUSTOM_PROPERTIES_BYTES:
+        return ""
+    found = _MARK.search(archive.read(info))
+    return found.group(1).decode("utf-8", "replace").strip() if found else ""
+
+
+def read_mark(path: Path) -> str:
+    """The csprisk mark of the workbook at `path`, "" when it has none or is no .xlsx."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return mark_of(archive)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, RuntimeError, zlib.error):
+        return ""
+
+
 def check_file(path: Path, label: str) -> Finding | None:
     """None when the file looks like a spreadsheet that is safe to read, else a finding."""
     return inspect_file(path, label).finding

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
+from .marks import RANKED
+
 
 class Formula(str):
     """A native spreadsheet formula such as "=SUM(B2:B9)". Plain strings are always text."""
@@ -223,6 +225,8 @@ class Report:
     author: str = ""
     marking: str = ""
     footer: str = ""
+    #: Which of csprisk's workbooks this is (marks.RANKED, marks.EXECUTIVE), written as its mark.
+    kind: str = RANKED
 
     def sheet(self, name: str) -> Sheet:
         return next(s for s in self.sheets if s.name == name)

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from .analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
 from .findings import counts_line
+from .marks import EXECUTIVE
 from .merge import MERGED, REJECTED, MergeResult, merge_sources
 from .scheme import SchemeError
 from .workbook_source import (LITE_FILES_NAME, BookReturns, files_folder, find_returns, lite_files,
@@ -75,6 +76,7 @@ def export_for_executive(book: Any) -> None:
 
         report = build_report(result)
         report.sheets = [sheet for sheet in report.sheets if sheet.name in EXECUTIVE_SHEETS]
+        report.kind = EXECUTIVE
         target = free_name(folder / f"{Path(book.name).stem} - for the executive.xlsx")
         try:
             write_report(report, target)

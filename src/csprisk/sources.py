@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .findings import Finding
+from .findings import Finding, finding
 from .grid import Grid
-from .preflight import MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file, sheet_cells_limited_to
+from .marks import NOT_RETURNS
+from .preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file, read_mark,
+                        sheet_cells_limited_to)
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -70,13 +72,20 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
     return unique, skipped
 
 
-def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None) -> tuple[list[Grid], list[Finding]]:
+def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
+               as_return: bool = False) -> tuple[list[Grid], list[Finding]]:
     """Every worksheet of a workbook file (or those named in `sheets`) as a grid; a finding
     instead when it can't be read.
 
     The format is decided by the file's content (an .xls renamed .xlsx still reads), and
-    nothing is parsed until the pre-flight check has found the file safe to open.
+    nothing is parsed until the pre-flight check has found the file safe to open. Read
+    `as_return`, a workbook csprisk wrote itself (marks.NOT_RETURNS) is not read at all: its
+    one finding, `not-a-return`, says which kind of file it is.
     """
+    if as_return:
+        mark = read_mark(path)  # before the limits: csprisk's own big workbooks are known, not refused
+        if mark in NOT_RETURNS:
+            return [], [finding("not-a-return", NOT_RETURNS[mark], file=label)]
     wanted = None if sheets is None else {name.casefold() for name in sheets}
     verdict = inspect_file(path, label)  # the safety gate runs before any parser
     if verdict.finding is not None:

@@ -35,6 +35,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
 
+from . import marks
 from .output import OutputError, OutputLockedError, lock_files, refuse_if_locked, write_atomically  # noqa: F401
 from .report import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
 
@@ -98,6 +99,7 @@ def _build(report: Report, stream_big_sheets: bool = False) -> tuple[Workbook, d
     workbook.properties.creator = report.author or None
     if report.marking:
         workbook.custom_doc_props.append(StringProperty(name=MARKING_PROPERTY, value=report.marking))
+    workbook.custom_doc_props.append(StringProperty(name=marks.PROPERTY, value=report.kind))
     return workbook, streamed
 
 

@@ -1,0 +1,25 @@
+"""The mark on every workbook csprisk writes, so that it never reads its own output as a
+partner's return.
+
+The mark is a custom document property (File > Info > Properties > Advanced > Custom in
+Excel). Excel and LibreOffice keep custom properties when they save a workbook again, so
+a ranked workbook opened and saved by the analyst is still known for what it is.
+"""
+
+from __future__ import annotations
+
+#: The custom document property that says which of csprisk's workbooks this is.
+PROPERTY = "csprisk workbook"
+
+RANKED = "ranked workbook"
+EXECUTIVE = "executive copy"
+ANALYST = "analyst workbook"
+
+#: Workbooks csprisk writes that are never a return, and how a skipped one is described.
+#: (The partner template is not among them: filled in, it is a return; blank, it reads as
+#: a return with no scores.)
+NOT_RETURNS = {
+    RANKED: "a ranked workbook csprisk wrote (csprisk merge or Merge & Rank), not a partner's return",
+    EXECUTIVE: "the executive's copy of a ranked workbook csprisk wrote, not a partner's return",
+    ANALYST: "the analyst workbook csprisk made (csprisk workbook), not a partner's return",
+}
