@@ -18,6 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP) pyodide
 	$(PY) -m pytest -q
+	$(VENV)/bin/lint-imports
 
 # The committed analyst workbook carries csprisk in its xlwings Lite main.py: rebuild it
 # after any change to src/ or udfs.py (a test fails while it is stale).

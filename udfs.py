@@ -3,12 +3,12 @@
 Desktop xlwings loads this file as the UDF module ("UDF Modules: udfs"), xlwings Lite
 runs it as main.py, xlwings Server imports it. Each function below only converts Excel's
 arguments and calls the csprisk package, where the work is done and tested:
-`csprisk.functions` for the worksheet functions, `csprisk.scripts` for the scripts.
+`csprisk.app.functions` for the worksheet functions, `csprisk.app.scripts` for the scripts.
 """
 
 import xlwings as xw
 
-from csprisk import functions, scripts
+from csprisk.app import functions, scripts
 
 SCORES_DOC = "A row (or range) of scores: whole numbers 0-5, NK for not known; blanks are ignored."
 

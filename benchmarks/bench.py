@@ -49,7 +49,7 @@ def generate(n: int) -> Path:
     done = folder / ".complete"
     if done.exists():
         return folder
-    from csprisk.template import build_template, matrix_layout
+    from csprisk.excel.template import build_template, matrix_layout
 
     folder.mkdir(parents=True, exist_ok=True)
     scheme = bench_scheme()
@@ -128,7 +128,7 @@ def run(cmd: list[str]) -> tuple[float, float]:
 
 def variants(folder: Path, out_dir: Path) -> dict[str, list[str]]:
     csprisk = str(Path(sys.executable).with_name("csprisk"))
-    from csprisk.template import matrix_layout
+    from csprisk.excel.template import matrix_layout
 
     header_row = matrix_layout(bench_scheme()).header_row - 1  # 0-based, for pandas
     return {
@@ -158,7 +158,7 @@ def cold_start(runs: int = 15) -> float:
 
 
 def lazy_imports() -> list[str]:
-    code = ("import sys, csprisk, csprisk.cli; "
+    code = ("import sys, csprisk, csprisk.app.cli; "
             "print(','.join(m for m in ('pandas', 'openpyxl', 'xlwings', 'python_calamine') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return [m for m in done.stdout.strip().split(",") if m]
@@ -196,7 +196,7 @@ def script_book(folder: Path, sheets: int = SCRIPT_SHEETS) -> Path:
     sys.path.insert(0, str(HERE.parent / "tests"))
     from officejs import book_json, copy_returns_into
 
-    from csprisk.analyst_workbook import build_analyst_workbook
+    from csprisk.excel.analyst_workbook import build_analyst_workbook
 
     wb = build_analyst_workbook(bench_scheme())
     copy_returns_into(wb, sorted(folder.glob("*.xlsx"))[:sheets])
@@ -228,8 +228,8 @@ def pyodide_script_times(folder: Path, runs: int) -> dict[str, tuple[float, floa
     sys.path.insert(0, str(HERE.parent / "tests"))
     import pyodide_env
 
-    from csprisk.lite import PYODIDE_LINES, read_lite_code
-    from csprisk.analyst_workbook import write_analyst_workbook
+    from csprisk.excel.lite import PYODIDE_LINES, read_lite_code
+    from csprisk.excel.analyst_workbook import write_analyst_workbook
 
     payload = json.loads(script_book(folder).read_text())
     out: dict[str, tuple[float, float, float] | str] = {}

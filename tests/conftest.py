@@ -7,7 +7,7 @@ def soffice_convert(path, fmt, outdir):
     Each call gets a private LibreOffice profile, so tests can run beside an open
     LibreOffice and beside each other.
     """
-    from csprisk.libreoffice import ConversionError, convert
+    from csprisk.excel.libreoffice import ConversionError, convert
 
     try:
         return convert(path, fmt, outdir, timeout=120)

@@ -1,7 +1,7 @@
 """Real Pyodide under Node, the runtime xlwings Lite runs in Excel: getting it and using it.
 
 `python tests/pyodide_env.py prepare` installs, under `.pyodide/` (not committed), each
-Pyodide that `csprisk.lite.PYODIDE_LINES` declares (the npm package, pinned) and the wheels
+Pyodide that `csprisk.excel.lite.PYODIDE_LINES` declares (the npm package, pinned) and the wheels
 for that Pyodide's platform from PyPI: what the analyst workbook's requirements.txt names,
 plus pytest and hypothesis for running the test suite there, and micropip to install them.
 `python tests/pyodide_env.py pytest VERSION` runs the test suite inside that Pyodide.
@@ -27,7 +27,7 @@ INSTALLER = ("micropip", "packaging")
 NODE_FLAGS = ("--experimental-wasm-stack-switching",)  # asyncio.run and run_sync on Node 20
 
 sys.path.insert(0, str(REPO / "src"))
-from csprisk.lite import PYODIDE_LINES, PyodideLine, requirements_txt  # noqa: E402
+from csprisk.excel.lite import PYODIDE_LINES, PyodideLine, requirements_txt  # noqa: E402
 
 
 def npm_dir(line: PyodideLine) -> Path:

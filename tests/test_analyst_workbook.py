@@ -9,14 +9,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csprisk import cli
-from csprisk.analyst_workbook import (ANALYST_SHEETS, EXAMPLE_SHEET, XLWINGS_CONF_SHEET,
-                                      analyst_workbook_bytes, build_analyst_workbook,
-                                      committed_workbook_path, write_analyst_workbook)
-from csprisk.demo import write_example_returns
-from csprisk.merge import merge_files
-from csprisk.scheme import Scheme, load_scheme, scheme_from_mapping
-from csprisk.settings_sheet import FIELDS, SETTINGS_SHEET, read_settings_workbook, settings_from_rows, settings_rows
+from csprisk.app import cli
+from csprisk.excel.analyst_workbook import (ANALYST_SHEETS, EXAMPLE_SHEET, XLWINGS_CONF_SHEET, analyst_workbook_bytes, build_analyst_workbook, committed_workbook_path, write_analyst_workbook)
+from csprisk.app.demo import write_example_returns
+from csprisk.app.pipeline import merge_files
+from csprisk.scheme import Scheme, scheme_from_mapping
+from csprisk.read.settings import load_scheme
+from csprisk.scheme.settings_sheet import FIELDS, SETTINGS_SHEET, settings_from_rows, settings_rows
+from csprisk.read.settings import read_settings_workbook
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from csprisk.assess import assess
-from csprisk.parse import Return, ScoredPriority
+from csprisk.score.assess import assess
+from csprisk.score.parse import Return, ScoredPriority
 from csprisk.scheme import Criterion, Priority, Scheme, priority_key
 
 SCHEME = Scheme()
@@ -100,7 +100,7 @@ def test_weights_and_scale_change_the_maximum():
 def test_leaving_one_return_out_ranks_exactly_as_assessing_the_others(rule):
     import random
 
-    from csprisk.assess import leave_one_out
+    from csprisk.score.assess import leave_one_out
 
     rng = random.Random(7)
     names = ["Domestic abuse", "ASB", "Anti-social behaviour", "Hate crime", "Knife crime", "Drugs", "Fraud"]

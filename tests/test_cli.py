@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csprisk.cli import main
-from csprisk.ranked import REPORT_SHEETS
+from csprisk.app.cli import main
+from csprisk.report.sheets import REPORT_SHEETS
 from csprisk.scheme import Scheme
 
 SCHEME = Scheme()
@@ -161,7 +161,7 @@ def test_text_output_is_a_readable_table(returns, tmp_path, capsys):
 
 
 def test_version_runs_as_a_console_command():
-    done = subprocess.run([sys.executable, "-m", "csprisk.cli", "--version"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "csprisk.app.cli", "--version"], capture_output=True, text=True)
     assert done.stdout.strip().startswith("csprisk ")
 
 
@@ -199,7 +199,7 @@ def test_previous_adds_movement_to_the_json(returns, tmp_path, capsys):
 
 
 def test_a_big_merge_reads_in_worker_processes_with_the_same_result(returns, capsys, monkeypatch):
-    import csprisk.merge as merge
+    import csprisk.app.pipeline as merge
 
     (returns / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
     (returns / "empty.xlsx").write_bytes(b"")

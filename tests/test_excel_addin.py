@@ -13,9 +13,8 @@ from xml.etree import ElementTree
 import pytest
 
 import csprisk
-from csprisk import cli
-from csprisk.addin import (ADDIN_NAME, CALLBACK, AddinError, build_addin, install_addin,
-                           interpreter_config, template_path)
+from csprisk.app import cli
+from csprisk.excel.addin import (ADDIN_NAME, CALLBACK, AddinError, build_addin, install_addin, interpreter_config, template_path)
 
 CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 

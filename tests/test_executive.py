@@ -12,16 +12,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csprisk.assess import assess
-from csprisk.cli import main
-from csprisk.executive import ExecutiveView, executive_sheets
-from csprisk.firmness import close_call_sentences, close_groups, drivers, splits, stability, total_spread
-from csprisk.merge import MergeResult, ReturnStatus
-from csprisk.parse import Return, ScoredPriority
-from csprisk.previous import PreviousEntry, PreviousRanking, movements, parse_summary, read_previous
-from csprisk.ranked import EXECUTIVE_SHEETS, REPORT_SHEETS, build_report
+from csprisk.score.assess import assess
+from csprisk.app.cli import main
+from csprisk.report.executive import ExecutiveView, executive_sheets
+from csprisk.report.firmness import (close_call_sentences, close_groups, drivers, splits, stability, total_spread)
+from csprisk.score.merge import MergeResult, ReturnStatus
+from csprisk.score.parse import Return, ScoredPriority
+from csprisk.read.previous import PreviousEntry, PreviousRanking, parse_summary, read_previous
+from csprisk.score.movement import movements
+from csprisk.report.ranked import build_report
+from csprisk.report.sheets import EXECUTIVE_SHEETS, REPORT_SHEETS
 from csprisk.scheme import Scheme, priority_key
-from csprisk.xlsx_writer import MARKING_PROPERTY, write_report
+from csprisk.excel.xlsx_writer import MARKING_PROPERTY, write_report
 
 SCHEME = Scheme(partnership="Anytown CSP", period="2027-28", top_n=2,
                 partners=("Police", "Council", "Fire", "Health"))
@@ -288,7 +290,7 @@ def test_disagreement_lists_spreads_and_every_split_criterion(book, result):
 
 
 def test_stability_of_a_big_partnership_sums_up_the_re_rankings_instead_of_a_column_each():
-    from csprisk.executive import STABILITY_PARTNER_COLUMNS, ExecutiveView, stability_sheet
+    from csprisk.report.executive import STABILITY_PARTNER_COLUMNS, ExecutiveView, stability_sheet
 
     partners = STABILITY_PARTNER_COLUMNS + 1
     returns = [ret(f"Partner {i:02d}", scored("Domestic abuse", flat(4)), scored("ASB", flat(i % 6)))
@@ -346,7 +348,7 @@ def test_a_long_summary_repeats_its_header_row_on_every_page():
 
 
 def test_marking_option_reaches_header_footer_and_properties(tmp_path, capsys):
-    from csprisk.demo import write_example_returns
+    from csprisk.app.demo import write_example_returns
 
     write_example_returns(tmp_path / "returns", SCHEME)
     out = tmp_path / "ranked.xlsx"
@@ -400,11 +402,11 @@ def test_previous_reads_a_summary_with_ties_separators_and_notes():
 
 
 def test_merge_with_previous_reads_last_time_s_workbook_and_shows_movement(tmp_path, capsys):
-    from csprisk.demo import write_example_returns
-    from csprisk.scheme import load_scheme
+    from csprisk.app.demo import write_example_returns
+    from csprisk.read.settings import load_scheme
     import csprisk
 
-    settings = Path(csprisk.__file__).with_name("demo_settings.toml")
+    settings = Path(csprisk.__file__).parent / "app" / "demo_settings.toml"
     scheme = load_scheme(settings)
     write_example_returns(tmp_path / "returns", scheme)
     last = tmp_path / "last.xlsx"
@@ -424,7 +426,7 @@ def test_merge_with_previous_reads_last_time_s_workbook_and_shows_movement(tmp_p
 
 
 def test_a_previous_file_that_is_not_a_ranked_workbook_is_said_and_the_ranking_goes_on(tmp_path, capsys):
-    from csprisk.demo import write_example_returns
+    from csprisk.app.demo import write_example_returns
     from csprisk.scheme import Scheme
 
     returns = write_example_returns(tmp_path / "returns", Scheme())
@@ -472,7 +474,7 @@ def test_export_keeps_only_the_executive_s_sheets_as_values_with_properties(rank
 
 
 def test_export_replaces_an_add_in_formula_by_its_saved_value_and_drops_names(tmp_path):
-    from csprisk.export import export_for_executive
+    from csprisk.excel.export import export_for_executive
 
     source = tmp_path / "from_the_add_in.xlsx"
     wb = openpyxl.Workbook()
@@ -520,9 +522,9 @@ def test_export_refuses_what_is_not_a_ranked_workbook_and_a_macro_target(tmp_pat
 
 
 def test_pdf_without_libreoffice_says_so_and_keeps_the_copy(ranked_file, tmp_path, monkeypatch, capsys):
-    import csprisk.export
+    import csprisk.excel.export
 
-    monkeypatch.setattr(csprisk.export, "find_soffice", lambda: None)
+    monkeypatch.setattr(csprisk.excel.export, "find_soffice", lambda: None)
     out = tmp_path / "for_executive.xlsx"
     assert main(["export", str(ranked_file), "-o", str(out), "--pdf"]) == 1
     err = capsys.readouterr().err
@@ -561,12 +563,12 @@ def page_text(pdf, page):
 
 @pytest.fixture(scope="module")
 def demo_ranked(tmp_path_factory):
-    from csprisk.demo import write_example_returns
-    from csprisk.scheme import load_scheme
+    from csprisk.app.demo import write_example_returns
+    from csprisk.read.settings import load_scheme
     import csprisk
 
     folder = tmp_path_factory.mktemp("demo")
-    settings = Path(csprisk.__file__).with_name("demo_settings.toml")
+    settings = Path(csprisk.__file__).parent / "app" / "demo_settings.toml"
     write_example_returns(folder / "returns", load_scheme(settings))
     ranked = folder / "ranked.xlsx"
     main(["merge", str(folder / "returns"), "--settings", str(settings), "-o", str(ranked)])
@@ -598,7 +600,7 @@ def test_the_exported_pdf_has_the_expected_pages_all_landscape_one_page_wide(dem
 def test_a_long_summary_prints_one_page_wide_with_every_column_on_every_page(tmp_path):
     require_tools()
     from conftest import soffice_convert
-    from csprisk.report import Report
+    from csprisk.report.model import Report
 
     returns = [ret("A", *[scored(f"Issue {n:02d}", flat(n % 6, c0=n % 4)) for n in range(60)]),
                ret("B", *[scored(f"Issue {n:02d}", flat((n + 1) % 6)) for n in range(60)])]
@@ -651,7 +653,7 @@ def test_single_partner_priority_is_explained_without_a_second_view():
 
 
 def test_the_summary_names_at_most_five_partners_whose_absence_changes_the_recommended_set():
-    from csprisk.firmness import LeaveOneOut, Stability, stability_sentences
+    from csprisk.report.firmness import LeaveOneOut, Stability, stability_sentences
 
     runs = tuple(LeaveOneOut(f"Partner {i}", (), ("Domestic abuse",), ("Hate crime",)) for i in range(8))
     runs += (LeaveOneOut("Quiet partner", (), (), ()),)
@@ -665,7 +667,7 @@ def test_the_summary_names_at_most_five_partners_whose_absence_changes_the_recom
 
 
 def test_a_big_roll_up_counts_partners_in_a_disagreement_cell_instead_of_listing_a_thousand():
-    from csprisk.executive import LISTED_PARTNERS, _every_score, _few_names
+    from csprisk.report.executive import LISTED_PARTNERS, _every_score, _few_names
 
     few = [("Police", 1.0), ("Council", 5.0)]
     assert _every_score(few) == "Police 1, Council 5"

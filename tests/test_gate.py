@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+import csprisk
+
 import hostile_files as hostile
-from csprisk import cli
-from csprisk.demo import write_example_returns
-from csprisk.scheme import load_scheme
+from csprisk.app import cli
+from csprisk.app.demo import write_example_returns
+from csprisk.read.settings import load_scheme
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
-SRC = Path(cli.__file__).parent
+SRC = Path(csprisk.__file__).parent
 #: The readers: only the gate's module may use them.
 READERS = {"python_calamine", "openpyxl.reader", "openpyxl.reader.excel"}
 
@@ -95,7 +97,7 @@ def test_a_bad_settings_workbook_is_refused_as_settings_not_as_a_return(tmp_path
 def test_a_ranked_workbook_of_a_big_roll_up_is_still_read_back(tmp_path):
     """csprisk's own workbooks may be larger than any return: a Summary of 600,000 cells (over a
     return's 500,000) is still a previous assessment."""
-    from csprisk.previous import read_previous
+    from csprisk.read.previous import read_previous
     from openpyxl import Workbook
 
     wb = Workbook()

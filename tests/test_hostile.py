@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import hostile_files as hostile
-from csprisk.preflight import MAX_SHEET_CELLS, check_file, inspect_file
-from csprisk.sources import read_grids
+from csprisk.read.preflight import MAX_SHEET_CELLS, check_file, inspect_file
+from csprisk.read.sources import read_grids
 
 READ_IN_CHILD = """
 import sys, python_calamine as pc
@@ -155,7 +155,7 @@ def test_the_byte_scan_agrees_with_the_exact_scan(tmp_path, monkeypatch, edit):
     """The pre-flight's fast path for ordinary sheet XML gives the same verdict and finding as
     the streaming expat scan (and the same formula cells for a file it lets through), and
     hands everything unusual to it."""
-    import csprisk.preflight as preflight
+    import csprisk.read.preflight as preflight
 
     path = hostile.small_xlsx(tmp_path / "base.xlsx", {"A1": "Risk matrix", "B2": 3, "C2": "=B2*2"})
     if edit is not None:

@@ -22,16 +22,20 @@ from officejs import run_coroutine, REPO, apply_actions, book_json, copy_returns
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
 
-from csprisk import cli, lite, sources  # noqa: E402
-from csprisk.analyst_workbook import MERGE_BUTTON, analyst_workbook_bytes, build_analyst_workbook, committed_workbook_path  # noqa: E402,E501
-from csprisk.demo import write_example_returns  # noqa: E402
-from csprisk.merge import merge_sources  # noqa: E402
-from csprisk.parse import parse_return  # noqa: E402
-from csprisk.preflight import inspect_file  # noqa: E402
-from csprisk.previous import parse_summary  # noqa: E402
-from csprisk.ranked import build_report  # noqa: E402
-from csprisk.scheme import Scheme, load_scheme  # noqa: E402
-from csprisk.workbook_source import find_returns, scheme_from_book  # noqa: E402
+from csprisk.app import cli  # noqa: E402
+from csprisk.excel import lite
+from csprisk.read import sources
+from csprisk.excel.analyst_workbook import (MERGE_BUTTON, analyst_workbook_bytes, build_analyst_workbook, committed_workbook_path)  # noqa: E402,E501
+from csprisk.app.demo import write_example_returns  # noqa: E402
+from csprisk.score.merge import merge_sources  # noqa: E402
+from csprisk.score.parse import parse_return  # noqa: E402
+from csprisk.read.preflight import inspect_file  # noqa: E402
+from csprisk.read.previous import parse_summary  # noqa: E402
+from csprisk.report.ranked import build_report  # noqa: E402
+from csprisk.scheme import Scheme  # noqa: E402
+from csprisk.read.settings import load_scheme
+from csprisk.app.pipeline import find_returns  # noqa: E402
+from csprisk.read.workbook import scheme_from_book
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
 SCHEME = load_scheme(DEMO_SETTINGS)
@@ -223,7 +227,7 @@ def test_findings_are_the_same_whatever_reads_the_file(tmp_path):
 
 def test_a_score_of_six_is_six_in_the_json_with_either_reader(tmp_path, monkeypatch):
     pytest.importorskip("python_calamine", reason="compares calamine with openpyxl (Pyodide 0.27 has no calamine)")
-    from csprisk.merge import merge_files
+    from csprisk.app.pipeline import merge_files
 
     returns = write_example_returns(tmp_path / "r", SCHEME)
     by_calamine = [f.as_dict() for f in merge_files(returns, SCHEME).findings]
@@ -248,7 +252,7 @@ def test_links_for_returns_in_the_workbooks_own_sheets_point_into_it(tmp_path):
 
 
 def test_lite_files_area_is_the_returns_folder_and_says_what_it_left_out(tmp_path, monkeypatch):
-    from csprisk import workbook_source
+    from csprisk.read import workbook as workbook_source
 
     area = tmp_path / "data"
     write_example_returns(area / "returns", SCHEME)[:2]
@@ -334,7 +338,7 @@ def test_lite_workbook_runs_in_real_pyodide_as_the_command_line_ranks(version, t
     assert applied.unknown == []
     summary = applied.workbook["Summary"]
     shown = [(e.rank_label, e.name, e.total) for e in parse_summary(list(summary.iter_rows(values_only=True)))]
-    command = subprocess.run([sys.executable, "-c", "import sys; from csprisk import cli; sys.exit(cli.main(sys.argv[1:]))",
+    command = subprocess.run([sys.executable, "-c", "import sys; from csprisk.app import cli; sys.exit(cli.main(sys.argv[1:]))",
                               "merge", *map(str, returns), "--json",
                               "--settings", str(DEMO_SETTINGS), "-o", str(tmp_path / "ranked.xlsx")],
                              capture_output=True, text=True, cwd=tmp_path)

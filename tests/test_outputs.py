@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from csprisk import cli, merge
-from csprisk.demo import write_example_returns
-from csprisk.scheme import load_scheme
+from csprisk.app import cli
+from csprisk.app import pipeline as merge
+from csprisk.app.demo import write_example_returns
+from csprisk.read.settings import load_scheme
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
 SCHEME = load_scheme(DEMO_SETTINGS)
@@ -97,8 +98,8 @@ def test_feedback_never_replaces_an_input(tmp_path, capsys):
     folder = tmp_path / "in"
     write_example_returns(folder, SCHEME)
     # A return saved under the very name the feedback note for its partner would take.
-    from csprisk.feedback import file_name, partner_feedback
-    from csprisk.merge import merge_files
+    from csprisk.report.feedback import file_name, partner_feedback
+    from csprisk.app.pipeline import merge_files
 
     note = partner_feedback(merge_files([folder], SCHEME))[0]
     trap = folder / file_name(note.partner)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from csprisk.grid import Grid, cell_address, column_letter
-from csprisk.parse import classify_score, parse_return
+from csprisk.score.parse import classify_score, parse_return
 from csprisk.scheme import Scheme, criterion_key, priority_key
 
 SCHEME = Scheme()

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 import hostile_files as hostile
 from csprisk.grid import Grid
-from csprisk.merge import merge_sources, read_source
-from csprisk.parse import parse_return
+from csprisk.score.merge import merge_sources
+from csprisk.app.pipeline import read_source
+from csprisk.score.parse import parse_return
 from csprisk.scheme import Scheme
 
 SCHEME = Scheme()

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 import messy_returns as corpus
-from csprisk.cli import main
-from csprisk.feedback import partner_feedback, write_feedback
+from csprisk.app.cli import main
+from csprisk.report.feedback import partner_feedback
+from csprisk.app.pipeline import write_feedback
 from csprisk.grid import Grid
-from csprisk.merge import merge_files
-from csprisk.parse import parse_return
+from csprisk.app.pipeline import merge_files
+from csprisk.score.parse import parse_return
 from csprisk.scheme import Scheme
 
 SCHEME = Scheme()
@@ -279,7 +280,8 @@ def test_a_libreoffice_formula_total_is_a_cross_check(tmp_path):
 
 
 def test_the_validation_sheet_links_each_finding_to_its_partner_and_cell(merged):
-    from csprisk.ranked import PARTNER_SCORES, partner_scores_sheet, validation_sheet
+    from csprisk.report.ranked import partner_scores_sheet, validation_sheet
+    from csprisk.report.sheets import PARTNER_SCORES
 
     sheet, scores = validation_sheet(merged), partner_scores_sheet(merged)
     header = next(r for r in range(sheet.height) if sheet.value(r, 0) == "Severity")

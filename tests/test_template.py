@@ -12,12 +12,9 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 
 from conftest import require_soffice, soffice_convert
 from csprisk.grid import Grid
-from csprisk.parse import parse_return
-from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme,
-                            priorities_from_names)
-from csprisk.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER,
-                              build_template, committed_template_path, matrix_layout,
-                              score_error_message, score_rule, total_formula, write_template)
+from csprisk.score.parse import parse_return
+from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme, priorities_from_names)
+from csprisk.excel.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER, build_template, committed_template_path, matrix_layout, score_error_message, score_rule, total_formula, write_template)
 
 SCHEME = Scheme()
 LAYOUT = matrix_layout(SCHEME)
@@ -105,7 +102,7 @@ def test_writing_twice_gives_identical_bytes_and_leaves_no_temporary_file(tmp_pa
 def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     path = saved(tmp_path)
     before = path.read_bytes()
-    import csprisk.template as template
+    import csprisk.excel.template as template
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

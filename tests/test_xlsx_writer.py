@@ -18,15 +18,9 @@ import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
-from csprisk import xlsx_writer
-from csprisk.report import BarChart, Cell, ColourScale, Formula, Report, Sheet
-from csprisk.xlsx_writer import (
-    MARKING_PROPERTY,
-    OutputError,
-    OutputLockedError,
-    build_workbook,
-    write_report,
-)
+from csprisk.excel import xlsx_writer
+from csprisk.report.model import BarChart, Cell, ColourScale, Formula, Report, Sheet
+from csprisk.excel.xlsx_writer import (MARKING_PROPERTY, OutputError, OutputLockedError, build_workbook, write_report)
 
 LOOKS_LIKE_FORMULAS = ["=1+1 was our estimate", '=HYPERLINK("http://evil.example","click")',
                        "@SUM(A1)", "#N/A", "+44 117 922 2000", "-5 (typed by hand)"]
@@ -393,7 +387,7 @@ def _read_only_folder_check(folder: str) -> None:
     """Writing into a read-only folder: a plain OutputError, not 'locked', and nothing left."""
     from pathlib import Path
 
-    from csprisk.xlsx_writer import OutputError, OutputLockedError, write_report
+    from csprisk.excel.xlsx_writer import OutputError, OutputLockedError, write_report
 
     folder = Path(folder)
     try:

@@ -4,7 +4,9 @@ Importing the package is cheap on purpose: desktop xlwings may start a fresh Pyt
 every click, so pandas, openpyxl and xlwings are imported only by the modules that use them.
 """
 
-__version__ = "0.1.0"
+from csprisk.version import __version__
+
+__all__ = ["__version__", "main"]
 
 
 def main() -> None:
@@ -13,6 +15,6 @@ def main() -> None:
     The add-in's VBA calls `RunPython "import csprisk;csprisk.main()"` (its file is
     csprisk.xlam); xlwings then names the active workbook as the caller.
     """
-    from .scripts import calling_book, merge_and_rank
+    from csprisk.app.scripts import calling_book, merge_and_rank
 
     merge_and_rank(calling_book())

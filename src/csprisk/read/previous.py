@@ -1,4 +1,4 @@
-"""Movement since the last assessment: read an earlier ranked workbook and compare.
+"""The last assessment: the ranked table of an earlier ranked workbook csprisk wrote.
 
 The earlier workbook is one csprisk wrote (its Summary sheet); only its values are read,
 so it may have been opened and saved in Excel or LibreOffice since.
@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .assess import TOTAL_PRECISION, RankedPriority
-from .scheme import Scheme, priority_key
-
 SUMMARY = "Summary"  # the sheet csprisk writes the ranked table to (ranked.SUMMARY)
-UP, DOWN, SAME, NEW, DROPPED = "up", "down", "same", "new", "dropped"
 _RANK = re.compile(r"^=?\s*(\d+)$")
 
 
@@ -39,35 +35,13 @@ class PreviousRanking:
     described: str = ""
 
 
-@dataclass(frozen=True)
-class Movement:
-    status: str  # UP, DOWN, SAME, NEW or DROPPED
-    name: str
-    rank_change: int | None = None  # places moved up (negative: down)
-    total_change: float | None = None
-    previous: PreviousEntry | None = None
-
-    @property
-    def words(self) -> str:
-        if self.status == NEW:
-            return "new"
-        if self.status == DROPPED:
-            return f"dropped (was {self.previous.rank_label})"
-        was = f"(was {self.previous.rank_label})"
-        if self.status == SAME:
-            return f"same {was}"
-        places = abs(self.rank_change)
-        arrow = "\u25B2" if self.status == UP else "\u25BC"
-        return f"{arrow} {self.status} {places} {was}"
-
-
 def read_previous(path: str | Path) -> PreviousRanking:
     """The ranked table on the Summary sheet of a workbook csprisk wrote earlier.
 
     It is read as returns are: through the pre-flight check, with whichever reader this
     Python has (calamine, or openpyxl inside xlwings Lite without it).
     """
-    from .sources import PREVIOUS_ASSESSMENT, WorkbookRefused, read_workbook
+    from csprisk.read.sources import PREVIOUS_ASSESSMENT, WorkbookRefused, read_workbook
 
     path = Path(path)
     if not path.is_file():
@@ -109,27 +83,6 @@ def parse_summary(rows: Sequence[Sequence[Any]], name: str = "the workbook") -> 
         entries.append(PreviousEntry(str(cells[1]).strip(), int(match.group(1)),
                                      str(cells[0]).strip().removesuffix(".0"), total))
     return tuple(entries)
-
-
-def movements(ranking: Sequence[RankedPriority], previous: PreviousRanking,
-              scheme: Scheme) -> tuple[dict[str, Movement], tuple[Movement, ...]]:
-    """(movement per current priority key, priorities ranked last time and not now)."""
-    earlier: dict[str, PreviousEntry] = {}
-    for entry in previous.entries:
-        earlier.setdefault(priority_key(scheme.canonical_priority(entry.name) or entry.name), entry)
-    moved = {}
-    for p in ranking:
-        before = earlier.get(p.key)
-        if before is None:
-            moved[p.key] = Movement(NEW, p.name)
-            continue
-        change = before.rank - p.rank
-        status = UP if change > 0 else DOWN if change < 0 else SAME
-        moved[p.key] = Movement(status, p.name, change,
-                                round(p.total - before.total, TOTAL_PRECISION), before)
-    dropped = tuple(Movement(DROPPED, e.name, previous=e) for key, e in earlier.items()
-                    if key not in moved)
-    return moved, dropped
 
 
 def _described(rows: Sequence[Sequence[Any]]) -> str:

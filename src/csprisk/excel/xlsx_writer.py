@@ -35,9 +35,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
 
-from . import marks
-from .output import OutputError, OutputLockedError, lock_files, refuse_if_locked, write_atomically  # noqa: F401
-from .report import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
+from csprisk import marks
+from csprisk.excel.output import (OutputError, OutputLockedError, lock_files, refuse_if_locked, write_atomically)  # noqa: F401
+from csprisk.report.model import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
 
 #: Name of the custom document property that carries the protective marking.
 MARKING_PROPERTY = "Protective Marking"

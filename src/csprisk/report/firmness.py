@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
-from .assess import Assessment, RankedPriority, TOTAL_PRECISION, leave_one_out
-from .scheme import Scheme, format_number
+from csprisk.score.assess import Assessment, RankedPriority, TOTAL_PRECISION, leave_one_out
+from csprisk.scheme import Scheme, format_number
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
 NEAR_TIE_POINTS = 2.0

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from .assess import TOTAL_PRECISION
-from .grid import Grid, is_blank
-from .parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
-from .scheme import PRIORITY_LABEL, Scheme, format_number
+from csprisk.score.assess import TOTAL_PRECISION
+from csprisk.grid import Grid, is_blank
+from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
+from csprisk.scheme import PRIORITY_LABEL, Scheme, format_number
 
 #: The error a function returns instead of a wrong number; xlwings turns it into Excel's #VALUE!.
 VALUE_ERROR = "#VALUE!"
@@ -131,7 +131,8 @@ def risk_summary(matrix: Any, scheme: Scheme | None = None) -> list[list[Any]]:
     any order and PESTELO, Notes and TOTAL columns are recognised), otherwise the columns
     are taken in the scheme's order. Ranks, totals and bands are the Summary's.
     """
-    from .merge import Source, merge_sources  # the one pipeline, also for a range
+    from csprisk.read.sources import Source  # the one pipeline, also for a range
+    from csprisk.score.merge import merge_sources
 
     scheme = scheme or Scheme()
     rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in (matrix or [])]
@@ -155,14 +156,14 @@ def risk_summary(matrix: Any, scheme: Scheme | None = None) -> list[list[Any]]:
 
 
 def _has_header(row: Sequence[Any], scheme: Scheme) -> bool:
-    from .parse import find_layout
+    from csprisk.score.parse import find_layout
 
     return find_layout(Grid("", "", [list(row)]), scheme) is not None
 
 
 def _problems_by_priority(result) -> dict[str, int]:
     """Invalid and missing scores per ranked priority (by its key)."""
-    from .scheme import priority_key
+    from csprisk.scheme import priority_key
 
     counts: dict[str, int] = {}
     scheme = result.scheme

@@ -9,34 +9,20 @@ import datetime as dt
 from typing import Callable
 from urllib.parse import quote
 
-from . import __version__
-from .findings import SEVERITY_ORDER, count_by_severity, counts_line
-from .grid import column_letter
-from .merge import MergeResult
-from .previous import PreviousRanking
-from .parse import BLANK, VALID
-from .report import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
-from .scheme import format_number
-
-SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
-HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
-#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
-REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
-#: The sheets the executive receives (csprisk export), in order.
-EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)
-
-AGGREGATION_WORDS = {
-    "mean": "the mean (average) of the partners' valid scores",
-    "median": "the median (middle value) of the partners' valid scores",
-    "max": "the highest of the partners' valid scores",
-    "min": "the lowest of the partners' valid scores",
-}
-
+from csprisk.version import __version__
+from csprisk.findings import SEVERITY_ORDER, count_by_severity
+from csprisk.grid import column_letter
+from csprisk.score.merge import MergeResult
+from csprisk.read.previous import PreviousRanking
+from csprisk.score.parse import BLANK, VALID
+from csprisk.report.executive import executive_sheets
+from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
+from csprisk.report.sheets import AGGREGATION_WORDS, METHOD, PARTNER_SCORES, VALIDATION
+from csprisk.report.sheets import heading as _heading
+from csprisk.scheme import format_number
 
 def build_report(result: MergeResult, previous: "PreviousRanking | None" = None) -> Report:
     """The ranked workbook; `previous` (an earlier ranking) adds movement since last time."""
-    from .executive import executive_sheets
-
     scheme = result.scheme
     scores = partner_scores_sheet(result)
     return Report(
@@ -48,37 +34,6 @@ def build_report(result: MergeResult, previous: "PreviousRanking | None" = None)
         marking=scheme.protective_marking,
         footer=f"{scheme.partnership} · {result.generated:%d %B %Y}",
     )
-
-
-def _heading(sheet: Sheet, result: MergeResult, title: str) -> None:
-    scheme = result.scheme
-    sheet.add_row([f"{scheme.partnership}: {title}"], "title")
-    merged = [s for s in result.statuses if s.status == "merged"]
-    period = f"Assessment period {scheme.period} · " if scheme.period else ""
-    sheet.add_row([f"{period}Produced {result.generated:%d %B %Y at %H:%M} · "
-                   f"{len(merged)} return{'s' if len(merged) != 1 else ''} merged"], "subtitle")
-
-
-def summary_sheet(result: MergeResult) -> Sheet:
-    """The Summary alone (the executive's module lays it out, with the other firmness sheets)."""
-    from .executive import ExecutiveView, summary_sheet as executive_summary
-
-    return executive_summary(ExecutiveView(result))
-
-
-def summary_notes(result: MergeResult) -> list[str]:
-    scheme = result.scheme
-    m = format_number(scheme.max_total)
-    return [
-        f"Bands: High at {format_number(scheme.high_threshold)} or more, Medium at "
-        f"{format_number(scheme.medium_threshold)} or more, Low below that (totals out of {m}).",
-        f"Scores combined with {AGGREGATION_WORDS[scheme.aggregation]}; not-known (NK) and invalid "
-        "scores take no part.",
-        f"Equal totals share a rank, shown as =2; they are listed by {scheme.tie_break_description()}.",
-        "A low total does not mean work on an issue stops.",
-        f"Findings: {counts_line(list(result.findings))} "
-        "(listed on the Validation sheet of the full ranked workbook).",
-    ]
 
 
 def partner_scores_sheet(result: MergeResult) -> Sheet:

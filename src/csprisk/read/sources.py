@@ -10,18 +10,45 @@ it. Files are opened read-only. A test fails if another module imports a reader.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from .findings import Finding, finding
-from .grid import Grid
-from .marks import NOT_RETURNS
-from .preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file, read_mark,
-                        sheet_cells_limited_to)
+from csprisk.findings import Finding, finding
+from csprisk.grid import Grid
+from csprisk.marks import NOT_RETURNS
+from csprisk.read.preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file, read_mark, sheet_cells_limited_to)
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One candidate return: its grids (or the findings that stopped it being read)."""
+
+    label: str
+    grids: Sequence[Grid]
+    findings: Sequence[Finding] = ()
+    modified: float | None = None  # seconds since the epoch, for choosing between duplicates
+    sha256: str = ""
+    #: parse_return's answer when the return was already parsed where it was read (a worker
+    #: process); the grids are then not carried back.
+    parsed: tuple[object, list[Finding]] | None = None  # (a score.parse.Return or None, findings)
+    #: A sheet of the open workbook (the analyst copied it in), not a file.
+    in_book: bool = False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 class InputError(ValueError):

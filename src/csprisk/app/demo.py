@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .scheme import Scheme
+from csprisk.scheme import Scheme
 
 #: How serious each demo priority "really" is, 0-5, before each partner's own judgement.
 BASELINE = {
@@ -70,7 +70,7 @@ def example_scores(partner: DemoPartner, priority: str, criteria: int, scale_max
 
 def write_example_returns(folder: Path, scheme: Scheme) -> list[Path]:
     """Write the example returns (from the partner template) and return their paths."""
-    from .template import build_template, matrix_layout
+    from csprisk.excel.template import build_template, matrix_layout
 
     layout = matrix_layout(scheme)
     rows = {p.name: layout.first_row + i for i, p in enumerate(scheme.priorities)}

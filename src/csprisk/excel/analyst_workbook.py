@@ -19,14 +19,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 
-from . import marks
-from .lite import SheetButton, add_lite_parts, main_py, pyodide_line, requirements_txt
-from .output import reproducible_xlsx, write_atomically
-from .report import LINE_HEIGHT, lines_needed
-from .scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
-from .settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell,
-                             settings_rows)
-from .template import keep_text
+from csprisk import marks
+from csprisk.excel.lite import SheetButton, add_lite_parts, main_py, pyodide_line, requirements_txt
+from csprisk.excel.output import reproducible_xlsx, write_atomically
+from csprisk.report.model import LINE_HEIGHT, lines_needed
+from csprisk.scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
+from csprisk.scheme.settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell, settings_rows)
+from csprisk.excel.template import keep_text
 
 START_SHEET = "Start"
 EXAMPLE_SHEET = "Example"
@@ -273,4 +272,4 @@ def write_analyst_workbook(path: str | os.PathLike, scheme: Scheme, pyodide: str
 
 def committed_workbook_path() -> Path:
     """The default analyst workbook kept in the repository."""
-    return Path(__file__).resolve().parents[2] / "xlsx_templates" / "analyst_workbook.xlsx"
+    return Path(__file__).resolve().parents[3] / "xlsx_templates" / "analyst_workbook.xlsx"

@@ -7,37 +7,17 @@ workbook (the add-in) both feed it grids.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
-from .assess import Assessment, assess
-from .findings import ERROR, Finding, finding
-from .grid import Grid
-from .parse import Return, parse_return
-from .scheme import Scheme, priority_key
+from csprisk.findings import ERROR, Finding, finding
+from csprisk.read.sources import Source
+from csprisk.score.assess import Assessment, assess
+from csprisk.score.parse import Return, parse_return
+from csprisk.scheme import Scheme, priority_key
 
 MERGED, REJECTED, SKIPPED = "merged", "rejected", "skipped"
-
-
-@dataclass(frozen=True)
-class Source:
-    """One candidate return: its grids (or the findings that stopped it being read)."""
-
-    label: str
-    grids: Sequence[Grid]
-    findings: Sequence[Finding] = ()
-    modified: float | None = None  # seconds since the epoch, for choosing between duplicates
-    sha256: str = ""
-    #: parse_return's answer when the return was already parsed where it was read (a worker
-    #: process); the grids are then not carried back.
-    parsed: tuple[Return | None, list[Finding]] | None = None
-    #: A sheet of the open workbook (the analyst copied it in), not a file.
-    in_book: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,132 +168,3 @@ def _latest_per_partner(parsed: list[tuple[Source, Return]]):
     order = {id(item): i for i, item in enumerate(parsed)}
     kept.sort(key=lambda it: order[id(it)])
     return kept, dropped
-
-
-def read_source(path: Path, label: str | None = None) -> Source:
-    from .sources import read_grids
-
-    label = label or str(path)
-    grids, problems = read_grids(path, label, as_return=True)
-    try:
-        modified = path.stat().st_mtime
-    except OSError:
-        modified = None
-    return Source(label, grids, problems, modified, file_sha256(path))
-
-
-def read_and_parse(path: Path, scheme: Scheme) -> Source:
-    """read_source, then parse_return, in one step for a worker process: only the parsed
-    return (small, picklable) travels back, not the grids."""
-    source = read_source(path)
-    if source.findings and not source.grids:
-        return source
-    return replace(source, grids=(), parsed=parse_return(source.grids, scheme, source.label))
-
-
-#: From this many files, reading and parsing run in worker processes (one per CPU).
-PARALLEL_MIN_FILES = 50
-
-
-def _worker_count(files: int) -> int:
-    """Worker processes for a merge of `files` files: 0 (read here) for a small merge, where
-    there is no multiprocessing (Pyodide, as in xlwings Lite), or on one CPU."""
-    cpus = os.cpu_count() or 1
-    if files < PARALLEL_MIN_FILES or cpus < 2 or sys.platform == "emscripten":
-        return 0
-    return min(cpus, 8)
-
-
-#: Files a worker reads per task, and tasks kept in flight per worker.
-CHUNK_FILES, CHUNKS_PER_WORKER = 8, 2
-
-
-def _read_chunk(paths: Sequence[Path], scheme: Scheme) -> list[Source]:
-    return [read_and_parse(path, scheme) for path in paths]
-
-
-def _parallel_sources(files: Sequence[Path], scheme: Scheme, workers: int) -> Iterator[Source]:
-    """Every file read and parsed in worker processes, yielded in order.
-
-    A worker that dies (a reader aborting the process on a file the pre-flight let through)
-    costs that file, never the run: the files that were in flight are read again one at a
-    time, each alone in a fresh process, and the one that ends its process gets a
-    file-corrupt finding. Should no pool start at all, the files are read here.
-    """
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunks = deque(files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES))
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers)
-    except (ImportError, OSError, NotImplementedError):
-        yield from (read_source(path) for path in files)
-        return
-    window: deque = deque()
-    try:
-        while chunks or window:
-            while chunks and len(window) < workers * CHUNKS_PER_WORKER:
-                chunk = chunks.popleft()
-                window.append((chunk, pool.submit(_read_chunk, chunk, scheme)))
-            chunk, future = window[0]
-            try:
-                done = future.result()
-            except BrokenProcessPool:
-                pool.shutdown(wait=True, cancel_futures=True)
-                for chunk, future in window:  # in order: what finished stands, the rest alone
-                    if future.done() and not future.cancelled() and future.exception() is None:
-                        yield from future.result()
-                    else:
-                        yield from (_read_alone(path, scheme) for path in chunk)
-                window.clear()
-                pool = ProcessPoolExecutor(max_workers=workers)
-                continue
-            window.popleft()
-            yield from done
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _read_alone(path: Path, scheme: Scheme) -> Source:
-    """One file read in a process of its own, so that a reader that aborts takes only it."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    from .preflight import corrupt
-
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        try:
-            return pool.submit(read_and_parse, path, scheme).result()
-        except BrokenProcessPool:
-            label = str(path)
-            return Source(label, (), [corrupt(label, "the spreadsheet reader stopped on this file")],
-                          sha256=file_sha256(path))
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return ""
-    return digest.hexdigest()
-
-
-def merge_files(inputs: Iterable[str | os.PathLike], scheme: Scheme,
-                progress: Progress | None = None, discovered=None) -> MergeResult:
-    """Merge every return found among the inputs (files and folders); `discovered` is what
-    sources.discover found in them, where the caller has looked already."""
-    from .sources import discover
-
-    files, skipped = discovered if discovered is not None else discover(inputs)
-    workers = _worker_count(len(files))
-    if workers:  # reading and parsing in worker processes, in the same order; the rest here
-        sources: Iterable[Source] = _parallel_sources(files, scheme, workers)
-    else:
-        sources = (read_source(path) for path in files)
-    result = merge_sources(sources, scheme, progress, len(files))
-    extra = tuple(ReturnStatus(str(s.path), "", SKIPPED, 0, s.reason) for s in skipped)
-    return replace(result, statuses=result.statuses + extra)

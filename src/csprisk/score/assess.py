@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
-from .parse import Return
-from .scheme import Scheme, criterion_key, priority_key
+from csprisk.score.parse import Return
+from csprisk.scheme import Scheme, criterion_key, priority_key
 
 COMBINE: dict[str, Callable[[list[float]], float]] = {
     "mean": statistics.fmean,

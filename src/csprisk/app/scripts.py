@@ -11,13 +11,13 @@ import contextlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from .analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
-from .findings import counts_line
-from .marks import EXECUTIVE
-from .merge import MERGED, REJECTED, MergeResult, merge_sources
-from .scheme import SchemeError
-from .workbook_source import (LITE_FILES_NAME, BookReturns, files_folder, find_returns, lite_files,
-                              scheme_from_book)
+from csprisk.excel.analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
+from csprisk.findings import counts_line
+from csprisk.marks import EXECUTIVE
+from csprisk.score.merge import MERGED, REJECTED, MergeResult, merge_sources
+from csprisk.scheme import SchemeError
+from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, scheme_from_book
+from csprisk.app.pipeline import BookReturns, find_returns
 
 MERGE_TITLE = "Merge & Rank"
 
@@ -40,8 +40,9 @@ def merge_and_rank(book: Any) -> None:
     """Merge every return, write the ranked report sheets, and say what happened."""
     with reported(book, MERGE_TITLE):
         result, found = _merge(book)
-        from .ranked import REPORT_SHEETS, build_report
-        from .xlwings_writer import render_report
+        from csprisk.report.ranked import build_report
+        from csprisk.report.sheets import REPORT_SHEETS
+        from csprisk.excel.xlwings_writer import render_report
 
         render_report(book, build_report(result), REPORT_SHEETS)
         book.app.alert(merge_message(result, found), title=MERGE_TITLE)
@@ -52,9 +53,10 @@ def validate_returns(book: Any) -> None:
     title = "Validate returns"
     with reported(book, title):
         result, found = _merge(book)
-        from .ranked import VALIDATION, build_report
-        from .report import Report
-        from .xlwings_writer import render_report
+        from csprisk.report.ranked import build_report
+        from csprisk.report.sheets import VALIDATION
+        from csprisk.report.model import Report
+        from csprisk.excel.xlwings_writer import render_report
 
         report = build_report(result)
         only = Report([report.sheet(VALIDATION)], report.title, report.subject, report.author,
@@ -70,9 +72,10 @@ def export_for_executive(book: Any) -> None:
     with reported(book, title):
         folder = _writable_folder(book, "write the executive's copy")
         result, found = _merge(book)
-        from .ranked import EXECUTIVE_SHEETS, build_report
-        from .output import OutputError
-        from .xlsx_writer import write_report
+        from csprisk.report.ranked import build_report
+        from csprisk.report.sheets import EXECUTIVE_SHEETS
+        from csprisk.excel.output import OutputError
+        from csprisk.excel.xlsx_writer import write_report
 
         report = build_report(result)
         report.sheets = [sheet for sheet in report.sheets if sheet.name in EXECUTIVE_SHEETS]
@@ -93,8 +96,8 @@ def new_partner_template(book: Any) -> None:
     with reported(book, title):
         folder = _writable_folder(book, "write the partner template")
         scheme = scheme_from_book(book)
-        from .template import write_template
-        from .output import OutputError
+        from csprisk.excel.template import write_template
+        from csprisk.excel.output import OutputError
 
         target = free_name(folder / "partner_return.xlsx")
         try:
@@ -108,7 +111,7 @@ def new_partner_template(book: Any) -> None:
 # ----------------------------------------------------------------------------- helpers
 
 def _merge(book: Any) -> tuple[MergeResult, BookReturns]:
-    from .ranked import REPORT_SHEETS
+    from csprisk.report.sheets import REPORT_SHEETS
 
     scheme = scheme_from_book(book)
     found = find_returns(book, scheme, skip=(*ANALYST_SHEETS, *REPORT_SHEETS))
@@ -190,7 +193,7 @@ def reported(book: Any, title: str) -> Iterator[None]:
 
 
 def failure_message(error: Exception) -> str:
-    from .xlwings_writer import ReportConflict
+    from csprisk.excel.xlwings_writer import ReportConflict
 
     if isinstance(error, (Stop, SchemeError, ReportConflict)):
         return str(error)

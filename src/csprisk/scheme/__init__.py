@@ -7,11 +7,9 @@ label, scale bound or threshold is typed anywhere else.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from pathlib import Path
 from typing import Any, Iterable
 
 AGGREGATIONS = ("mean", "median", "max", "min")
@@ -250,25 +248,6 @@ def display_name(name: str) -> str:
 
 
 # ----------------------------------------------------------------------------- loading
-
-def load_scheme(path: str | Path | None = None, base: Scheme | None = None) -> Scheme:
-    """The default scheme, or one read from a TOML settings file or an analyst workbook."""
-    scheme = base or Scheme()
-    if path is None:
-        return scheme
-    path = Path(path)
-    if not path.exists():
-        raise SchemeError(f"The settings file {path} does not exist.")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from .settings_sheet import read_settings_workbook  # only the analyst workbook needs it
-
-        return scheme_from_mapping(read_settings_workbook(path), scheme)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise SchemeError(f"The settings file {path.name} is not valid TOML: {error}") from None
-    return scheme_from_mapping(data, scheme)
-
 
 def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Scheme:
     base = base or Scheme()

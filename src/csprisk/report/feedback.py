@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePath
-from typing import Iterable
+from pathlib import PurePath
 
-from .findings import ERROR, INFO, WARNING, Finding
-from .merge import MergeResult
-from .output import refuse_overwriting, write_atomically
+from csprisk.findings import ERROR, INFO, WARNING, Finding
+from csprisk.score.merge import MergeResult
 
 SECTIONS = (
     (ERROR, "Please fix (these scores could not be used)"),
@@ -83,25 +81,3 @@ def _place(f: Finding, name_file: bool) -> str:
 def file_name(partner: str) -> str:
     slug = re.sub(r"[^0-9A-Za-z]+", "-", partner).strip("-").lower() or "partner"
     return f"{slug[:60]}.txt"
-
-
-def write_feedback(result: MergeResult, folder: str | Path, inputs: Iterable[Path] = ()) -> list[Path]:
-    """Write each partner's note as a UTF-8 text file in `folder`; returns the files written.
-
-    Nothing is written when a note would replace one of the `inputs` (OutputError).
-    """
-    folder = Path(folder)
-    planned, used = [], set()
-    for note in partner_feedback(result):
-        name = file_name(note.partner)
-        stem, n = name[:-4], 2
-        while name in used:
-            name, n = f"{stem}-{n}.txt", n + 1
-        used.add(name)
-        planned.append((folder / name, note.text.encode("utf-8")))
-    inputs = list(inputs)
-    for path, _data in planned:
-        refuse_overwriting(path, inputs, "The feedback note")
-    folder.mkdir(parents=True, exist_ok=True)
-    return [write_atomically(path, lambda stream, data=data: stream.write(data), what="the feedback")
-            for path, data in planned]

@@ -13,12 +13,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import marks
-from .libreoffice import ConversionError, convert, find_soffice
-from .ranked import EXECUTIVE_SHEETS, SUMMARY
-from .output import same_file
-from .sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
-from .xlsx_writer import MARKING_PROPERTY, save_workbook
+from csprisk import marks
+from csprisk.excel.libreoffice import ConversionError, convert, find_soffice
+from csprisk.report.sheets import EXECUTIVE_SHEETS, SUMMARY
+from csprisk.excel.output import same_file
+from csprisk.read.sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
+from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook
 
 PDF_TIMEOUT_SECONDS = 180
 

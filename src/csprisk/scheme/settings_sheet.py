@@ -10,11 +10,10 @@ Whatever is read becomes the same mapping a TOML settings file gives, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .grid import is_blank
-from .scheme import AGGREGATIONS, Scheme, SchemeError, format_number, normalise_marker
+from csprisk.grid import is_blank
+from csprisk.scheme import AGGREGATIONS, Scheme, format_number, normalise_marker
 
 SETTINGS_SHEET = "Settings"
 PRIORITIES_HEADING = "Candidate priorities"
@@ -132,22 +131,6 @@ def settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
     if not data.get("priorities"):
         data.pop("priorities", None)
     return data
-
-
-def read_settings_workbook(path: str | Path) -> dict[str, Any]:
-    """The settings mapping from an analyst workbook's Settings sheet (read-only)."""
-    from .sources import SETTINGS_WORKBOOK, WorkbookRefused, read_workbook
-
-    path = Path(path)
-    try:
-        grids = read_workbook(path, SETTINGS_WORKBOOK, sheets=[SETTINGS_SHEET])
-    except WorkbookRefused as error:
-        raise SchemeError(str(error)) from None
-    grid = next((g for g in grids if g.sheet.casefold() == SETTINGS_SHEET.casefold()), None)
-    if grid is None:
-        raise SchemeError(f'The workbook {path.name} has no "{SETTINGS_SHEET}" sheet, so it cannot '
-                          "be used as settings. Use the analyst workbook (csprisk workbook -o FILE).")
-    return settings_from_rows(grid.rows)
 
 
 def _put(data: dict[str, Any], dotted: str, value: Any) -> None:

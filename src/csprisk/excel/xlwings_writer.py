@@ -14,8 +14,8 @@ import math
 import re
 from typing import Any, Sequence
 
-from .grid import cell_address, column_letter
-from .report import STYLES, Formula, Report, Sheet, Style
+from csprisk.grid import cell_address, column_letter
+from csprisk.report.model import STYLES, Formula, Report, Sheet, Style
 
 #: Formatting a runtime may not offer; a missing feature skips that touch, never the run.
 _UNSUPPORTED = (NotImplementedError, AttributeError, TypeError, ValueError)

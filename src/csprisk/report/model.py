@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
-from .marks import RANKED
+from csprisk.marks import RANKED
 
 
 class Formula(str):

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from . import __version__
+from csprisk.version import __version__
 
 if TYPE_CHECKING:
-    from .scheme import Scheme
+    from csprisk.scheme import Scheme
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -143,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_settings(args) -> "Scheme":
-    from .scheme import SchemeError, load_scheme
+    from csprisk.scheme import SchemeError
+    from csprisk.read.settings import load_scheme
 
     try:
         scheme = load_scheme(getattr(args, "settings", None))
@@ -155,8 +156,8 @@ def load_settings(args) -> "Scheme":
 
 
 def cmd_template(args) -> int:
-    from .template import write_template
-    from .output import OutputError
+    from csprisk.excel.template import write_template
+    from csprisk.excel.output import OutputError
 
     check_output(args.output, "The partner template", reads=[args.settings])
     scheme = load_settings(args)
@@ -171,9 +172,10 @@ def cmd_template(args) -> int:
 
 
 def run_merge(args, write: bool) -> tuple[object, object, int]:
-    from .merge import MERGED, REJECTED, merge_files
-    from .output import OutputError
-    from .sources import InputError, discover
+    from csprisk.score.merge import MERGED, REJECTED
+    from csprisk.app.pipeline import merge_files
+    from csprisk.excel.output import OutputError
+    from csprisk.read.sources import InputError, discover
 
     scheme = load_settings(args)
     try:
@@ -191,8 +193,8 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
     if not any(s.status in (MERGED, REJECTED) for s in result.statuses):
         raise UsageError(nothing_to_merge(args.inputs, result))
     if write:
-        from .ranked import build_report
-        from .xlsx_writer import write_report
+        from csprisk.report.ranked import build_report
+        from csprisk.excel.xlsx_writer import write_report
 
         created = new_folder(args.output)
         try:
@@ -217,9 +219,9 @@ def check_output(output: str, what: str, reads=(), returns=()) -> None:
     """Refuse, before anything is read or written, an output that is not an .xlsx workbook or
     that is one of the files being read. A ranked workbook csprisk wrote earlier, found among
     the returns, may be replaced: it is skipped, never read as a return."""
-    from .marks import RANKED
-    from .output import OutputError, refuse_overwriting
-    from .preflight import read_mark
+    from csprisk.marks import RANKED
+    from csprisk.excel.output import OutputError, refuse_overwriting
+    from csprisk.read.preflight import read_mark
 
     path = Path(output)
     if path.suffix.lower() != ".xlsx":
@@ -260,10 +262,10 @@ def cmd_merge(args) -> int:
 def cmd_validate(args) -> int:
     result, _previous, status = run_merge(args, write=False)
     if getattr(args, "feedback", None):
-        from .feedback import write_feedback
-        from .output import OutputError
+        from csprisk.app.pipeline import write_feedback
+        from csprisk.excel.output import OutputError
 
-        from .sources import discover
+        from csprisk.read.sources import discover
 
         try:
             written = write_feedback(result, args.feedback, inputs=discover(args.inputs)[0])
@@ -283,16 +285,16 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import write_example_returns
-    from .scheme import load_scheme
+    from csprisk.app.demo import write_example_returns
+    from csprisk.read.settings import load_scheme
 
     scheme = load_scheme(Path(__file__).with_name("demo_settings.toml"))
     files = write_example_returns(Path(args.returns), scheme)
     print(f"Wrote {len(files)} example returns to {args.returns}/")
-    from .merge import merge_files
-    from .ranked import build_report
-    from .output import OutputError
-    from .xlsx_writer import write_report
+    from csprisk.app.pipeline import merge_files
+    from csprisk.report.ranked import build_report
+    from csprisk.excel.output import OutputError
+    from csprisk.excel.xlsx_writer import write_report
 
     result = merge_files([args.returns], scheme)
     created = new_folder(args.output)
@@ -311,7 +313,7 @@ def read_previous_ranking(path: str | None):
 
     A missing file is a mistake on the command line (exit 2, nothing done); a workbook that
     cannot be used is said, and the ranking goes on without movement (exit 1)."""
-    from .previous import PreviousError, read_previous
+    from csprisk.read.previous import PreviousError, read_previous
 
     if not path:
         return None, False
@@ -326,8 +328,8 @@ def read_previous_ranking(path: str | None):
 
 
 def cmd_export(args) -> int:
-    from .export import ExportError, PdfUnavailable, export_for_executive, write_pdf
-    from .output import OutputError
+    from csprisk.excel.export import ExportError, PdfUnavailable, export_for_executive, write_pdf
+    from csprisk.excel.output import OutputError
 
     created = new_folder(args.output)
     try:
@@ -355,9 +357,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_workbook(args) -> int:
-    from .analyst_workbook import write_analyst_workbook
-    from .lite import LiteBuildError, pyodide_line
-    from .output import OutputError
+    from csprisk.excel.analyst_workbook import write_analyst_workbook
+    from csprisk.excel.lite import LiteBuildError, pyodide_line
+    from csprisk.excel.output import OutputError
 
     check_output(args.output, "The analyst workbook", reads=[args.settings])
     scheme = load_settings(args)
@@ -374,7 +376,7 @@ def cmd_workbook(args) -> int:
 
 
 def cmd_addin(args) -> int:
-    from .addin import AddinError, build_addin, install_addin
+    from csprisk.excel.addin import AddinError, build_addin, install_addin
 
     try:
         if args.addin_command == "build":
@@ -409,7 +411,7 @@ def result_json(result, previous=None) -> dict:
         "version": __version__,
     }
     if previous is not None:  # --previous: movement since the last assessment
-        from .previous import movements
+        from csprisk.score.movement import movements
 
         moved, dropped = movements(result.assessment.ranking, previous, result.scheme)
         for entry, p in zip(ranking, result.assessment.ranking):
@@ -427,7 +429,7 @@ def _movement_json(movement) -> dict:
 
 
 def render_text(result, output: str | None = None) -> str:
-    from .scheme import format_number
+    from csprisk.scheme import format_number
 
     scheme = result.scheme
     lines = []
@@ -454,7 +456,7 @@ def render_text(result, output: str | None = None) -> str:
 
 
 def render_findings(result, limit: int | None) -> str:
-    from .findings import SEVERITY_ORDER, counts_line
+    from csprisk.findings import SEVERITY_ORDER, counts_line
 
     lines = [f"Findings: {counts_line(list(result.findings))}."]
     shown = [f for f in sorted(result.findings, key=lambda f: SEVERITY_ORDER[f.severity]) if f.severity != "info"]

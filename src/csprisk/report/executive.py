@@ -12,17 +12,16 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from .assess import RankedPriority
-from .firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences,
-                       Split, close_groups, drivers, join_and, splits, stability, stability_sentences, total_spread)
-from .grid import column_letter
-from .merge import MergeResult
-from .previous import Movement, PreviousRanking, movements
-from .ranked import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
-from .ranked import _heading as heading
-from .ranked import summary_notes as ranking_notes
-from .report import LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
-from .scheme import format_number, priority_key
+from csprisk.score.assess import RankedPriority
+from csprisk.report.firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences, Split, close_groups, drivers, join_and, splits, stability, stability_sentences, total_spread)
+from csprisk.grid import column_letter
+from csprisk.score.merge import MergeResult
+from csprisk.score.movement import Movement, movements
+from csprisk.read.previous import PreviousRanking
+from csprisk.report.sheets import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY, heading
+from csprisk.report.sheets import summary_notes as ranking_notes
+from csprisk.report.model import LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
+from csprisk.scheme import format_number, priority_key
 
 #: How many priorities below the cut-off the watch list shows.
 WATCH_LIST_SIZE = 3

@@ -25,7 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from . import __version__
+from csprisk.version import __version__
 
 #: The xlwings Lite add-in in the Office add-ins store.
 STORE_ID = "WA200008175"
@@ -100,7 +100,8 @@ def requirements_txt(line: PyodideLine) -> str:
 # ----------------------------------------------------------------------------- main.py
 
 def package_dir() -> Path:
-    return Path(__file__).resolve().parent
+    """The csprisk package's folder (src/csprisk)."""
+    return Path(__file__).resolve().parents[1]
 
 
 def udfs_path() -> Path:

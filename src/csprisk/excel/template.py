@@ -26,8 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .output import reproducible_xlsx, write_atomically
-from .scheme import NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Scheme, format_number
+from csprisk.excel.output import reproducible_xlsx, write_atomically
+from csprisk.scheme import NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Scheme, format_number
 
 TEMPLATE_VERSION = "1"
 #: Name of the hidden defined name and of the custom document property that mark our template.
@@ -168,7 +168,7 @@ def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -
 
 def committed_template_path() -> Path:
     """The default template kept in the repository (xlsx_templates/partner_return.xlsx)."""
-    return Path(__file__).resolve().parents[2] / "xlsx_templates" / "partner_return.xlsx"
+    return Path(__file__).resolve().parents[3] / "xlsx_templates" / "partner_return.xlsx"
 
 
 def _title(scheme: Scheme) -> str:

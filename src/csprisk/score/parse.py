@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, NamedTuple, Sequence
 
-from .findings import Finding, finding
-from .grid import Grid, column_letter, is_blank
-from .scheme import (NOTES_LABEL, PESTELO_LABEL, Scheme, criterion_key, display_name,
-                     format_number, is_not_known, priority_key)
+from csprisk.findings import Finding, finding
+from csprisk.grid import Grid, column_letter, is_blank
+from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, Scheme, criterion_key, display_name, format_number, is_not_known, priority_key)
 
 HEADER_SEARCH_ROWS = 30
 #: A header row must name at least this share of the scheme's criteria.

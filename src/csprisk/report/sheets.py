@@ -1,0 +1,49 @@
+"""The sheets of the ranked workbook by name, and the pieces every sheet shares."""
+
+from __future__ import annotations
+
+from csprisk.findings import counts_line
+from csprisk.report.model import Sheet
+from csprisk.scheme import format_number
+from csprisk.score.merge import MergeResult
+
+SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
+HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
+#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
+REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
+#: The sheets the executive receives (csprisk export), in order.
+EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)
+
+AGGREGATION_WORDS = {
+    "mean": "the mean (average) of the partners' valid scores",
+    "median": "the median (middle value) of the partners' valid scores",
+    "max": "the highest of the partners' valid scores",
+    "min": "the lowest of the partners' valid scores",
+}
+
+
+
+def heading(sheet: Sheet, result: MergeResult, title: str) -> None:
+    scheme = result.scheme
+    sheet.add_row([f"{scheme.partnership}: {title}"], "title")
+    merged = [s for s in result.statuses if s.status == "merged"]
+    period = f"Assessment period {scheme.period} · " if scheme.period else ""
+    sheet.add_row([f"{period}Produced {result.generated:%d %B %Y at %H:%M} · "
+                   f"{len(merged)} return{'s' if len(merged) != 1 else ''} merged"], "subtitle")
+
+
+def summary_notes(result: MergeResult) -> list[str]:
+    scheme = result.scheme
+    m = format_number(scheme.max_total)
+    return [
+        f"Bands: High at {format_number(scheme.high_threshold)} or more, Medium at "
+        f"{format_number(scheme.medium_threshold)} or more, Low below that (totals out of {m}).",
+        f"Scores combined with {AGGREGATION_WORDS[scheme.aggregation]}; not-known (NK) and invalid "
+        "scores take no part.",
+        f"Equal totals share a rank, shown as =2; they are listed by {scheme.tie_break_description()}.",
+        "A low total does not mean work on an issue stops.",
+        f"Findings: {counts_line(list(result.findings))} "
+        "(listed on the Validation sheet of the full ranked workbook).",
+    ]
+
+
