@@ -72,11 +72,15 @@ class Finding:
 def finding(code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "",
             value: Any = None, problem: str = "") -> Finding:
     severity = CODES[code][0]
+    return Finding(code, severity, file, sheet, cell, as_typed(value), message, problem)
+
+
+def as_typed(value: Any) -> Any:
+    """A cell's value as the partner typed it, whatever read it: a number cell holds a double,
+    which calamine hands over as 6.0 and openpyxl as 6; a whole number is an int here."""
     if type(value) is float and value.is_integer():
-        # A number cell holds a double: calamine hands 6 over as 6.0, openpyxl as 6. Findings
-        # (and so the JSON and the Validation sheet) must not depend on the reader.
-        value = int(value)
-    return Finding(code, severity, file, sheet, cell, value, message, problem)
+        return int(value)
+    return value
 
 
 def json_value(value: Any) -> Any:
@@ -99,7 +103,3 @@ def counts_line(findings: list[Finding]) -> str:
     """"3 errors, 2 warnings, 1 notes": the same words in the terminal, the alert and the Summary."""
     counts = count_by_severity(findings)
     return f"{counts[ERROR]} errors, {counts[WARNING]} warnings, {counts[INFO]} notes"
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.file, f.sheet, SEVERITY_ORDER.get(f.severity, 9)))

@@ -253,7 +253,7 @@ def cmd_merge(args) -> int:
     if status == EXIT_FAILED:
         return status
     if args.json:
-        print(json.dumps(result_json(result, previous), indent=2, ensure_ascii=False))
+        print(json.dumps(result.to_dict(previous), indent=2, ensure_ascii=False))
     else:
         print(render_text(result, output=args.output))
     return status
@@ -278,7 +278,7 @@ def cmd_validate(args) -> int:
         print(f"Feedback for {len(written)} partner{'s' if len(written) != 1 else ''} written to "
               f"{args.feedback}", file=sys.stderr)
     if args.json:
-        print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(render_findings(result, limit=None))
     return status
@@ -393,40 +393,6 @@ COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_valida
 
 
 # ----------------------------------------------------------------------------- output
-
-def result_json(result, previous=None) -> dict:
-    """The JSON document of `merge --json` and `validate --json` (a documented contract)."""
-    ranking = [{
-        "rank": p.rank, "rank_label": p.rank_label, "priority": p.name, "total": round(p.total, 4),
-        "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
-        "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
-        "recommended": p.recommended,
-        "scores": {c.label: s for c, s in zip(result.scheme.criteria, p.scores)},
-    } for p in result.assessment.ranking]
-    document = {
-        "ranking": ranking,
-        "findings": [f.as_dict() for f in result.findings],
-        "returns": [s.as_dict() for s in result.statuses],
-        "aggregation": result.scheme.aggregation,
-        "version": __version__,
-    }
-    if previous is not None:  # --previous: movement since the last assessment
-        from csprisk.score.movement import movements
-
-        moved, dropped = movements(result.assessment.ranking, previous, result.scheme)
-        for entry, p in zip(ranking, result.assessment.ranking):
-            entry["movement"] = _movement_json(moved[p.key])
-        document["dropped"] = [_movement_json(m) | {"priority": m.name} for m in dropped]
-    return document
-
-
-def _movement_json(movement) -> dict:
-    before = movement.previous
-    return {"status": movement.status, "rank_change": movement.rank_change,
-            "total_change": movement.total_change,
-            "previous_rank": before.rank_label if before else None,
-            "previous_total": before.total if before else None}
-
 
 def render_text(result, output: str | None = None) -> str:
     from csprisk.scheme import format_number

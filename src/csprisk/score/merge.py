@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
 
-from csprisk.findings import ERROR, Finding, finding
+from csprisk.findings import ERROR, Finding, as_typed, finding
 from csprisk.read.sources import Source
 from csprisk.score.assess import Assessment, assess
 from csprisk.score.parse import Return, parse_return
 from csprisk.scheme import Scheme, priority_key
+from csprisk.version import __version__
+
+if TYPE_CHECKING:
+    from csprisk.read.previous import PreviousRanking
 
 MERGED, REJECTED, SKIPPED = "merged", "rejected", "skipped"
 
@@ -35,6 +39,14 @@ class ReturnStatus:
                 "priorities": self.priorities, "reason": self.reason}
 
 
+class Frames(NamedTuple):
+    """MergeResult.frames(): pandas DataFrames."""
+
+    scores: Any
+    ranking: Any
+    findings: Any
+
+
 @dataclass(frozen=True)
 class MergeResult:
     assessment: Assessment
@@ -51,6 +63,55 @@ class MergeResult:
     @property
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
+
+    def to_dict(self, previous: "PreviousRanking | None" = None) -> dict:
+        """The JSON document of `merge --json` and `validate --json`: a documented contract
+        (README, "--json"). `previous`, an earlier ranking, adds movement since then."""
+        scheme = self.scheme
+        ranking = [{
+            "rank": p.rank, "rank_label": p.rank_label, "priority": p.name, "total": round(p.total, 4),
+            "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
+            "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
+            "recommended": p.recommended,
+            "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores)},
+        } for p in self.assessment.ranking]
+        document = {
+            "ranking": ranking,
+            "findings": [f.as_dict() for f in self.findings],
+            "returns": [s.as_dict() for s in self.statuses],
+            "aggregation": scheme.aggregation,
+            "version": __version__,
+        }
+        if previous is not None:
+            from csprisk.score.movement import movements
+
+            moved, dropped = movements(self.assessment.ranking, previous, scheme)
+            for entry, p in zip(ranking, self.assessment.ranking):
+                entry["movement"] = moved[p.key].as_dict()
+            document["dropped"] = [m.as_dict() | {"priority": m.name} for m in dropped]
+        return document
+
+    def frames(self) -> "Frames":
+        """The result as tidy pandas DataFrames, for analysts in Jupyter or their own scripts:
+        `scores` (one row per partner, priority and criterion, as typed), `ranking` and
+        `findings`. pandas is imported only here."""
+        import pandas as pd
+
+        scores = pd.DataFrame(
+            [(ret.partner, ret.file, ret.sheet, c.priority, c.criterion, c.cell, as_typed(c.value), c.status,
+              c.score, c.counted)
+             for ret in self.assessment.returns for c in ret.cells],
+            columns=["partner", "file", "sheet", "priority", "criterion", "cell", "value", "status", "score",
+                     "counted"])
+        labels = list(self.scheme.labels)
+        ranking = pd.DataFrame(
+            [(p.rank, p.rank_label, p.name, p.total, p.max_total, p.band, len(p.partners), p.not_known,
+              p.recommended, *p.scores) for p in self.assessment.ranking],
+            columns=["rank", "rank_label", "priority", "total", "max_total", "band", "partners", "not_known",
+                     "recommended", *labels])
+        findings = pd.DataFrame([f.as_dict() for f in self.findings],
+                                columns=["code", "severity", "file", "sheet", "cell", "value", "message"])
+        return Frames(scores, ranking, findings)
 
     def partner_of(self, file: str) -> str:
         return self._partner_by_file.get(file, "")

@@ -20,6 +20,13 @@ class Movement:
     total_change: float | None = None
     previous: PreviousEntry | None = None
 
+    def as_dict(self) -> dict:
+        """As the JSON's "movement" (and "dropped") entries carry it."""
+        before = self.previous
+        return {"status": self.status, "rank_change": self.rank_change, "total_change": self.total_change,
+                "previous_rank": before.rank_label if before else None,
+                "previous_total": before.total if before else None}
+
     @property
     def words(self) -> str:
         if self.status == NEW:
