@@ -10,53 +10,51 @@ import xlwings as xw
 
 from csprisk.app import functions, scripts
 
-SCORES_DOC = "A row (or range) of scores: whole numbers 0-5, NK for not known; blanks are ignored."
+HELP = functions.HELP  # help texts in the scheme's words and numbers (scale, maximum, bands)
 
 
 @xw.func
-@xw.arg("scores", ndim=2, doc=SCORES_DOC)
+@xw.arg("scores", ndim=2, doc=HELP["scores"])
+@functions.described("risk_total")
 def risk_total(scores):
-    """Total of a row of risk-matrix scores, out of 80. NK and blanks count nothing; an invalid score gives #VALUE!."""
     return functions.risk_total(scores)
 
 
 @xw.func
-@xw.arg("scores", ndim=2, doc=SCORES_DOC)
-@xw.arg("priority", doc="Optional: the priority's name, used in the messages.")
+@xw.arg("scores", ndim=2, doc=HELP["scores"])
+@xw.arg("priority", doc=HELP["priority"])
+@functions.described("risk_check")
 def risk_check(scores, priority=None):
-    """OK, or one line per problem with a row of scores, in the words the Validation sheet uses."""
     return functions.risk_check(scores, priority)
 
 
 @xw.func
-@xw.arg("total", doc="A total out of 80, for example from RISK_TOTAL.")
-@xw.arg("high", doc="Optional: the lowest total that is High (default 60), e.g. a cell on the Settings sheet.")
-@xw.arg("medium", doc="Optional: the lowest total that is Medium (default 40).")
+@xw.arg("total", doc=HELP["total"])
+@xw.arg("high", doc=HELP["high"])
+@xw.arg("medium", doc=HELP["medium"])
+@functions.described("risk_band")
 def risk_band(total, high=None, medium=None):
-    """High, Medium or Low for a total, with the partnership's band thresholds."""
     return functions.risk_band(total, high, medium)
 
 
 @xw.func
-@xw.arg("total", doc="The total to rank.")
-@xw.arg("totals", ndim=2, doc="All the totals it is ranked among (blanks are left out).")
+@xw.arg("total", doc=HELP["rank_total"])
+@xw.arg("totals", ndim=2, doc=HELP["totals"])
+@functions.described("risk_rank")
 def risk_rank(total, totals):
-    """Rank of a total, highest first; equal totals share a rank, shown as =2 (as in the Summary)."""
     return functions.risk_rank(total, totals)
 
 
 @xw.func
+@functions.described("risk_criteria")
 def risk_criteria():
-    """Spills the 16 criteria labels, with each criterion's scoring guidance beside it."""
     return functions.risk_criteria()
 
 
 @xw.func
-@xw.arg("matrix", ndim=2,
-        doc="A range laid out like the matrix: priority names in the first column, then one "
-            "column per criterion; a header row with the criteria labels may be included.")
+@xw.arg("matrix", ndim=2, doc=HELP["matrix"])
+@functions.described("risk_summary")
 def risk_summary(matrix):
-    """Spills the ranked summary of a matrix: rank, priority, total, band, not-known count, check."""
     return functions.risk_summary(matrix)
 
 

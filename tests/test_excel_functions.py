@@ -203,3 +203,20 @@ def test_works_when_another_test_imported_xlwings_first_in_desktop_mode():
                          timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
+
+
+def test_help_texts_come_from_the_scheme_not_from_typed_numbers():
+    from csprisk.app.functions import HELP, help_texts
+    from csprisk.scheme import Criterion
+
+    meta = {f["name"]: f for f in server.custom_functions_meta(udfs)["functions"]}
+    assert meta["RISK_TOTAL"]["description"] == HELP["risk_total"] == (
+        "Total of a row of risk-matrix scores, out of 80. NK and blanks count nothing; an invalid score gives #VALUE!.")
+    assert meta["RISK_TOTAL"]["parameters"][0]["description"] == HELP["scores"]
+    assert "16 criteria" in meta["RISK_CRITERIA"]["description"]
+    source = (REPO / "udfs.py").read_text()
+    for typed in ("80", "0-5", "60", "40", "16 "):
+        assert typed not in source, f"udfs.py types {typed!r}: say it through csprisk.app.functions.HELP"
+    small = Scheme(criteria=tuple(Criterion(f"C{i}") for i in range(10)), scale_max=4)
+    texts = help_texts(small)
+    assert "0-4" in texts["scores"] and "out of 40" in texts["risk_total"] and "10 criteria" in texts["risk_criteria"]

@@ -23,6 +23,46 @@ OK = "OK"
 Cells = Sequence[Sequence[Any]]
 
 
+def help_texts(scheme: Scheme | None = None) -> dict[str, str]:
+    """What Excel shows for each function and argument (udfs.py uses these), in the words and
+    numbers of the scheme: the scale, the maximum total, the band thresholds, the criteria."""
+    scheme = scheme or Scheme()
+    top, most = format_number(scheme.scale_max), format_number(scheme.max_total)
+    high, medium = format_number(scheme.high_threshold), format_number(scheme.medium_threshold)
+    return {
+        "scores": f"A row (or range) of scores: whole numbers 0-{top}, NK for not known; blanks are ignored.",
+        "risk_total": f"Total of a row of risk-matrix scores, out of {most}. NK and blanks count nothing; "
+                      "an invalid score gives #VALUE!.",
+        "risk_check": "OK, or one line per problem with a row of scores, in the words the Validation sheet uses.",
+        "priority": "Optional: the priority's name, used in the messages.",
+        "total": f"A total out of {most}, for example from RISK_TOTAL.",
+        "high": f"Optional: the lowest total that is High (default {high}), e.g. a cell on the Settings sheet.",
+        "medium": f"Optional: the lowest total that is Medium (default {medium}).",
+        "risk_band": "High, Medium or Low for a total, with the partnership's band thresholds.",
+        "rank_total": "The total to rank.",
+        "totals": "All the totals it is ranked among (blanks are left out).",
+        "risk_rank": "Rank of a total, highest first; equal totals share a rank, shown as =2 (as in the Summary).",
+        "risk_criteria": f"Spills the {len(scheme.criteria)} criteria labels, with each criterion's scoring "
+                         "guidance beside it.",
+        "matrix": "A range laid out like the matrix: priority names in the first column, then one column per "
+                  "criterion; a header row with the criteria labels may be included.",
+        "risk_summary": "Spills the ranked summary of a matrix: rank, priority, total, band, not-known count, check.",
+    }
+
+
+#: The help texts of the default scheme: what udfs.py declares to Excel.
+HELP = help_texts()
+
+
+def described(name: str):
+    """Give a worksheet function its help text from HELP (put it next to the def, under
+    the xlwings decorators, which read the docstring)."""
+    def describe(function):
+        function.__doc__ = HELP[name]
+        return function
+    return describe
+
+
 def flatten(cells: Any) -> list[Any]:
     """A range's values in reading order, whatever shape Excel sent (scalar, row, block)."""
     if not isinstance(cells, (list, tuple)):
