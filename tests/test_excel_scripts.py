@@ -253,7 +253,7 @@ def test_returns_folder_on_the_settings_sheet_is_read_as_well(tmp_path, returns)
     assert shown == {p.name: round(p.total, 2) for p in from_files.assessment.ranking}
 
 
-def test_where_the_workbook_folder_is_known_files_are_written_beside_it(tmp_path, returns):
+def test_where_the_workbook_folder_is_known_files_are_written_beside_it(tmp_path, returns, monkeypatch):
     # A desktop workbook's full name is its path; here the JSON book's name carries it.
     path = analyst_book(tmp_path / "analyst.xlsx", [])
     (tmp_path / "returns").mkdir()
@@ -264,6 +264,22 @@ def test_where_the_workbook_folder_is_known_files_are_written_beside_it(tmp_path
     exported = tmp_path / "analyst - for the executive.xlsx"
     assert exported.exists(), actions
     assert openpyxl.load_workbook(exported).sheetnames == list(EXECUTIVE_SHEETS)
+    # The same builder as csprisk export: the copy of the command line's ranked workbook
+    # holds the same cells, properties and links (none to the sheets it leaves out).
+    ranked, by_cli = tmp_path / "ranked.xlsx", tmp_path / "by cli.xlsx"
+    monkeypatch.chdir(tmp_path)  # files named as the add-in names them: returns/police.xlsx
+    assert cli.main(["merge", "returns", "--settings", str(path), "-o", str(ranked)]) in (0, 1)
+    assert cli.main(["export", str(ranked), "-o", str(by_cli)]) == 0
+    mine, theirs = openpyxl.load_workbook(exported), openpyxl.load_workbook(by_cli)
+    for name in EXECUTIVE_SHEETS:
+        here = {c.coordinate: c.value for row in mine[name].iter_rows() for c in row if c.value is not None}
+        there = {c.coordinate: c.value for row in theirs[name].iter_rows() for c in row if c.value is not None}
+        differ = {k for k in here.keys() | there.keys() if here.get(k) != there.get(k)}
+        assert all("Produced" in str(here.get(k)) or "·" in str(here.get(k)) for k in differ), (name, {k: (here.get(k), there.get(k)) for k in differ})
+        links = [c.hyperlink.location for row in mine[name].iter_rows() for c in row if c.hyperlink]
+        assert all(link.split("!")[0].strip("'") in EXECUTIVE_SHEETS for link in links if link)
+    assert (mine.properties.description, mine.properties.keywords) == (theirs.properties.description,
+                                                                        theirs.properties.keywords)
     _book, actions = run_script("new_partner_template", path, book_name=book_name)
     assert (tmp_path / "partner_return.xlsx").exists(), actions
     _book, actions = run_script("new_partner_template", path, book_name=book_name)

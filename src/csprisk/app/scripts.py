@@ -13,7 +13,6 @@ from typing import Any, Iterator
 
 from csprisk.excel.analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
 from csprisk.findings import counts_line
-from csprisk.marks import EXECUTIVE
 from csprisk.score.merge import MERGED, REJECTED, MergeResult, merge_sources
 from csprisk.scheme import SchemeError
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, scheme_from_book
@@ -67,25 +66,27 @@ def validate_returns(book: Any) -> None:
 
 
 def export_for_executive(book: Any) -> None:
-    """Write the executive's copy (their sheets, values only) beside this workbook."""
+    """Write the executive's copy (their sheets, values only) beside this workbook, made by
+    the one builder `csprisk export` uses, from the ranked workbook of this merge."""
     title = "Export for the executive"
     with reported(book, title):
         folder = _writable_folder(book, "write the executive's copy")
         result, found = _merge(book)
-        from csprisk.report.ranked import build_report
-        from csprisk.report.sheets import EXECUTIVE_SHEETS
+        import tempfile
+
+        from csprisk.excel.export import ExportError, export_for_executive as make_copy
         from csprisk.excel.output import OutputError
         from csprisk.excel.xlsx_writer import write_report
+        from csprisk.report.ranked import build_report
 
-        report = build_report(result)
-        report.sheets = [sheet for sheet in report.sheets if sheet.name in EXECUTIVE_SHEETS]
-        report.kind = EXECUTIVE
         target = free_name(folder / f"{Path(book.name).stem} - for the executive.xlsx")
         try:
-            write_report(report, target)
-        except OutputError as error:
+            with tempfile.TemporaryDirectory() as scratch:
+                ranked = write_report(build_report(result), Path(scratch) / "ranked.xlsx")
+                exported = make_copy(ranked, target)
+        except (OutputError, ExportError) as error:
             raise Stop(str(error)) from None
-        book.app.alert(f"Wrote {target.name} {where_written(folder)}: {', '.join(s.name for s in report.sheets)}. "
+        book.app.alert(f"Wrote {target.name} {where_written(folder)}: {', '.join(exported.sheets)}. "
                        "It holds values only, so it opens anywhere without the add-in.\n"
                        f"{returns_line(result)}", title=title)
 

@@ -89,7 +89,7 @@ def requirements_txt(line: PyodideLine) -> str:
         "python-dotenv  # required",
         "pyodide-http  # required",
         "black  # required",
-        "openpyxl",
+        "openpyxl<3.2",  # the minor version csprisk's writer is proven with
         "defusedxml",
     ]
     if line.calamine:
