@@ -50,8 +50,8 @@ def missing(line: PyodideLine) -> str | None:
     """Why Pyodide `line` cannot run here (None when it can)."""
     if shutil.which("node") is None:
         return "Node.js (node) is not installed"
-    if not _stamp(line).exists():
-        return f"Pyodide {line.version} is not prepared: run make pyodide"
+    if not _stamp(line).exists() or _stamp(line).read_text() != "\n".join(_wanted(line)) + "\n":
+        return f"Pyodide {line.version} is not prepared (or its requirements changed): run make pyodide"
     return None
 
 
@@ -84,8 +84,14 @@ def requirement_lines(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
+def _wanted(line: PyodideLine) -> list[str]:
+    return requirement_lines(requirements_txt(line)) + list(TEST_REQUIREMENTS) + list(INSTALLER)
+
+
 def prepare(line: PyodideLine) -> None:
-    if _stamp(line).exists():
+    """Install that Pyodide and its wheels, unless done already for the same requirements."""
+    wanted = "\n".join(_wanted(line)) + "\n"
+    if _stamp(line).exists() and _stamp(line).read_text() == wanted:
         return
     print(f"Preparing Pyodide {line.version} (Python {line.python}) under {HOME} ...", flush=True)
     npm_dir(line).mkdir(parents=True, exist_ok=True)
@@ -93,9 +99,8 @@ def prepare(line: PyodideLine) -> None:
                     "--loglevel=error", "--prefix", str(npm_dir(line)), f"pyodide@{line.version}"], check=True)
     wheels = wheel_dir(line)
     wheels.mkdir(parents=True, exist_ok=True)
-    _pip_download(line, requirement_lines(requirements_txt(line)) + list(TEST_REQUIREMENTS) + list(INSTALLER),
-                  wheels, offline=False)
-    _stamp(line).write_text("ready\n")
+    _pip_download(line, _wanted(line), wheels, offline=False)
+    _stamp(line).write_text(wanted)
 
 
 def resolve(line: PyodideLine, requirements: list[str]) -> list[str]:

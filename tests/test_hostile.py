@@ -174,3 +174,17 @@ def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
     assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": set()})
+
+
+def test_an_ole_file_whose_sector_chain_loops_costs_no_hang_and_no_crash(tmp_path):
+    import struct as packing
+
+    path = hostile.xls_file(tmp_path / "loop.xls", [(0, 0, 1.0), (1, 1, 3.0)])
+    data = bytearray(path.read_bytes())
+    packing.pack_into("<I", data, 512 + 3 * 4, 2)  # the workbook stream's chain: 2 -> 3 -> 2 -> ...
+    path.write_bytes(bytes(data))
+    started = time.perf_counter()
+    grids, findings = read_grids(path, "loop.xls")
+    # the stream's declared size bounds the walk: read (the values sit in its first sector), or refused
+    assert (grids and grids[0].rows[1][1] == 3.0 and findings == []) or [f.code for f in findings] == ["file-corrupt"]
+    assert time.perf_counter() - started < 5

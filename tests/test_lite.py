@@ -121,7 +121,7 @@ def test_requirements_name_only_packages_lite_can_install():
         text = lite_properties(analyst_workbook_bytes(Scheme(), version))["requirements.txt"]
         assert "://" not in text and "csprisk" not in text.lower()
         names = [re.split(r"[=<>\s]", entry, maxsplit=1)[0] for entry in pyodide_env.requirement_lines(text)]
-        expected = ["xlwings", "python-dotenv", "pyodide-http", "black", "openpyxl", "defusedxml"]
+        expected = ["xlwings", "python-dotenv", "pyodide-http", "black", "openpyxl", "defusedxml", "olefile"]
         assert names == expected + (["python-calamine"] if line.calamine else [])
         required = [entry for entry in text.splitlines() if entry.endswith("# required")]
         assert required[0] == f"xlwings=={lite.XLWINGS_VERSION}  # required" and len(required) == 4

@@ -91,6 +91,7 @@ def requirements_txt(line: PyodideLine) -> str:
         "black  # required",
         "openpyxl<3.2",  # the minor version csprisk's writer is proven with
         "defusedxml",
+        "olefile",
     ]
     if line.calamine:
         lines.append("python-calamine")

@@ -18,9 +18,8 @@ import struct
 import xml.parsers.expat
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, NamedTuple
+from typing import IO, NamedTuple
 
 from csprisk.findings import Finding, finding
 
@@ -570,108 +569,33 @@ def _count(text: str | None) -> int:
 
 # --------------------------------------------------------------------------------- ole
 
-_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
-
-
-@dataclass(frozen=True)
-class _Stream:
-    name: str
-    start: int
-    size: int
-
-
 def _check_ole(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None, str]:
-    """An OLE compound file: a legacy .xls, or an encrypted .xlsx (EncryptedPackage)."""
-    data = path.read_bytes()  # bounded by MAX_FILE_BYTES
-    ole = _Ole(data)
-    names = {s.name.casefold(): s for s in ole.streams}
-    if "encryptedpackage" in names or "encryptioninfo" in names:
-        return encrypted(label), ""
-    workbook = names.get("workbook") or names.get("book")
-    if workbook is None:
-        if "worddocument" in names:
-            return not_excel(label, "a Word document"), ""
-        if "powerpoint document" in names:
-            return not_excel(label, "a PowerPoint presentation"), ""
-        return not_excel(label, "an Office file of another kind"), ""
-    return _check_biff(ole.read(workbook), label, formulas), XLS
+    """An OLE compound file (read with olefile): a legacy .xls, or an encrypted .xlsx
+    (EncryptedPackage)."""
+    import olefile
 
-
-class _Ole:
-    """Just enough of the compound file format to list streams and read one, with every
-    chain bounded so a looping or damaged table cannot hang the check."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        if len(data) < 512:
-            raise ValueError("the file ends inside its header")
-        shift, mini_shift = struct.unpack_from("<HH", data, 30)
-        if shift not in (9, 12) or mini_shift != 6:
-            raise ValueError("the file's header is damaged")
-        self.sector = 1 << shift
-        self.max_sectors = len(data) // self.sector + 1
-        (n_fat, first_dir, _, self.mini_cutoff, first_minifat, n_minifat, first_difat,
-         n_difat) = struct.unpack_from("<IIIIIIII", data, 44)
-        fat_sectors = [s for s in struct.unpack_from("<109I", data, 76) if s < _END_OF_CHAIN]
-        difat, seen = first_difat, 0
-        per = self.sector // 4 - 1
-        while difat < _END_OF_CHAIN and seen < self.max_sectors:
-            values = struct.unpack_from(f"<{per + 1}I", data, self._offset(difat))
-            fat_sectors += [s for s in values[:per] if s < _END_OF_CHAIN]
-            difat, seen = values[per], seen + 1
-        fat: list[int] = []
-        for s in fat_sectors[: self.max_sectors]:
-            fat += struct.unpack_from(f"<{self.sector // 4}I", data, self._offset(s))
-        self.fat = fat
-        directory = self._chain_bytes(first_dir, self.fat, self.sector, self._sector_bytes)
-        self.streams: list[_Stream] = []
-        root_start, root_size = 0, 0
-        for at in range(0, len(directory) - 127, 128):
-            entry = directory[at: at + 128]
-            name_len = min(struct.unpack_from("<H", entry, 64)[0], 64)
-            kind = entry[66]
-            start, size = struct.unpack_from("<IQ", entry, 116)
-            name = entry[: max(name_len - 2, 0)].decode("utf-16-le", "replace")
-            if kind == 5:
-                root_start, root_size = start, size
-            elif kind == 2:
-                self.streams.append(_Stream(name, start, size))
-        minifat_bytes = self._chain_bytes(first_minifat, self.fat, self.sector, self._sector_bytes)
-        self.minifat = list(struct.unpack_from(f"<{len(minifat_bytes) // 4}I", minifat_bytes))
-        self.ministream = self._chain_bytes(root_start, self.fat, self.sector,
-                                            self._sector_bytes)[:root_size]
-
-    def _offset(self, sector: int) -> int:
-        offset = (sector + 1) * self.sector
-        if offset >= len(self.data):
-            raise ValueError("a sector lies beyond the end of the file")
-        return offset
-
-    def _sector_bytes(self, sector: int) -> bytes:
-        offset = self._offset(sector)
-        return self.data[offset: offset + self.sector]
-
-    def _mini_bytes(self, sector: int) -> bytes:
-        return self.ministream[sector * 64: sector * 64 + 64]
-
-    def _chain_bytes(self, start: int, table: list[int], size: int,
-                     read: Callable[[int], bytes], limit: int = MAX_FILE_BYTES) -> bytes:
-        out, sector, steps = [], start, 0
-        while sector < _END_OF_CHAIN - 2 and steps * size < limit:
-            if sector >= len(table) and table is self.fat:
-                raise ValueError("a chain of sectors runs off the allocation table")
-            out.append(read(sector))
-            sector = table[sector] if sector < len(table) else _END_OF_CHAIN
-            steps += 1
-            if steps > self.max_sectors * 64:
-                raise ValueError("a chain of sectors loops")
-        return b"".join(out)
-
-    def read(self, stream: _Stream) -> bytes:
-        size = min(stream.size, MAX_FILE_BYTES)
-        if size < self.mini_cutoff:
-            return self._chain_bytes(stream.start, self.minifat, 64, self._mini_bytes, size)[:size]
-        return self._chain_bytes(stream.start, self.fat, self.sector, self._sector_bytes, size)[:size]
+    try:
+        ole = olefile.OleFileIO(str(path))
+    except (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError) as error:
+        return corrupt(label, error), ""
+    with ole:
+        # top-level streams only: a workbook's lie at the root
+        names = {entry[0].casefold(): entry for entry in ole.listdir(streams=True, storages=False)
+                 if len(entry) == 1}
+        if "encryptedpackage" in names or "encryptioninfo" in names:
+            return encrypted(label), ""
+        workbook = names.get("workbook") or names.get("book")
+        if workbook is None:
+            if "worddocument" in names:
+                return not_excel(label, "a Word document"), ""
+            if "powerpoint document" in names:
+                return not_excel(label, "a PowerPoint presentation"), ""
+            return not_excel(label, "an Office file of another kind"), ""
+        try:
+            stream = ole.openstream(workbook).read(MAX_FILE_BYTES)
+        except (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError) as error:
+            return corrupt(label, error), ""
+    return _check_biff(stream, label, formulas), XLS
 
 
 # BIFF record types that put a value in a cell (row at offset 0, column at offset 2).

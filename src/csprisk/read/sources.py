@@ -151,6 +151,12 @@ def _read_with_calamine(path: Path, label: str, formulas: dict[str, set[tuple[in
         return [], [encrypted(label)]
     except Exception as error:  # calamine raises many kinds for damaged files
         return [], [corrupt(label, error)]
+    except BaseException as error:
+        # A Rust panic inside calamine arrives as pyo3's PanicException, which is not an
+        # Exception; it is the reader failing on a damaged file like any other.
+        if type(error).__name__ != "PanicException":
+            raise
+        return [], [corrupt(label, error)]
 
 
 def _read_with_openpyxl(path: Path, label: str, formulas: dict[str, set[tuple[int, int]]],
