@@ -396,11 +396,12 @@ COMMANDS = {"template": cmd_template, "merge": cmd_merge, "validate": cmd_valida
 
 def render_text(result, output: str | None = None) -> str:
     from csprisk.scheme import format_number
+    from csprisk.score.merge import MERGED, REJECTED
 
     scheme = result.scheme
     lines = []
-    merged = sum(1 for s in result.statuses if s.status == "merged")
-    rejected = sum(1 for s in result.statuses if s.status == "rejected")
+    merged = sum(1 for s in result.statuses if s.status == MERGED)
+    rejected = sum(1 for s in result.statuses if s.status == REJECTED)
     lines.append(f"{scheme.partnership} {scheme.period}".strip())
     lines.append(f"{merged} returns merged, {rejected} rejected; scores combined by {scheme.aggregation}.")
     lines.append("")

@@ -22,7 +22,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from csprisk import marks
 from csprisk.excel.lite import SheetButton, add_lite_parts, main_py, pyodide_line, requirements_txt
 from csprisk.excel.output import reproducible_xlsx, write_atomically
-from csprisk.report.model import LINE_HEIGHT, lines_needed
+from csprisk.report.model import NAVY, LINE_HEIGHT, lines_needed
 from csprisk.scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
 from csprisk.scheme.settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell, settings_rows)
 from csprisk.excel.template import keep_text
@@ -37,10 +37,10 @@ ANALYST_SHEETS = (START_SHEET, SETTINGS_SHEET, EXAMPLE_SHEET, XLWINGS_CONF_SHEET
 
 #: Fixed document dates, so the same scheme always gives the same bytes.
 _FIXED_TIME = dt.datetime(2026, 1, 1)
-_TITLE = Font(bold=True, size=16, color="1F3864")
-_HEADING = Font(bold=True, size=12, color="1F3864")
+_TITLE = Font(bold=True, size=16, color=NAVY)
+_HEADING = Font(bold=True, size=12, color=NAVY)
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+_HEADER_FILL = PatternFill("solid", fgColor=NAVY)
 _ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 

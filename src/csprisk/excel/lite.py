@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
+from csprisk.report.model import NAVY
 from csprisk.version import __version__
 
 #: The xlwings Lite add-in in the Office add-ins store.
@@ -251,7 +252,7 @@ def _drawing_xml(button: SheetButton) -> str:
         '<a:hlinkClick r:id="rId1"/></xdr:cNvPr><xdr:cNvSpPr/></xdr:nvSpPr>'
         '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></a:xfrm>'
         '<a:prstGeom prst="roundRect"><a:avLst/></a:prstGeom>'
-        '<a:solidFill><a:srgbClr val="1F3864"/></a:solidFill><a:ln><a:noFill/></a:ln></xdr:spPr>'
+        f'<a:solidFill><a:srgbClr val="{NAVY}"/></a:solidFill><a:ln><a:noFill/></a:ln></xdr:spPr>'
         '<xdr:txBody><a:bodyPr vertOverflow="clip" horzOverflow="clip" rtlCol="0" anchor="ctr"/>'
         '<a:lstStyle/><a:p><a:pPr algn="ctr"/><a:r><a:rPr lang="en-GB" sz="1400" b="1">'
         '<a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:rPr>'

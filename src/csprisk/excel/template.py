@@ -27,6 +27,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
+from csprisk.excel.xlsx_writer import PAGE_NUMBERS
 from csprisk.scheme import NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Scheme, format_number
 
 TEMPLATE_VERSION = "1"
@@ -317,7 +318,7 @@ def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
     if scheme.protective_marking:
         ws.oddHeader.center.text = scheme.protective_marking
         ws.oddFooter.center.text = scheme.protective_marking
-    ws.oddFooter.right.text = "Page &P of &N"
+    ws.oddFooter.right.text = PAGE_NUMBERS
 
 
 def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:

@@ -37,7 +37,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from csprisk import marks
 from csprisk.excel.output import (OutputError, OutputLockedError, lock_files, refuse_if_locked, write_atomically)  # noqa: F401
-from csprisk.report.model import STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
+from csprisk.report.model import NAVY, STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
 
 #: Name of the custom document property that carries the protective marking.
 MARKING_PROPERTY = "Protective Marking"
@@ -522,7 +522,7 @@ def _border(style: Style) -> Border:
     if not (style.border or style.rule_below):
         return Border()
     side = Side(style=style.border_weight) if style.border else Side()
-    below = Side(style="thick", color="1F3864") if style.rule_below else side
+    below = Side(style="thick", color=NAVY) if style.rule_below else side
     if (style.border_weight, style.rule_below) == ("thin", False):
         return _BOX
     return Border(left=side, right=side, top=side, bottom=below)

@@ -15,12 +15,12 @@ from typing import Sequence
 from csprisk.score.assess import RankedPriority
 from csprisk.report.firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences, Split, close_groups, drivers, join_and, splits, stability, stability_sentences, total_spread)
 from csprisk.grid import column_letter
-from csprisk.score.merge import MergeResult
+from csprisk.score.merge import MERGED, MergeResult
 from csprisk.score.movement import Movement, movements
 from csprisk.read.previous import PreviousRanking
 from csprisk.report.sheets import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY, heading
 from csprisk.report.sheets import summary_notes as ranking_notes
-from csprisk.report.model import LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
+from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.scheme import format_number, priority_key
 
 #: How many priorities below the cut-off the watch list shows.
@@ -101,7 +101,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
     """Page 1: who returned, the ranked table and the chart; then the watch list, how firm the
     ranking is, and the notes, from a new page."""
     result, scheme, ranking = view.result, view.scheme, view.ranking
-    sheet = Sheet(SUMMARY, tab_colour="1F3864", margins=SUMMARY_MARGINS)
+    sheet = Sheet(SUMMARY, tab_colour=NAVY, margins=SUMMARY_MARGINS)
     with_movement = view.previous is not None
     columns = ["Rank", "Priority", f"Total (out of {format_number(scheme.max_total)})", "% of maximum",
                "Band", "Partners", "Not known"]
@@ -118,7 +118,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
     recommended = [p.name for p in ranking if p.recommended]
     paragraph(sheet, f"Recommended priorities (top {scheme.top_n}): " + ("; ".join(recommended) or "none"),
               "heading", last=last_col)
-    paragraph(sheet, returns_line(result), "paragraph", last=last_col)
+    paragraph(sheet, who_returned(result), "paragraph", last=last_col)
     if view.previous is not None:
         described = f" ({view.previous.described})" if view.previous.described else ""
         paragraph(sheet, f"Since last time: compared with {Path(view.previous.source).name}{described}.",
@@ -222,9 +222,9 @@ def _printed_height(sheet: Sheet, rows: int) -> float:
     return sum(sheet.row_heights.get(r, LINE_HEIGHT) for r in range(rows)) + (TITLE_EXTRA if rows else 0)
 
 
-def returns_line(result: MergeResult) -> str:
+def who_returned(result: MergeResult) -> str:
     """Which partners returned a matrix and, when the settings list the partners, which did not."""
-    merged = [s.partner for s in result.statuses if s.status == "merged"]
+    merged = [s.partner for s in result.statuses if s.status == MERGED]
     expected = result.scheme.partners
     if not expected:
         return f"Returns merged ({len(merged)}): {join_and(merged) or 'none'}."

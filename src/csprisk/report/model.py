@@ -12,6 +12,9 @@ from typing import Any, Iterable, NamedTuple
 
 from csprisk.marks import RANKED
 
+#: The one dark blue of csprisk's workbooks: titles, headers, the recommended bars.
+NAVY = "1F3864"
+
 
 class Formula(str):
     """A native spreadsheet formula such as "=SUM(B2:B9)". Plain strings are always text."""
@@ -37,10 +40,10 @@ class Style:
 #: Named styles; builders refer to them by name and every writer reads the same table.
 STYLES: dict[str, Style] = {
     "": Style(),
-    "title": Style(bold=True, size=16, colour="1F3864"),
+    "title": Style(bold=True, size=16, colour=NAVY),
     "subtitle": Style(size=11, colour="404040"),
-    "heading": Style(bold=True, size=12, colour="1F3864"),
-    "header": Style(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, valign="center", border=True),
+    "heading": Style(bold=True, size=12, colour=NAVY),
+    "header": Style(bold=True, colour="FFFFFF", fill=NAVY, wrap=True, valign="center", border=True),
     "text": Style(border=True, valign="top"),
     "wrap": Style(border=True, wrap=True, valign="top"),
     "note": Style(italic=True, colour="595959"),
@@ -66,7 +69,7 @@ STYLES: dict[str, Style] = {
     "note-wrap": Style(italic=True, colour="595959", wrap=True, valign="top"),
     "label-top": Style(bold=True, valign="top", wrap=True),
     "callout": Style(bold=True, colour="7F0000", wrap=True, valign="top"),
-    "header-rotated": Style(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, align="center",
+    "header-rotated": Style(bold=True, colour="FFFFFF", fill=NAVY, wrap=True, align="center",
                             valign="bottom", border=True, rotation=90),
     "driver": Style(bold=True, border=True, border_weight="medium", number_format="0.0", align="center",
                     valign="top"),
@@ -135,7 +138,7 @@ class BarChart:
     colour: str = "8EA9C1"
     #: The first `highlight_count` bars are drawn in `highlight_colour` (the recommended set).
     highlight_count: int = 0
-    highlight_colour: str = "1F3864"
+    highlight_colour: str = NAVY
     #: Bars run across, first category at the top (long names stay readable).
     horizontal: bool = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from csprisk.findings import counts_line
 from csprisk.report.model import Sheet
 from csprisk.scheme import format_number
-from csprisk.score.merge import MergeResult
+from csprisk.score.merge import MERGED, MergeResult
 
 SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
 HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
@@ -26,7 +26,7 @@ AGGREGATION_WORDS = {
 def heading(sheet: Sheet, result: MergeResult, title: str) -> None:
     scheme = result.scheme
     sheet.add_row([f"{scheme.partnership}: {title}"], "title")
-    merged = [s for s in result.statuses if s.status == "merged"]
+    merged = [s for s in result.statuses if s.status == MERGED]
     period = f"Assessment period {scheme.period} · " if scheme.period else ""
     sheet.add_row([f"{period}Produced {result.generated:%d %B %Y at %H:%M} · "
                    f"{len(merged)} return{'s' if len(merged) != 1 else ''} merged"], "subtitle")
