@@ -28,18 +28,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
 from csprisk.excel.xlsx_writer import PAGE_NUMBERS
-from csprisk.scheme import NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Scheme, format_number
+from csprisk.scheme import (NOT_KNOWN, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, RETURN_DETAILS, Scheme,
+                            format_number)
 
 TEMPLATE_VERSION = "1"
 #: Name of the hidden defined name and of the custom document property that mark our template.
 VERSION_MARKER = "csprisk_template_version"
 MATRIX_SHEET = "Risk matrix"
 GUIDANCE_SHEET = "Guidance"
-NOT_KNOWN = "NK"
 
 #: Fixed document dates so that building the template twice gives the same file.
 _FIXED_TIME = dt.datetime(2026, 1, 1)
-_METADATA_LABELS = ("Partner organisation", "Lead professional", "Email", "Date completed")
+_METADATA_LABELS = tuple(label for _field, label in RETURN_DETAILS)
 #: How many criteria columns a metadata entry cell spans, so a long name has room.
 _ENTRY_SPAN = 5
 

@@ -15,7 +15,14 @@ from typing import Any, Iterable
 AGGREGATIONS = ("mean", "median", "max", "min")
 
 #: What partners may type for "not known"; compared after `normalise_marker`.
-NOT_KNOWN_MARKERS = ("nk", "?", "n/k", "unknown", "not known")
+#: What the template asks partners to type for a score that is not known.
+NOT_KNOWN = "NK"
+#: Every way of saying it that is read as not known (compared after normalise_marker).
+NOT_KNOWN_MARKERS = (NOT_KNOWN.casefold(), "?", "n/k", "unknown", "not known")
+#: The details the template asks for above the matrix: (field, label). The parser finds
+#: them by these labels, and by the other names partners give them.
+RETURN_DETAILS = (("partner", "Partner organisation"), ("lead", "Lead professional"), ("email", "Email"),
+                  ("date", "Date completed"))
 
 PESTELO_LABEL = "PESTELO"
 NOTES_LABEL = "Notes"

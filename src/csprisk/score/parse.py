@@ -16,7 +16,8 @@ from typing import Any, NamedTuple, Sequence
 
 from csprisk.findings import Finding, finding
 from csprisk.grid import Grid, column_letter, is_blank
-from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, Scheme, criterion_key, display_name, format_number, is_not_known, priority_key)
+from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, RETURN_DETAILS, Scheme, criterion_key, display_name, format_number,
+                            is_not_known, priority_key)
 
 HEADER_SEARCH_ROWS = 30
 #: A header row must name at least this share of the scheme's criteria.
@@ -89,13 +90,20 @@ _PRIORITY_HEADERS = {"priority", "priorities", "issue", "issues", "riskarea", "r
 _PRIORITY_WORDS = ("priority", "issue", "riskarea", "theme", "crimetype")
 #: Names of rows that sum or summarise the matrix: not priorities.
 _SUMMARY_ROWS = {"total", "totals", "grandtotal", "average", "averages", "mean", "sum", "subtotal"}
-_METADATA = {
-    "partner": ("partnerorganisation", "partnerorganization", "partner", "agency",
-                "organisation", "organization", "partneragency"),
-    "lead": ("leadprofessional", "completedby", "lead", "name", "scoredby"),
-    "email": ("email", "emailaddress", "e-mail"),
-    "date": ("date", "datecompleted", "completed", "dateofreturn"),
+_OTHER_DETAIL_NAMES = {
+    "partner": ("partnerorganization", "partner", "agency", "organisation", "organization", "partneragency"),
+    "lead": ("completedby", "lead", "name", "scoredby"),
+    "email": ("emailaddress", "e-mail"),
+    "date": ("date", "completed", "dateofreturn"),
 }
+
+
+def _detail_key(label: str) -> str:
+    return re.sub(r"[^0-9a-z-]+", "", label.casefold())
+
+
+#: field -> the labels (as keys) it is found by: the template's own first.
+_METADATA = {field: (_detail_key(label), *_OTHER_DETAIL_NAMES[field]) for field, label in RETURN_DETAILS}
 
 
 def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
@@ -294,7 +302,7 @@ def _metadata(grid: Grid, header_row: int) -> dict[str, Any]:
                 continue
             text = value.strip()
             label, _, inline = text.partition(":")
-            key = re.sub(r"[^0-9a-z-]+", "", label.casefold())
+            key = _detail_key(label)
             for field, names in _METADATA.items():
                 if field in meta or key not in names:
                     continue
