@@ -162,6 +162,8 @@ class Sheet:
     page_breaks: list[int] = field(default_factory=list)
     #: Printed margins in inches (left, right, top, bottom); None keeps the writer's default.
     margins: tuple[float, float, float, float] | None = None
+    #: 0-based row of the column headers of the sheet's main table, where it has one.
+    header_row: int | None = None
     next_row: int = 0
 
     def put(self, row: int, col: int, value: Any, style: str = "", link: str | None = None) -> None:

@@ -36,6 +36,11 @@ def build_report(result: MergeResult, previous: "PreviousRanking | None" = None)
     )
 
 
+#: Partner scores' first columns; the criteria follow, one column each.
+_SCORES_LEAD = ("Partner", "File", "Sheet", "Row", "Priority")
+_FILE_COLUMN, _ROW_COLUMN = _SCORES_LEAD.index("File"), _SCORES_LEAD.index("Row")
+
+
 def partner_scores_sheet(result: MergeResult) -> Sheet:
     """One row per partner and priority, laid out like the matrix: every score as typed,
     with where it came from; scores that did not count are red and listed with why."""
@@ -44,9 +49,10 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     _heading(sheet, result, "every score as typed")
     sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
                    "the last column says which and why. The Validation sheet says how to fix them."], "note")
-    header = sheet.add_row(["Partner", "File", "Sheet", "Row", "Priority", *labels, "Not counted"],
-                           ["header"] * 5 + ["header-rotated"] * len(labels) + ["header"])
-    column_of = {label: 5 + i for i, label in enumerate(labels)}
+    header = sheet.add_row([*_SCORES_LEAD, *labels, "Not counted"],
+                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"])
+    sheet.header_row = header
+    column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(labels)}
     # The same few scores recur on every row: one Cell each, shared (keyed by type too, so
     # 1, 1.0 and True stay apart).
     score_cells: dict[tuple, Cell] = {}
@@ -135,20 +141,18 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
 def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str], tuple[str | None, str | None]]:
     """For a finding's (file, cell): a link to that return's first row on Partner scores, and
     one to the very score (its row and criterion column), where the sheet shows them."""
-    header = next((r for r in range(scores.height)
-                   if scores.value(r, 0) == "Partner" and scores.value(r, 1) == "File"), None)
+    header = scores.header_row
     if header is None:
         return lambda file, cell: (None, None)
-    titles = {scores.value(header, c): c for c in range(scores.width)}
-    row_col = titles.get("Row")
+    column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(result.scheme.labels)}
     first: dict[str, int] = {}
     by_row: dict[tuple[str, int], int] = {}
     for r in range(header + 1, scores.height):
-        file = scores.value(r, 1)
+        file = scores.value(r, _FILE_COLUMN)
         if not file:
             continue
         first.setdefault(file, r + 1)
-        number = scores.value(r, row_col) if row_col is not None else None
+        number = scores.value(r, _ROW_COLUMN)
         if isinstance(number, int):
             by_row.setdefault((file, number), r + 1)
     criterion_of = {(ret.file, c.cell): c.criterion
@@ -160,7 +164,7 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
         row = by_row.get((file, int(digits))) if digits else None
         if row is None:
             return start, None
-        col = titles.get(criterion_of.get((file, cell)), 4)
+        col = column_of.get(criterion_of.get((file, cell)), _SCORES_LEAD.index("Priority"))
         return start, f"#'{PARTNER_SCORES}'!{column_letter(col)}{row}"
 
     return links
