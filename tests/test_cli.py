@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from csprisk.app.cli import main
-from csprisk.report.sheets import REPORT_SHEETS
+from csprisk.marks import REPORT_SHEETS
 from csprisk.scheme import Scheme
 
 SCHEME = Scheme()

@@ -22,7 +22,7 @@ from csprisk.app.demo import write_example_returns  # noqa: E402
 from csprisk.app.pipeline import merge_files  # noqa: E402
 from csprisk.score.merge import merge_sources
 from csprisk.report.ranked import build_report  # noqa: E402
-from csprisk.report.sheets import EXECUTIVE_SHEETS, REPORT_SHEETS, VALIDATION
+from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS, VALIDATION
 from csprisk.report.model import STYLES  # noqa: E402
 from csprisk.read.settings import load_scheme  # noqa: E402
 from csprisk.app.pipeline import find_returns  # noqa: E402

@@ -21,7 +21,7 @@ from csprisk.score.parse import Return, ScoredPriority
 from csprisk.read.previous import PreviousEntry, PreviousRanking, parse_summary, read_previous
 from csprisk.score.movement import movements
 from csprisk.report.ranked import build_report
-from csprisk.report.sheets import EXECUTIVE_SHEETS, REPORT_SHEETS
+from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS
 from csprisk.scheme import Scheme, priority_key
 from csprisk.excel.xlsx_writer import MARKING_PROPERTY, write_report
 

@@ -281,7 +281,7 @@ def test_a_libreoffice_formula_total_is_a_cross_check(tmp_path):
 
 def test_the_validation_sheet_links_each_finding_to_its_partner_and_cell(merged):
     from csprisk.report.ranked import partner_scores_sheet, validation_sheet
-    from csprisk.report.sheets import PARTNER_SCORES
+    from csprisk.marks import PARTNER_SCORES
 
     sheet, scores = validation_sheet(merged), partner_scores_sheet(merged)
     header = next(r for r in range(sheet.height) if sheet.value(r, 0) == "Severity")

@@ -1,5 +1,6 @@
-"""The mark on every workbook csprisk writes, so that it never reads its own output as a
-partner's return.
+"""How csprisk knows its own workbooks: the mark on every workbook it writes, so that it
+never reads its own output as a partner's return, and the names of the ranked workbook's
+sheets (which `--previous` and `export` look for).
 
 The mark is a custom document property (File > Info > Properties > Advanced > Custom in
 Excel). Excel and LibreOffice keep custom properties when they save a workbook again, so
@@ -23,3 +24,11 @@ NOT_RETURNS = {
     EXECUTIVE: "the executive's copy of a ranked workbook csprisk wrote, not a partner's return",
     ANALYST: "the analyst workbook csprisk made (csprisk workbook), not a partner's return",
 }
+
+#: The ranked workbook's sheets.
+SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
+HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
+#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
+REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
+#: The sheets the executive receives (csprisk export), in order.
+EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)

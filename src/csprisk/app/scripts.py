@@ -40,7 +40,7 @@ def merge_and_rank(book: Any) -> None:
     with reported(book, MERGE_TITLE):
         result, found = _merge(book)
         from csprisk.report.ranked import build_report
-        from csprisk.report.sheets import REPORT_SHEETS
+        from csprisk.marks import REPORT_SHEETS
         from csprisk.excel.xlwings_writer import render_report
 
         render_report(book, build_report(result), REPORT_SHEETS)
@@ -53,7 +53,7 @@ def validate_returns(book: Any) -> None:
     with reported(book, title):
         result, found = _merge(book)
         from csprisk.report.ranked import build_report
-        from csprisk.report.sheets import VALIDATION
+        from csprisk.marks import VALIDATION
         from csprisk.report.model import Report
         from csprisk.excel.xlwings_writer import render_report
 
@@ -112,7 +112,7 @@ def new_partner_template(book: Any) -> None:
 # ----------------------------------------------------------------------------- helpers
 
 def _merge(book: Any) -> tuple[MergeResult, BookReturns]:
-    from csprisk.report.sheets import REPORT_SHEETS
+    from csprisk.marks import REPORT_SHEETS
 
     scheme = scheme_from_book(book)
     found = find_returns(book, scheme, skip=(*ANALYST_SHEETS, *REPORT_SHEETS))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from csprisk import marks
 from csprisk.excel.libreoffice import ConversionError, convert, find_soffice
-from csprisk.report.sheets import EXECUTIVE_SHEETS, SUMMARY
+from csprisk.marks import EXECUTIVE_SHEETS, SUMMARY
 from csprisk.excel.output import same_file
 from csprisk.read.sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
 from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-SUMMARY = "Summary"  # the sheet csprisk writes the ranked table to (ranked.SUMMARY)
+from csprisk.marks import SUMMARY
+
 _RANK = re.compile(r"^=?\s*(\d+)$")
 
 

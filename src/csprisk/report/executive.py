@@ -18,7 +18,8 @@ from csprisk.grid import column_letter
 from csprisk.score.merge import MERGED, MergeResult
 from csprisk.score.movement import Movement, movements
 from csprisk.read.previous import PreviousRanking
-from csprisk.report.sheets import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY, heading
+from csprisk.report.sheets import heading
+from csprisk.marks import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
 from csprisk.report.sheets import summary_notes as ranking_notes
 from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.scheme import format_number, priority_key

@@ -17,7 +17,8 @@ from csprisk.read.previous import PreviousRanking
 from csprisk.score.parse import BLANK, VALID
 from csprisk.report.executive import executive_sheets
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
-from csprisk.report.sheets import AGGREGATION_WORDS, METHOD, PARTNER_SCORES, VALIDATION
+from csprisk.report.sheets import AGGREGATION_WORDS
+from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.report.sheets import heading as _heading
 from csprisk.scheme import format_number
 

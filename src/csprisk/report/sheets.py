@@ -1,4 +1,4 @@
-"""The sheets of the ranked workbook by name, and the pieces every sheet shares."""
+"""The pieces every sheet of the ranked workbook shares (its sheets' names are in marks)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,6 @@ from csprisk.report.model import Sheet
 from csprisk.scheme import format_number
 from csprisk.score.merge import MERGED, MergeResult
 
-SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
-HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
-#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
-REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
-#: The sheets the executive receives (csprisk export), in order.
-EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)
 
 AGGREGATION_WORDS = {
     "mean": "the mean (average) of the partners' valid scores",
