@@ -124,6 +124,9 @@ def build_analyst_workbook(scheme: Scheme) -> Workbook:
     conf["D1"] = ("Desktop xlwings reads its settings from columns A and B of this sheet: the CSP "
                   "functions live in udfs.py. Leave it as it is.")
     conf.column_dimensions["A"].width = 16
+    conf.column_dimensions["D"].width = 60
+    conf["D1"].alignment = _WRAP
+    _print_one_page_wide(conf, landscape=False)
     keep_text(wb, lambda cell: cell.parent.title == EXAMPLE_SHEET and cell.value.startswith("=RISK_"))
     wb.active = 0
     wb.properties.creator = "csprisk"

@@ -38,7 +38,8 @@ FIELDS: tuple[Field, ...] = (
           lambda s: s.period),
     Field("returns_folder", "Returns folder",
           "Folder of partners' returned workbooks. A plain name is a folder beside this "
-          "workbook; a full path may point anywhere.", lambda s: s.returns_folder),
+          "workbook (in xlwings Lite: a folder of that name dropped onto Files > Import/Export); "
+          "a full path may point anywhere.", lambda s: s.returns_folder),
     Field("aggregation", "Aggregation rule",
           "How several partners' scores for one priority are combined: "
           + ", ".join(AGGREGATIONS) + ".", lambda s: s.aggregation),
