@@ -173,7 +173,7 @@ def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
 
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
-    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": set()})
+    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": set()}, "")  # no csprisk mark
 
 
 def test_an_ole_file_whose_sector_chain_loops_costs_no_hang_and_no_crash(tmp_path):

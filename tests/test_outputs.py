@@ -260,3 +260,23 @@ def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(merge, "read_and_parse", _REAL_READ_AND_PARSE)
     clean = merge.merge_files([folder], SCHEME)
     assert [(p.name, p.total) for p in result.assessment.ranking] == [(p.name, p.total) for p in clean.assessment.ranking]
+
+
+def test_a_ranked_workbook_over_a_returns_limits_is_still_skipped_not_refused(inbox, capsys):
+    """A big roll-up's ranked workbook is larger than any return may be: its mark is read
+    before the limits, so it is skipped as csprisk's own, not reported as too large."""
+    from openpyxl import Workbook
+    from openpyxl.packaging.custom import StringProperty
+
+    from csprisk import marks
+
+    wb = Workbook()
+    wb.active.title = "Partner scores"
+    wb.active.cell(row=30_000, column=20, value="x")  # 600,000 cells: over a return's 500,000
+    wb.custom_doc_props.append(StringProperty(name=marks.PROPERTY, value=marks.RANKED))
+    wb.save(inbox / "last year ranked.xlsx")
+    assert run("merge", str(inbox), "-o", str(inbox.parent / "r.xlsx"), "--json") == 1
+    document = json.loads(capsys.readouterr().out)
+    (ranked,) = [r for r in document["returns"] if r["file"].endswith("last year ranked.xlsx")]
+    assert ranked["status"] == "skipped" and ranked["reason"].startswith("a ranked workbook csprisk wrote")
+    assert not any(f["file"].endswith("last year ranked.xlsx") for f in document["findings"])

@@ -161,12 +161,11 @@ def cmd_template(args) -> int:
 
     check_output(args.output, "The partner template", reads=[args.settings])
     scheme = load_settings(args)
-    created = new_folder(args.output)
     try:
-        write_template(args.output, scheme, partner=args.partner)
+        with saying_new_folder(args.output):
+            write_template(args.output, scheme, partner=args.partner)
     except OutputError as error:
         raise UsageError(str(error)) from None
-    say_created(created)
     print(f"Wrote the partner template to {args.output}")
     return EXIT_OK
 
@@ -196,13 +195,12 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
         from csprisk.report.ranked import build_report
         from csprisk.excel.xlsx_writer import write_report
 
-        created = new_folder(args.output)
         try:
-            write_report(build_report(result, previous), args.output)
+            with saying_new_folder(args.output):
+                write_report(build_report(result, previous), args.output)
         except OutputError as error:
             print(f"csprisk: {error}", file=sys.stderr)
             return result, previous, EXIT_FAILED
-        say_created(created)
     return result, previous, EXIT_FINDINGS if result.has_errors or previous_refused else EXIT_OK
 
 
@@ -220,32 +218,31 @@ def check_output(output: str, what: str, reads=(), returns=()) -> None:
     that is one of the files being read. A ranked workbook csprisk wrote earlier, found among
     the returns, may be replaced: it is skipped, never read as a return."""
     from csprisk.marks import RANKED
-    from csprisk.excel.output import OutputError, refuse_overwriting
+    from csprisk.excel.output import OutputError, refuse_overwriting, same_file
     from csprisk.read.preflight import read_mark
 
     path = Path(output)
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{what} is an Excel workbook, so its name must end in .xlsx (not {path.name}). "
                          "Choose another name with -o.")
-    mine = [f for f in returns if read_mark(f) == RANKED]
+    # Only a return that is the output itself is opened, to see whether csprisk wrote it.
+    theirs = [f for f in returns if same_file(path, f) and read_mark(f) != RANKED]
     try:
-        refuse_overwriting(path, [*reads, *(f for f in returns if f not in mine)], what)
+        refuse_overwriting(path, [*reads, *theirs], what)
     except OutputError as error:
         raise UsageError(str(error)) from None
 
 
-def new_folder(output: str | Path) -> Path | None:
-    """The folder an output will create (None when it is there already)."""
-    folder = Path(output).absolute().parent
-    missing = None
+@contextlib.contextmanager
+def saying_new_folder(output: str | Path) -> Iterator[None]:
+    """Write `output` inside the block; if that created its folder, say so (on stderr, so
+    that --json stays one document)."""
+    folder, missing = Path(output).absolute().parent, None
     while not folder.exists():
         missing, folder = folder, folder.parent
-    return missing
-
-
-def say_created(folder: Path | None) -> None:
-    if folder is not None:
-        print(f"csprisk: created the folder {folder}", file=sys.stderr)
+    yield
+    if missing is not None:
+        print(f"csprisk: created the folder {missing}", file=sys.stderr)
 
 
 def cmd_merge(args) -> int:
@@ -265,10 +262,8 @@ def cmd_validate(args) -> int:
         from csprisk.app.pipeline import write_feedback
         from csprisk.excel.output import OutputError
 
-        from csprisk.read.sources import discover
-
-        try:
-            written = write_feedback(result, args.feedback, inputs=discover(args.inputs)[0])
+        try:  # every file the merge looked at (each status is named by its path)
+            written = write_feedback(result, args.feedback, inputs=[Path(s.file) for s in result.statuses])
         except OSError as error:
             print(f"csprisk: could not write feedback to {args.feedback}: {error.strerror}", file=sys.stderr)
             return EXIT_FAILED
@@ -297,13 +292,12 @@ def cmd_demo(args) -> int:
     from csprisk.excel.xlsx_writer import write_report
 
     result = merge_files([args.returns], scheme)
-    created = new_folder(args.output)
     try:
-        write_report(build_report(result), args.output)
+        with saying_new_folder(args.output):
+            write_report(build_report(result), args.output)
     except OutputError as error:
         print(f"csprisk: {error}", file=sys.stderr)
         return EXIT_FAILED
-    say_created(created)
     print(render_text(result, output=args.output))
     return EXIT_OK
 
@@ -331,13 +325,12 @@ def cmd_export(args) -> int:
     from csprisk.excel.export import ExportError, PdfUnavailable, export_for_executive, write_pdf
     from csprisk.excel.output import OutputError
 
-    created = new_folder(args.output)
     try:
-        exported = export_for_executive(args.ranked, args.output, marking=args.marking, author=args.author)
+        with saying_new_folder(args.output):
+            exported = export_for_executive(args.ranked, args.output, marking=args.marking, author=args.author)
     except (ExportError, OutputError) as error:
         print(f"csprisk: {error}", file=sys.stderr)
         return EXIT_FAILED
-    say_created(created)
     print(f"Wrote the executive's copy to {exported.path} ({', '.join(exported.sheets)}; values only).")
     if exported.missing_sheets:
         print(f"  Not in {args.ranked}, so not in the copy: {', '.join(exported.missing_sheets)}. "
@@ -363,13 +356,12 @@ def cmd_workbook(args) -> int:
 
     check_output(args.output, "The analyst workbook", reads=[args.settings])
     scheme = load_settings(args)
-    created = new_folder(args.output)
     try:
         line = pyodide_line(args.pyodide)
-        write_analyst_workbook(args.output, scheme, line.version)
+        with saying_new_folder(args.output):
+            write_analyst_workbook(args.output, scheme, line.version)
     except (OutputError, LiteBuildError) as error:
         raise UsageError(str(error)) from None
-    say_created(created)
     print(f"Wrote the analyst workbook to {args.output}: open it in Excel with the xlwings Lite add-in "
           f"(its code runs in Pyodide {line.version}, Python {line.python}) and follow its Start sheet.")
     return EXIT_OK

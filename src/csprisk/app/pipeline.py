@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from csprisk.excel.output import refuse_overwriting, write_atomically
-from csprisk.read.sources import Source, file_sha256
+from csprisk.read.sources import RETURN_SUFFIXES, Source, discover, file_sha256, read_grids
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, returns_folder, sheet_grid, sheet_label
 from csprisk.report.feedback import file_name, partner_feedback
 from csprisk.score.merge import SKIPPED, MergeResult, Progress, ReturnStatus, merge_sources
@@ -22,8 +22,6 @@ from csprisk.scheme import Scheme
 
 
 def read_source(path: Path, label: str | None = None) -> Source:
-    from csprisk.read.sources import read_grids
-
     label = label or str(path)
     grids, problems = read_grids(path, label, as_return=True)
     try:
@@ -126,8 +124,6 @@ def merge_files(inputs: Iterable[str | os.PathLike], scheme: Scheme,
                 progress: Progress | None = None, discovered=None) -> MergeResult:
     """Merge every return found among the inputs (files and folders); `discovered` is what
     sources.discover found in them, where the caller has looked already."""
-    from csprisk.read.sources import discover
-
     files, skipped = discovered if discovered is not None else discover(inputs)
     workers = _worker_count(len(files))
     if workers:  # reading and parsing in worker processes, in the same order; the rest here
@@ -169,9 +165,6 @@ def sheet_sources(book: Any, scheme: Scheme, skip: Iterable[str]) -> list[Source
 
 
 def find_returns(book: Any, scheme: Scheme, skip: Iterable[str]) -> BookReturns:
-    from csprisk.app.pipeline import read_source
-    from csprisk.read.sources import RETURN_SUFFIXES, discover
-
     notes = []
     sheets = sheet_sources(book, scheme, skip)
     here = files_folder(book)

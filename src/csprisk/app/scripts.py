@@ -51,7 +51,7 @@ def validate_returns(book: Any) -> None:
     """Check every return and replace the Validation sheet only; nothing is ranked."""
     title = "Validate returns"
     with reported(book, title):
-        result, found = _merge(book)
+        result, _found = _merge(book)
         from csprisk.report.ranked import build_report
         from csprisk.marks import VALIDATION
         from csprisk.report.model import Report
@@ -71,7 +71,7 @@ def export_for_executive(book: Any) -> None:
     title = "Export for the executive"
     with reported(book, title):
         folder = _writable_folder(book, "write the executive's copy")
-        result, found = _merge(book)
+        result, _found = _merge(book)
         import tempfile
 
         from csprisk.excel.export import ExportError, export_for_executive as make_copy

@@ -73,6 +73,9 @@ class Verdict(NamedTuple):
     finding: Finding | None
     kind: str  # "xlsx", "ods", "xls" (decided by content), or "" when refused
     formulas: Formulas
+    #: The csprisk mark (marks.PROPERTY) of an .xlsx, read before any limit, so that
+    #: csprisk's own big workbooks are known even where they would be refused; else "".
+    mark: str = ""
 
 
 #: The custom property as Excel, LibreOffice and openpyxl write it in docProps/custom.xml.
@@ -110,11 +113,12 @@ def inspect_file(path: Path, label: str) -> Verdict:
     """Whether the file is safe to read, its format, and which cells hold formulas
     (learnt on the way, so a formula TOTAL can be told from a typed one)."""
     formulas: Formulas = {}
-    problem, kind = _inspect(path, label, formulas)
-    return Verdict(problem, kind if problem is None else "", formulas)
+    mark: list[str] = []
+    problem, kind = _inspect(path, label, formulas, mark)
+    return Verdict(problem, kind if problem is None else "", formulas, mark[0] if mark else "")
 
 
-def _inspect(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None, str]:
+def _inspect(path: Path, label: str, formulas: Formulas, mark: list[str]) -> tuple[Finding | None, str]:
     try:
         size = path.stat().st_size
         with open(path, "rb") as handle:
@@ -129,11 +133,13 @@ def _inspect(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None
                        "properly or the attachment was lost. Ask the partner to send it again.",
                        file=label, problem="it is empty (0 bytes)."), ""
     if size > MAX_FILE_BYTES:
+        if head.startswith(ZIP_MAGIC):
+            mark.append(read_mark(path))
         return too_large(label, f"This file is {size / 1e6:.0f} MB, over the "
                          f"{_mb(MAX_FILE_BYTES)} limit."), ""
     try:
         if head.startswith(ZIP_MAGIC):
-            return _check_zip(path, label, formulas)
+            return _check_zip(path, label, formulas, mark)
         if head.startswith(OLE_MAGIC):
             return _check_ole(path, label, formulas)
     except _Refused as refused:
@@ -192,7 +198,7 @@ def _sheet_too_large(label: str, sheet: str, rows: int, cols: int) -> _Refused:
 
 # --------------------------------------------------------------------------------- zip
 
-def _check_zip(path: Path, label: str, formulas: Formulas) -> tuple[Finding | None, str]:
+def _check_zip(path: Path, label: str, formulas: Formulas, mark: list[str]) -> tuple[Finding | None, str]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
@@ -200,6 +206,7 @@ def _check_zip(path: Path, label: str, formulas: Formulas) -> tuple[Finding | No
                        f"({error}). {RESEND}", file=label,
                        problem=f"it is damaged: its contents cannot be unpacked ({error})."), ""
     with archive:
+        mark.append(mark_of(archive))
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
             return too_large(label, f"This file holds {len(entries):,} parts, over the limit of "

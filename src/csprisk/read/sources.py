@@ -19,7 +19,8 @@ from typing import Any, Iterable, Sequence
 from csprisk.findings import Finding, finding
 from csprisk.grid import Grid
 from csprisk.marks import NOT_RETURNS
-from csprisk.read.preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file, read_mark, sheet_cells_limited_to)
+from csprisk.read.preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file,
+                                    sheet_cells_limited_to)
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -109,12 +110,10 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
     `as_return`, a workbook csprisk wrote itself (marks.NOT_RETURNS) is not read at all: its
     one finding, `not-a-return`, says which kind of file it is.
     """
-    if as_return:
-        mark = read_mark(path)  # before the limits: csprisk's own big workbooks are known, not refused
-        if mark in NOT_RETURNS:
-            return [], [finding("not-a-return", NOT_RETURNS[mark], file=label)]
-    wanted = None if sheets is None else {name.casefold() for name in sheets}
     verdict = inspect_file(path, label)  # the safety gate runs before any parser
+    if as_return and verdict.mark in NOT_RETURNS:  # known even where its size would be refused
+        return [], [finding("not-a-return", NOT_RETURNS[verdict.mark], file=label)]
+    wanted = None if sheets is None else {name.casefold() for name in sheets}
     if verdict.finding is not None:
         return [], [verdict.finding]
     try:
