@@ -7,8 +7,6 @@ last cell. Nothing here needs LibreOffice.
 
 from __future__ import annotations
 
-import io
-import re
 import struct
 import zipfile
 from pathlib import Path

@@ -14,7 +14,7 @@ import pytest
 
 from csprisk.score.assess import assess
 from csprisk.app.cli import main
-from csprisk.report.executive import ExecutiveView, executive_sheets
+from csprisk.report.executive import executive_sheets
 from csprisk.report.firmness import (close_call_sentences, close_groups, drivers, splits, stability, total_spread)
 from csprisk.score.merge import MergeResult, ReturnStatus
 from csprisk.score.parse import Return, ScoredPriority

@@ -19,7 +19,6 @@ import pytest
 
 import messy_returns as corpus
 from csprisk.app.cli import main
-from csprisk.report.feedback import partner_feedback
 from csprisk.app.pipeline import write_feedback
 from csprisk.grid import Grid
 from csprisk.app.pipeline import merge_files

@@ -3,7 +3,6 @@ and our own parser."""
 
 import datetime as dt
 from dataclasses import replace
-from pathlib import Path
 
 import openpyxl
 import pytest

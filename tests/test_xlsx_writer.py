@@ -19,8 +19,9 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from csprisk.excel import xlsx_writer
-from csprisk.report.model import BarChart, Cell, ColourScale, Formula, Report, Sheet
-from csprisk.excel.xlsx_writer import (MARKING_PROPERTY, OutputError, OutputLockedError, build_workbook, write_report)
+from csprisk.report.model import BarChart, Cell, ColourScale, Report, Sheet
+from csprisk.excel.output import OutputError, OutputLockedError
+from csprisk.excel.xlsx_writer import MARKING_PROPERTY, build_workbook, write_report
 
 LOOKS_LIKE_FORMULAS = ["=1+1 was our estimate", '=HYPERLINK("http://evil.example","click")',
                        "@SUM(A1)", "#N/A", "+44 117 922 2000", "-5 (typed by hand)"]
@@ -39,7 +40,7 @@ def sample_report() -> Report:
     summary.add_row(["Risk", "Score", "Share"], "header")
     for name, score in SCORES:
         summary.add_row([name, score, score / 44], ["text", "score", "percent"])
-    summary.add_row(["Total", Formula("=SUM(B5:B8)"), Formula("=SUM(C5:C8)")], ["label", "total", "percent"])
+    summary.add_row(["Total", sum(score for _, score in SCORES), 1.0], ["label", "total", "percent"])
     summary.add_row([Cell("See the details", "link", link="#'Details'!A1"),
                      Cell("Guidance", "link", link="https://www.gov.uk/government/publications")])
     summary.add_row([dt.datetime(2024, 3, 31, 17, 45), dt.date(2024, 4, 1), True, 7, math.nan],
@@ -91,10 +92,11 @@ def test_plain_strings_stay_text_even_when_they_look_like_formulas(book):
         assert cell.data_type == "s"
 
 
-def test_formulas_are_written_as_native_formulas(book):
-    ws = book["Summary"]
-    assert ws["B9"].value == "=SUM(B5:B8)"
-    assert ws["B9"].data_type == "f"
+def test_report_values_are_values_never_formulas(book):
+    # Every figure is computed by csprisk and written as a value, so the executive copy
+    # shows the same number in any program, recalculated or not.
+    for ws in book.worksheets:
+        assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"], ws.title
 
 
 def test_numbers_dates_and_booleans_keep_their_types(book):
@@ -387,7 +389,7 @@ def _read_only_folder_check(folder: str) -> None:
     """Writing into a read-only folder: a plain OutputError, not 'locked', and nothing left."""
     from pathlib import Path
 
-    from csprisk.excel.xlsx_writer import OutputError, OutputLockedError, write_report
+    from csprisk.excel.xlsx_writer import write_report
 
     folder = Path(folder)
     try:
@@ -453,7 +455,7 @@ def test_libreoffice_prints_the_report_to_pdf_with_marking_and_page_numbers(writ
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_recalculates_formulas_and_keeps_text_as_text(written, tmp_path):
+def test_libreoffice_keeps_values_and_keeps_text_as_text(written, tmp_path):
     require_soffice()
     from conftest import soffice_convert
     from python_calamine import CalamineWorkbook

@@ -1,43 +1,131 @@
 """Findings are data: every problem in a return is collected, never raised.
 
-Each code has one severity and a short title; the message is written by the check that
-found the problem, in words a partner can act on.
+Every code is declared once, in `Code`: its severity, a short title and the template of
+its message. A check supplies the facts (the cell, the value, the partner's labels) and
+the template says them, in words a partner can act on. Where a run must stop rather than
+collect, it raises a `Stopped` error, which carries a Finding like any other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
-#: code -> (severity, title)
-CODES: dict[str, tuple[str, str]] = {
-    "score-out-of-range": (ERROR, "Score outside the scale"),
-    "score-not-whole": (ERROR, "Score is not a whole number"),
-    "score-not-number": (ERROR, "Score is not a number"),
-    "score-missing": (WARNING, "Score left blank"),
-    "score-not-known": (INFO, "Score marked not known"),
-    "total-mismatch": (WARNING, "Typed total does not add up"),
-    "duplicate-priority": (ERROR, "Priority scored twice in one return"),
-    "partner-missing": (WARNING, "Partner name missing"),
-    "priority-missing": (ERROR, "Scores without a priority name"),
-    "file-corrupt": (ERROR, "File cannot be read"),
-    "file-empty": (ERROR, "File is empty"),
-    "file-not-excel": (ERROR, "File is not a spreadsheet"),
-    "file-encrypted": (ERROR, "File is password-protected"),
-    "file-too-large": (ERROR, "File is too large to open safely"),
-    "missing-criterion": (ERROR, "Criterion column missing"),
-    "no-matrix-found": (ERROR, "No risk matrix found"),
-    "unknown-column": (INFO, "Column not recognised"),
-    "sheet-chosen": (INFO, "Sheet used for the matrix"),
-    "similar-priority": (WARNING, "Priority name resembles another"),
-    "duplicate-return": (WARNING, "Same partner in two files"),
-    "no-scores": (WARNING, "Return has no scores"),
+#: Advice that closes several file findings.
+RESEND = "Open it in Excel, save it again as an Excel workbook (.xlsx) and send it again."
+LEFT_OUT = "It was left out; the other returns were merged."
+_RULE = "Type a whole number from 0 to {scale_max}, or NK if it is not known."
+_SCORE = '{priority}: the score for "{criterion}"'
+#: A file finding: the reason completes "This file ...", and for a side file (the
+#: settings, the previous assessment), which says it in its own words, "it ...".
+_FILE, _FILE_PROBLEM = "This file {reason}. {advice}", "it {reason}."
+
+
+class Code(str, Enum):
+    """Each finding's code (its JSON value), with severity, title and message template."""
+
+    severity: str
+    title: str
+    template: str
+    problem_template: str
+
+    def __new__(cls, value: str, severity: str, title: str, template: str, problem: str = ""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.severity, member.title = severity, title
+        member.template, member.problem_template = template, problem
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+    # ----------------------------------------------------------------- in a score cell
+    SCORE_OUT_OF_RANGE = ("score-out-of-range", ERROR, "Score outside the scale",
+                          _SCORE + " is {shown}, outside the 0 to {scale_max} scale. " + _RULE)
+    SCORE_NOT_WHOLE = ("score-not-whole", ERROR, "Score is not a whole number",
+                       _SCORE + " is {shown}, which is not a whole number. " + _RULE)
+    SCORE_NOT_NUMBER = ("score-not-number", ERROR, "Score is not a number",
+                        _SCORE + ' is "{shown}", which is not a score. ' + _RULE)
+    SCORE_MISSING = ("score-missing", WARNING, "Score left blank",
+                     _SCORE + " is blank while other criteria in this row are scored. " + _RULE)
+    SCORE_NOT_KNOWN = ("score-not-known", INFO, "Score marked not known",
+                       _SCORE + " is marked not known ({shown}). It takes no part in the total; "
+                       "replace it with a score if you can.")
+    # --------------------------------------------------------------------- in a row
+    TOTAL_MISMATCH = ("total-mismatch", WARNING, "Typed total does not add up",
+                      "{priority}: {what} {typed} but the scores add up to {computed}. "
+                      "The computed total ({computed}) is used; {fix}.")
+    DUPLICATE_PRIORITY = ("duplicate-priority", ERROR, "Priority scored twice in one return",
+                          '"{priority}" is scored twice in this return (rows {first} and {row}). Only '
+                          "row {first} is used; delete the duplicate row or merge the two.")
+    PRIORITY_MISSING = ("priority-missing", ERROR, "Scores without a priority name",
+                        "Row {row} has scores but no priority name, so its scores are not used. "
+                        "Type the priority's name in this cell.")
+    # --------------------------------------------------------------- in a return
+    PARTNER_MISSING = ("partner-missing", WARNING, "Partner name missing",
+                       'No partner organisation is named in this return, so the file name "{used}" is '
+                       "used instead. Type your organisation's name in the Partner organisation cell.")
+    MISSING_CRITERION = ("missing-criterion", ERROR, "Criterion column missing",
+                         "This return has no column for {listed}. Add the column with its scores (use "
+                         "the partner template's labels); until then nobody's score for it comes from "
+                         "this return.")
+    NO_MATRIX_FOUND = ("no-matrix-found", ERROR, "No risk matrix found",
+                       "No sheet holds a risk matrix (sheets: {sheets}). A matrix needs a header row "
+                       'with the criteria labels, such as "{example}", within the first {rows} rows. '
+                       "Use the partner template, or add the header row.")
+    UNKNOWN_COLUMN = ("unknown-column", INFO, "Column not recognised",
+                      'The column "{label}" is not one of the criteria, so it is not scored.')
+    SHEET_CHOSEN = ("sheet-chosen", INFO, "Sheet used for the matrix",
+                    'The risk matrix was read from sheet "{sheet}"{passed_over}.')
+    NO_SCORES = ("no-scores", WARNING, "Return has no scores",
+                 "This return has no scored priorities, so it adds nothing to the ranking. Check the "
+                 "partner sent the completed matrix.")
+    # ------------------------------------------------------------ across returns
+    SIMILAR_PRIORITY = ("similar-priority", WARNING, "Priority name resembles another",
+                        '"{name}" matches no priority in the other returns, no candidate priority and '
+                        'no alias, but closely resembles "{likely}". It was ranked on its own: names are '
+                        'never merged on a guess. If they are the same issue, add "{name}" as an alias '
+                        'of "{likely}" in the settings file ([[priorities]] name = "{likely}", aliases '
+                        '= ["{name}"]), or ask the partner to use the name "{likely}".')
+    DUPLICATE_RETURN = ("duplicate-return", WARNING, "Same partner in two files",
+                        '{partner} sent more than one return: "{file}" and "{newer}". Only the later '
+                        'one, "{newer}", was used. Remove the file you do not want from the inputs.')
+    # ------------------------------------------------------------- a whole file
+    FILE_CORRUPT = ("file-corrupt", ERROR, "File cannot be read", _FILE, _FILE_PROBLEM)
+    FILE_EMPTY = ("file-empty", ERROR, "File is empty",
+                  "This file is empty (0 bytes): it was probably not saved properly or the "
+                  "attachment was lost. Ask the partner to send it again.", "it is empty (0 bytes).")
+    FILE_NOT_EXCEL = ("file-not-excel", ERROR, "File is not a spreadsheet", _FILE, _FILE_PROBLEM)
+    FILE_ENCRYPTED = ("file-encrypted", ERROR, "File is password-protected",
+                      "This file is protected with a password, so it cannot be read. Remove the "
+                      "password and send it again (in Excel: File > Info > Protect Workbook > Encrypt "
+                      "with Password, clear the password, save). " + LEFT_OUT,
+                      "it is protected with a password, so it cannot be read.")
+    FILE_TOO_LARGE = ("file-too-large", ERROR, "File is too large to open safely",
+                      "{what} It was not opened, to keep the run safe (limits: {limits}). A risk "
+                      "matrix is far smaller: ask the partner to send just the matrix sheet, saved "
+                      "as .xlsx.", "{what} It was not opened, to keep the run safe.")
     #: Not reported: a workbook csprisk wrote itself is skipped with this as its reason.
-    "not-a-return": (INFO, "Workbook csprisk wrote, not a return"),
-}
+    NOT_A_RETURN = ("not-a-return", INFO, "Workbook csprisk wrote, not a return", "{reason}")
+    # ------------------------------------------------ a run that must stop (Stopped)
+    RUN_STOPPED = ("run-stopped", ERROR, "The run stopped", "{reason}")
+
+    def finding(self, *, file: str = "", sheet: str = "", cell: str = "", value: Any = None,
+                **facts: Any) -> "Finding":
+        """This code's finding, its message (and problem) said by the templates from `facts`
+        (and from where it is: a template may name {file}, {sheet} or {cell})."""
+        facts = {"file": file, "sheet": sheet, "cell": cell, **facts}
+        problem = self.problem_template.format(**facts) if self.problem_template else ""
+        return Finding(self.value, self.severity, file, sheet, cell, as_typed(value),
+                       self.template.format(**facts), problem)
+
+
+#: code -> (severity, title), for readers that go by the code's text.
+CODES: dict[str, tuple[str, str]] = {code.value: (code.severity, code.title) for code in Code}
 
 
 @dataclass(frozen=True)
@@ -69,10 +157,14 @@ class Finding:
         return ", ".join(parts)
 
 
-def finding(code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "",
-            value: Any = None, problem: str = "") -> Finding:
-    severity = CODES[code][0]
-    return Finding(code, severity, file, sheet, cell, as_typed(value), message, problem)
+class Stopped(Exception):
+    """A run that cannot go on (no inputs, a settings error, an output that cannot be
+    written). It carries a Finding like those collected, so that the terminal, an Excel
+    alert and the JSON say it the same way; str() is its message."""
+
+    def __init__(self, message: str, *, file: str = "") -> None:
+        super().__init__(message)
+        self.finding = Code.RUN_STOPPED.finding(file=file, reason=message)
 
 
 def as_typed(value: Any) -> Any:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+from csprisk.findings import Stopped
 from csprisk.version import __version__
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(Stopped):
     """A problem with how the command was called, in plain words."""
 
 
@@ -134,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _cycle_collector_paused():
             return COMMANDS[args.command](args)
-    except UsageError as error:
+    except Stopped as error:  # no inputs, bad settings, an output that cannot be written, ...
         print(f"csprisk: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -143,29 +144,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_settings(args) -> "Scheme":
-    from csprisk.scheme import SchemeError
     from csprisk.read.settings import load_scheme
 
-    try:
-        scheme = load_scheme(getattr(args, "settings", None))
-        return scheme.with_overrides(aggregation=getattr(args, "aggregation", None),
-                                     top_n=getattr(args, "top", None),
-                                     protective_marking=getattr(args, "marking", None))
-    except SchemeError as error:
-        raise UsageError(str(error)) from None
+    scheme = load_scheme(getattr(args, "settings", None))
+    return scheme.with_overrides(aggregation=getattr(args, "aggregation", None),
+                                 top_n=getattr(args, "top", None),
+                                 protective_marking=getattr(args, "marking", None))
 
 
 def cmd_template(args) -> int:
     from csprisk.excel.template import write_template
-    from csprisk.excel.output import OutputError
 
     check_output(args.output, "The partner template", reads=[args.settings])
     scheme = load_settings(args)
-    try:
-        with saying_new_folder(args.output):
-            write_template(args.output, scheme, partner=args.partner)
-    except OutputError as error:
-        raise UsageError(str(error)) from None
+    with saying_new_folder(args.output):
+        write_template(args.output, scheme, partner=args.partner)
     print(f"Wrote the partner template to {args.output}")
     return EXIT_OK
 
@@ -174,13 +167,10 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
     from csprisk.score.merge import MERGED, REJECTED
     from csprisk.app.pipeline import merge_files
     from csprisk.excel.output import OutputError
-    from csprisk.read.sources import InputError, discover
+    from csprisk.read.sources import discover
 
     scheme = load_settings(args)
-    try:
-        discovered = discover(args.inputs)
-    except InputError as error:
-        raise UsageError(str(error)) from None
+    discovered = discover(args.inputs)
     files = discovered[0]
     if write:
         check_output(args.output, "The ranked workbook", reads=[getattr(args, "settings", None),
@@ -218,7 +208,7 @@ def check_output(output: str, what: str, reads=(), returns=()) -> None:
     that is one of the files being read. A ranked workbook csprisk wrote earlier, found among
     the returns, may be replaced: it is skipped, never read as a return."""
     from csprisk.marks import RANKED
-    from csprisk.excel.output import OutputError, refuse_overwriting, same_file
+    from csprisk.excel.output import refuse_overwriting, same_file
     from csprisk.read.preflight import read_mark
 
     path = Path(output)
@@ -227,10 +217,7 @@ def check_output(output: str, what: str, reads=(), returns=()) -> None:
                          "Choose another name with -o.")
     # Only a return that is the output itself is opened, to see whether csprisk wrote it.
     theirs = [f for f in returns if same_file(path, f) and read_mark(f) != RANKED]
-    try:
-        refuse_overwriting(path, [*reads, *theirs], what)
-    except OutputError as error:
-        raise UsageError(str(error)) from None
+    refuse_overwriting(path, [*reads, *theirs], what)
 
 
 @contextlib.contextmanager
@@ -351,32 +338,25 @@ def cmd_export(args) -> int:
 
 def cmd_workbook(args) -> int:
     from csprisk.excel.analyst_workbook import write_analyst_workbook
-    from csprisk.excel.lite import LiteBuildError, pyodide_line
-    from csprisk.excel.output import OutputError
+    from csprisk.excel.lite import pyodide_line
 
     check_output(args.output, "The analyst workbook", reads=[args.settings])
     scheme = load_settings(args)
-    try:
-        line = pyodide_line(args.pyodide)
-        with saying_new_folder(args.output):
-            write_analyst_workbook(args.output, scheme, line.version)
-    except (OutputError, LiteBuildError) as error:
-        raise UsageError(str(error)) from None
+    line = pyodide_line(args.pyodide)
+    with saying_new_folder(args.output):
+        write_analyst_workbook(args.output, scheme, line.version)
     print(f"Wrote the analyst workbook to {args.output}: open it in Excel with the xlwings Lite add-in "
           f"(its code runs in Pyodide {line.version}, Python {line.python}) and follow its Start sheet.")
     return EXIT_OK
 
 
 def cmd_addin(args) -> int:
-    from csprisk.excel.addin import AddinError, build_addin, install_addin
+    from csprisk.excel.addin import build_addin, install_addin
 
-    try:
-        if args.addin_command == "build":
-            print(f"Wrote the ribbon add-in to {build_addin(args.output)}")
-        else:
-            print("\n".join(install_addin(args.addin_file)))
-    except AddinError as error:
-        raise UsageError(str(error)) from None
+    if args.addin_command == "build":
+        print(f"Wrote the ribbon add-in to {build_addin(args.output)}")
+    else:
+        print("\n".join(install_addin(args.addin_file)))
     return EXIT_OK
 
 

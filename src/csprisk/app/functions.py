@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from csprisk.score.assess import TOTAL_PRECISION
 from csprisk.grid import Grid, is_blank
 from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
-from csprisk.scheme import PRIORITY_LABEL, Scheme, format_number
+from csprisk.scheme import HIGH, LOW, MEDIUM, PRIORITY_LABEL, Scheme, format_number
 
 #: The error a function returns instead of a wrong number; xlwings turns it into Excel's #VALUE!.
 VALUE_ERROR = "#VALUE!"
@@ -38,7 +38,7 @@ def help_texts(scheme: Scheme | None = None) -> dict[str, str]:
         "total": f"A total out of {most}, for example from RISK_TOTAL.",
         "high": f"Optional: the lowest total that is High (default {high}), e.g. a cell on the Settings sheet.",
         "medium": f"Optional: the lowest total that is Medium (default {medium}).",
-        "risk_band": "High, Medium or Low for a total, with the partnership's band thresholds.",
+        "risk_band": f"{HIGH}, {MEDIUM} or {LOW} for a total, with the partnership's band thresholds.",
         "rank_total": "The total to rank.",
         "totals": "All the totals it is ranked among (blanks are left out).",
         "risk_rank": "Rank of a total, highest first; equal totals share a rank, shown as =2 (as in the Summary).",

@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from csprisk.excel.analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
-from csprisk.findings import counts_line
+from csprisk.findings import Stopped, counts_line
 from csprisk.score.merge import MERGED, REJECTED, MergeResult, merge_sources
-from csprisk.scheme import SchemeError
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, scheme_from_book
 from csprisk.app.pipeline import BookReturns, find_returns
 
 MERGE_TITLE = "Merge & Rank"
 
 
-class Stop(Exception):
+class Stop(Stopped):
     """Ends a script early with a message for the analyst (not a failure of the program)."""
 
 
@@ -74,18 +73,14 @@ def export_for_executive(book: Any) -> None:
         result, _found = _merge(book)
         import tempfile
 
-        from csprisk.excel.export import ExportError, export_for_executive as make_copy
-        from csprisk.excel.output import OutputError
+        from csprisk.excel.export import export_for_executive as make_copy
         from csprisk.excel.xlsx_writer import write_report
         from csprisk.report.ranked import build_report
 
         target = free_name(folder / f"{Path(book.name).stem} - for the executive.xlsx")
-        try:
-            with tempfile.TemporaryDirectory() as scratch:
-                ranked = write_report(build_report(result), Path(scratch) / "ranked.xlsx")
-                exported = make_copy(ranked, target)
-        except (OutputError, ExportError) as error:
-            raise Stop(str(error)) from None
+        with tempfile.TemporaryDirectory() as scratch:
+            ranked = write_report(build_report(result), Path(scratch) / "ranked.xlsx")
+            exported = make_copy(ranked, target)
         book.app.alert(f"Wrote {target.name} {where_written(folder)}: {', '.join(exported.sheets)}. "
                        "It holds values only, so it opens anywhere without the add-in.\n"
                        f"{returns_line(result)}", title=title)
@@ -98,13 +93,9 @@ def new_partner_template(book: Any) -> None:
         folder = _writable_folder(book, "write the partner template")
         scheme = scheme_from_book(book)
         from csprisk.excel.template import write_template
-        from csprisk.excel.output import OutputError
 
         target = free_name(folder / "partner_return.xlsx")
-        try:
-            write_template(target, scheme)
-        except OutputError as error:
-            raise Stop(str(error)) from None
+        write_template(target, scheme)
         book.app.alert(f"Wrote {target.name} {where_written(folder)}. Send it to each partner; they fill it in "
                        "with Excel, LibreOffice or Excel on the web and send it back.", title=title)
 
@@ -194,9 +185,7 @@ def reported(book: Any, title: str) -> Iterator[None]:
 
 
 def failure_message(error: Exception) -> str:
-    from csprisk.excel.xlwings_writer import ReportConflict
-
-    if isinstance(error, (Stop, SchemeError, ReportConflict)):
+    if isinstance(error, Stopped):  # said for the analyst already (settings, an output, a sheet of theirs)
         return str(error)
     detail = str(error).strip() or type(error).__name__
     return ("Something went wrong and the run stopped. The problem was: "

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
+from csprisk.findings import Stopped
+
 ADDIN_NAME = "csprisk.xlam"
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
 CALLBACK = "RibbonMyAddin.RunMain"
@@ -34,7 +36,7 @@ _TAB = f"""<tab id="cspRiskMatrixTab" label="{TAB_LABEL}">
             </tab>"""
 
 
-class AddinError(Exception):
+class AddinError(Stopped):
     """The add-in could not be built or installed; the message says why and what to do."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from csprisk import marks
 from csprisk.excel.libreoffice import ConversionError, convert, find_soffice
+from csprisk.findings import Stopped
 from csprisk.marks import EXECUTIVE_SHEETS, SUMMARY
 from csprisk.excel.output import same_file
 from csprisk.read.sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
@@ -23,7 +24,7 @@ from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook
 PDF_TIMEOUT_SECONDS = 180
 
 
-class ExportError(Exception):
+class ExportError(Stopped):
     """The copy could not be made; the message says why, for the analyst."""
 
 

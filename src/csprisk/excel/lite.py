@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
+from csprisk.findings import Stopped
 from csprisk.report.model import NAVY
 from csprisk.version import __version__
 
@@ -69,7 +70,7 @@ PYODIDE_LINES = {
 DEFAULT_PYODIDE = "314.0.8"
 
 
-class LiteBuildError(RuntimeError):
+class LiteBuildError(Stopped, RuntimeError):
     """The Lite parts could not be made (the sources were not found)."""
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import IO, Callable
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
+from csprisk.findings import Stopped
 
-class OutputError(Exception):
+
+class OutputError(Stopped):
     """A file could not be written; the message is written for the person running it."""
 
 

@@ -36,8 +36,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
 
 from csprisk import marks
-from csprisk.excel.output import (OutputError, OutputLockedError, lock_files, refuse_if_locked, write_atomically)  # noqa: F401
-from csprisk.report.model import NAVY, STYLES, BarChart, ColourScale, Formula, Report, Sheet, Style
+from csprisk.excel.output import refuse_if_locked, write_atomically
+from csprisk.report.model import NAVY, STYLES, BarChart, ColourScale, Report, Sheet, Style
 
 #: Name of the custom document property that carries the protective marking.
 MARKING_PROPERTY = "Protective Marking"
@@ -141,9 +141,7 @@ def _set_layout(ws, sheet: Sheet, report: Report) -> None:
 
 def _set_value(target, value: Any) -> None:
     value = _native(value)
-    if isinstance(value, Formula):
-        target.value = value if value.startswith("=") else "=" + value
-    elif isinstance(value, str):
+    if isinstance(value, str):
         # Assigning a str lets openpyxl read "=..." as a formula and "#N/A" as an error;
         # a plain str is always text, whatever it starts with.
         target.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
@@ -221,7 +219,7 @@ STREAM_CELLS = 2_000
 #: ... and so do sheets with more merged ranges than this.
 STREAM_MERGES = 100
 #: Values written straight to XML; any other (dates, numpy numbers) goes through an openpyxl cell.
-_PLAIN_XML = {str, Formula, int, float, bool, type(None)}
+_PLAIN_XML = {str, int, float, bool, type(None)}
 _ERROR_TEXT = {True: "#N/A", False: "#NUM!"}  # NaN, infinity: as _set_value writes them
 
 
@@ -291,9 +289,6 @@ def _cell_xml(ref: str, style: int, value: Any) -> str:
     s = f' s="{style}"' if style else ""
     if value is None:
         return f'<c r="{ref}"{s}/>'
-    if isinstance(value, Formula):
-        formula = value[1:] if value.startswith("=") else value
-        return f'<c r="{ref}"{s}><f>{_xml_text(formula)}</f><v></v></c>'
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
         if not text:

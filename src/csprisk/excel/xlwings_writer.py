@@ -14,14 +14,15 @@ import math
 import re
 from typing import Any, Sequence
 
+from csprisk.findings import Stopped
 from csprisk.grid import cell_address, column_letter
-from csprisk.report.model import STYLES, Formula, Report, Sheet, Style
+from csprisk.report.model import STYLES, Report, Sheet, Style
 
 #: Formatting a runtime may not offer; a missing feature skips that touch, never the run.
 _UNSUPPORTED = (NotImplementedError, AttributeError, TypeError, ValueError)
 
 
-class ReportConflict(Exception):
+class ReportConflict(Stopped):
     """The report would replace a sheet that the analyst made; explained in plain words."""
 
 
@@ -113,8 +114,6 @@ def write_sheet(target: Any, sheet: Sheet) -> None:
 def excel_value(value: Any) -> Any:
     """A report value as Excel should receive it: text that Excel would turn into a formula,
     a number, a date or an error is given a leading apostrophe, so it stays text."""
-    if isinstance(value, Formula):
-        return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, str):

@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
-from csprisk.findings import Finding, finding
+from csprisk.findings import LEFT_OUT, RESEND, Code, Finding
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -60,7 +60,6 @@ MAX_XLS_RECORDS = 2_000_000
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
-RESEND = "Open it in Excel, save it again as an Excel workbook (.xlsx) and send it again."
 
 
 #: sheet name -> (row, col) of the cells holding a formula, 0-based from A1.
@@ -124,14 +123,11 @@ def _inspect(path: Path, label: str, formulas: Formulas, mark: list[str]) -> tup
         with open(path, "rb") as handle:
             head = handle.read(512)
     except OSError as error:
-        return finding("file-corrupt", f"This file could not be opened ({error.strerror}). "
-                       "Check it is not open elsewhere and that you may read it.", file=label,
-                       problem=f"it could not be opened ({error.strerror}); check it is not open "
-                               "elsewhere and that you may read it."), ""
+        return Code.FILE_CORRUPT.finding(
+            file=label, reason=f"could not be opened ({error.strerror})",
+            advice="Check it is not open elsewhere and that you may read it."), ""
     if size == 0:
-        return finding("file-empty", "This file is empty (0 bytes): it was probably not saved "
-                       "properly or the attachment was lost. Ask the partner to send it again.",
-                       file=label, problem="it is empty (0 bytes)."), ""
+        return Code.FILE_EMPTY.finding(file=label), ""
     if size > MAX_FILE_BYTES:
         if head.startswith(ZIP_MAGIC):
             mark.append(read_mark(path))
@@ -153,32 +149,26 @@ def _inspect(path: Path, label: str, formulas: Formulas, mark: list[str]) -> tup
 # ---------------------------------------------------------------------------- findings
 
 def too_large(label: str, what: str) -> Finding:
-    return finding("file-too-large", f"{what} It was not opened, to keep the run safe (limits: "
-                   f"{_mb(MAX_FILE_BYTES)} per file, {_mb(MAX_UNCOMPRESSED_BYTES)} unpacked, "
-                   f"{sheet_cell_limit():,} cells per sheet). A risk matrix is far smaller: ask the "
-                   "partner to send just the matrix sheet, saved as .xlsx.", file=label,
-                   problem=f"{what} It was not opened, to keep the run safe.")
+    return Code.FILE_TOO_LARGE.finding(
+        file=label, what=what, limits=f"{_mb(MAX_FILE_BYTES)} per file, {_mb(MAX_UNCOMPRESSED_BYTES)} "
+                                      f"unpacked, {sheet_cell_limit():,} cells per sheet")
 
 
 def corrupt(label: str, error: object = None) -> Finding:
     detail = f" (the reader said: {str(error).strip()[:200]})" if error and str(error).strip() else ""
-    return finding("file-corrupt", f"This file could not be read; it may be damaged or only "
-                   f"partly saved{detail}. {RESEND} It was left out; the other returns were merged.",
-                   file=label, problem=f"it could not be read; it may be damaged or only partly saved{detail}.")
+    return Code.FILE_CORRUPT.finding(
+        file=label, reason=f"could not be read; it may be damaged or only partly saved{detail}",
+        advice=f"{RESEND} {LEFT_OUT}")
 
 
 def encrypted(label: str) -> Finding:
-    return finding("file-encrypted", "This file is protected with a password, so it cannot be "
-                   "read. Remove the password and send it again (in Excel: File > Info > Protect "
-                   "Workbook > Encrypt with Password, clear the password, save). It was left out; "
-                   "the other returns were merged.", file=label,
-                   problem="it is protected with a password, so it cannot be read.")
+    return Code.FILE_ENCRYPTED.finding(file=label)
 
 
 def not_excel(label: str, kind: str) -> Finding:
-    return finding("file-not-excel", f"This file is {kind}, not an Excel workbook, so it cannot be "
-                   "a return. Ask the partner to fill in the risk-matrix template and send the "
-                   ".xlsx file.", file=label, problem=f"it is {kind}, not an Excel workbook.")
+    return Code.FILE_NOT_EXCEL.finding(
+        file=label, reason=f"is {kind}, not an Excel workbook, so it cannot be a return",
+        advice="Ask the partner to fill in the risk-matrix template and send the .xlsx file.")
 
 
 class _Refused(Exception):
@@ -202,9 +192,8 @@ def _check_zip(path: Path, label: str, formulas: Formulas, mark: list[str]) -> t
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        return finding("file-corrupt", "This file is damaged: its contents cannot be unpacked "
-                       f"({error}). {RESEND}", file=label,
-                       problem=f"it is damaged: its contents cannot be unpacked ({error})."), ""
+        return Code.FILE_CORRUPT.finding(
+            file=label, reason=f"is damaged: its contents cannot be unpacked ({error})", advice=RESEND), ""
     with archive:
         mark.append(mark_of(archive))
         entries = archive.infolist()
@@ -384,11 +373,10 @@ def _refuse_doctypes(archive: zipfile.ZipFile, label: str, keep=()) -> dict[str,
 
 
 def _dtd_refused(label: str, part: str) -> Finding:
-    return finding("file-corrupt", f"This file was not opened: its part {part} declares XML "
-                   "entities (a DOCTYPE), which real spreadsheets never do and which can be used "
-                   f"to attack the reader. {RESEND}", file=label,
-                   problem=f"its part {part} declares XML entities (a DOCTYPE), which real spreadsheets "
-                           "never do and which can be used to attack the reader; it was not opened.")
+    return Code.FILE_CORRUPT.finding(
+        file=label, reason=f"was not opened: its part {part} declares XML entities (a DOCTYPE), which "
+                           "real spreadsheets never do and which can be used to attack the reader",
+        advice=RESEND)
 
 
 def _parse(stream: IO[bytes], label: str, handler: "_Extent", part: str) -> tuple[int, int]:
@@ -674,10 +662,10 @@ def _not_excel(path: Path, label: str, head: bytes) -> Finding:
     elif head.startswith(b"{\\rtf"):
         kind = "a Rich Text document"
     elif suffix in (".csv", ".tsv") or (not _binary(head) and _looks_delimited(head)):
-        return finding("file-not-excel", "This file is a CSV (plain text) file. CSV is not a return: "
-                       "it loses the partner's details and the layout, so it is never read as one. Ask "
-                       "the partner to send the risk-matrix workbook (.xlsx) instead.", file=label,
-                       problem="it is a CSV (plain text) file, not an Excel workbook.")
+        return Code.FILE_NOT_EXCEL.finding(
+            file=label, reason="is a CSV (plain text) file. CSV is not a return: it loses the partner's "
+                               "details and the layout, so it is never read as one",
+            advice="Ask the partner to send the risk-matrix workbook (.xlsx) instead.")
     elif _binary(head):
         kind = "an unknown kind of file"
     else:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from csprisk.findings import Stopped
 from csprisk.marks import SUMMARY
 
 _RANK = re.compile(r"^=?\s*(\d+)$")
 
 
-class PreviousError(ValueError):
+class PreviousError(Stopped, ValueError):
     """The earlier workbook cannot be used; the message says why, for the analyst."""
 
 

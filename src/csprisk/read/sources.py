@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from csprisk.findings import Finding, finding
+from csprisk.findings import Code, Finding, Stopped
 from csprisk.grid import Grid
 from csprisk.marks import NOT_RETURNS
 from csprisk.read.preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file,
@@ -52,7 +52,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class InputError(ValueError):
+class InputError(Stopped, ValueError):
     """An input named on the command line that does not exist."""
 
 
@@ -112,7 +112,7 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
     """
     verdict = inspect_file(path, label)  # the safety gate runs before any parser
     if as_return and verdict.mark in NOT_RETURNS:  # known even where its size would be refused
-        return [], [finding("not-a-return", NOT_RETURNS[verdict.mark], file=label)]
+        return [], [Code.NOT_A_RETURN.finding(file=label, reason=NOT_RETURNS[verdict.mark])]
     wanted = None if sheets is None else {name.casefold() for name in sheets}
     if verdict.finding is not None:
         return [], [verdict.finding]
@@ -200,7 +200,7 @@ RANKED_WORKBOOK = Role("the ranked workbook", "Give a ranked workbook written by
                        own_output=True)
 
 
-class WorkbookRefused(ValueError):
+class WorkbookRefused(Stopped, ValueError):
     """A side workbook cannot be used; the message names its role and says why."""
 
 

@@ -11,13 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
 from csprisk.marks import RANKED
+from csprisk.scheme import HIGH, LOW, MEDIUM
 
 #: The one dark blue of csprisk's workbooks: titles, headers, the recommended bars.
 NAVY = "1F3864"
-
-
-class Formula(str):
-    """A native spreadsheet formula such as "=SUM(B2:B9)". Plain strings are always text."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +51,9 @@ STYLES: dict[str, Style] = {
     "percent": Style(border=True, number_format="0%", align="center", valign="top"),
     "rank": Style(bold=True, border=True, align="center", valign="top"),
     "center": Style(border=True, align="center", valign="top"),
-    "band-High": Style(bold=True, border=True, fill="F4B6B6", colour="7F0000", align="center", valign="top"),
-    "band-Medium": Style(bold=True, border=True, fill="FFE699", colour="7F4F00", align="center", valign="top"),
-    "band-Low": Style(bold=True, border=True, fill="C6E0B4", colour="1E4620", align="center", valign="top"),
+    f"band-{HIGH}": Style(bold=True, border=True, fill="F4B6B6", colour="7F0000", align="center", valign="top"),
+    f"band-{MEDIUM}": Style(bold=True, border=True, fill="FFE699", colour="7F4F00", align="center", valign="top"),
+    f"band-{LOW}": Style(bold=True, border=True, fill="C6E0B4", colour="1E4620", align="center", valign="top"),
     "recommended": Style(bold=True, border=True, fill="DDEBF7", valign="top"),
     "severity-error": Style(bold=True, border=True, colour="C00000", valign="top"),
     "severity-warning": Style(bold=True, border=True, colour="9C5700", valign="top"),
@@ -85,8 +82,8 @@ STYLES: dict[str, Style] = {
 }
 #: The last recommended row of a ranked table carries a rule below: the cut-off.
 STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": True})
-               for name in ("rank", "recommended", "text", "total", "percent", "center", "band-High",
-                            "band-Medium", "band-Low", "movement", "change", "score", "driver",
+               for name in ("rank", "recommended", "text", "total", "percent", "center", f"band-{HIGH}",
+                            f"band-{MEDIUM}", f"band-{LOW}", "movement", "change", "score", "driver",
                             "rank-recommended")})
 
 

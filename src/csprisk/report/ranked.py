@@ -217,8 +217,7 @@ def method_sheet(result: MergeResult) -> Sheet:
                   f"NK marks a score that is not known"),
         ("Total", f"Weighted sum of the combined criterion scores, out of {format_number(scheme.max_total)}"),
         ("Aggregation rule", f"{scheme.aggregation}: {AGGREGATION_WORDS[scheme.aggregation]}"),
-        ("Bands", f"High at {format_number(scheme.high_threshold)} or more; Medium at "
-                  f"{format_number(scheme.medium_threshold)} or more; Low below"),
+        ("Bands", scheme.bands_description()),
         ("Tie-break", f"Equal totals share a rank; listed by {scheme.tie_break_description()}"),
         ("Recommended", f"Priorities ranked in the top {scheme.top_n} (ties at the cut-off included)"),
         ("Protective marking", scheme.protective_marking),

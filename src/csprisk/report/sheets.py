@@ -30,8 +30,7 @@ def summary_notes(result: MergeResult) -> list[str]:
     scheme = result.scheme
     m = format_number(scheme.max_total)
     return [
-        f"Bands: High at {format_number(scheme.high_threshold)} or more, Medium at "
-        f"{format_number(scheme.medium_threshold)} or more, Low below that (totals out of {m}).",
+        f"Bands: {scheme.bands_description()} that (totals out of {m}).",
         f"Scores combined with {AGGREGATION_WORDS[scheme.aggregation]}; not-known (NK) and invalid "
         "scores take no part.",
         f"Equal totals share a rank, shown as =2; they are listed by {scheme.tie_break_description()}.",

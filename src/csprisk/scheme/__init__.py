@@ -12,9 +12,22 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any, Iterable
 
-AGGREGATIONS = ("mean", "median", "max", "min")
+from csprisk.findings import Stopped
 
-#: What partners may type for "not known"; compared after `normalise_marker`.
+AGGREGATIONS = ("mean", "median", "max", "min")
+#: The band words, highest first: what the Summary, the Heatmap and RISK_BAND say.
+HIGH, MEDIUM, LOW = BANDS = ("High", "Medium", "Low")
+
+#: Every entry a settings file may hold, by how it is read. The analyst workbook's
+#: Settings sheet uses the same keys ("bands.high" is "high" in the [bands] table).
+TEXT_SETTINGS = ("partnership", "period", "aggregation", "protective_marking", "tie_break_criterion",
+                 "returns_folder")
+WHOLE_SETTINGS = ("scale_max", "top_n", "spare_rows")
+LIST_SETTINGS = ("partners", "criteria", "priorities")
+#: [bands] key -> the Scheme field it sets.
+BAND_SETTINGS = {"high": "high_threshold", "medium": "medium_threshold"}
+SETTINGS_KEYS = (*TEXT_SETTINGS, *WHOLE_SETTINGS, *LIST_SETTINGS, "bands")
+
 #: What the template asks partners to type for a score that is not known.
 NOT_KNOWN = "NK"
 #: Every way of saying it that is read as not known (compared after normalise_marker).
@@ -147,10 +160,15 @@ class Scheme:
 
     def band(self, total: float) -> str:
         if total >= self.high_threshold:
-            return "High"
+            return HIGH
         if total >= self.medium_threshold:
-            return "Medium"
-        return "Low"
+            return MEDIUM
+        return LOW
+
+    def bands_description(self) -> str:
+        """"High at 60 or more, Medium at 40 or more, Low below": the rule in words."""
+        return (f"{HIGH} at {format_number(self.high_threshold)} or more, {MEDIUM} at "
+                f"{format_number(self.medium_threshold)} or more, {LOW} below")
 
     def tie_break_description(self) -> str:
         return (f'higher "{self.tie_break_criterion}" score, then more partners, '
@@ -201,7 +219,7 @@ class Scheme:
                               "of the criteria.")
 
 
-class SchemeError(ValueError):
+class SchemeError(Stopped, ValueError):
     """Settings that cannot be used, explained for the analyst."""
 
 
@@ -258,29 +276,26 @@ def display_name(name: str) -> str:
 
 def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Scheme:
     base = base or Scheme()
-    known = {"partnership", "period", "scale_max", "top_n", "aggregation", "protective_marking",
-             "partners", "criteria", "priorities", "bands", "tie_break_criterion",
-             "spare_rows", "returns_folder"}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - set(SETTINGS_KEYS))
     if unknown:
         raise SchemeError(f"The settings contain unknown entries: {', '.join(unknown)}. "
-                          f"Known entries are: {', '.join(sorted(known))}.")
+                          f"Known entries are: {', '.join(sorted(SETTINGS_KEYS))}.")
     changes: dict[str, Any] = {}
-    for key in ("partnership", "period", "aggregation", "protective_marking",
-                "tie_break_criterion", "returns_folder"):
+    for key in TEXT_SETTINGS:
         if key in data:
             changes[key] = str(data[key]).strip()
-    for key in ("scale_max", "top_n", "spare_rows"):
+    for key in WHOLE_SETTINGS:
         if key in data:
             changes[key] = _whole(data[key], key)
     if "partners" in data:
         changes["partners"] = tuple(str(p).strip() for p in data["partners"] if str(p).strip())
-    if "bands" in data:
-        bands = data["bands"]
-        if "high" in bands:
-            changes["high_threshold"] = _number(bands["high"], "bands.high")
-        if "medium" in bands:
-            changes["medium_threshold"] = _number(bands["medium"], "bands.medium")
+    bands = data.get("bands", {})
+    if not isinstance(bands, dict):
+        raise SchemeError('The setting "bands" must be a table with "high" and "medium" totals, for example '
+                          '[bands] high = 60, medium = 40.')
+    for key, field in BAND_SETTINGS.items():
+        if key in bands:
+            changes[field] = _number(bands[key], f"bands.{key}")
     if "criteria" in data:
         changes["criteria"] = tuple(_criterion(entry) for entry in data["criteria"])
     if "priorities" in data:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
 
-from csprisk.findings import ERROR, Finding, as_typed, finding
+from csprisk.findings import ERROR, Code, Finding, as_typed
 from csprisk.read.sources import Source
 from csprisk.score.assess import Assessment, assess
 from csprisk.score.parse import Return, parse_return
@@ -153,9 +153,7 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
             record(source, "", REJECTED, 0, found[0].message)
             continue
         if not ret.priorities:
-            findings.append(finding(
-                "no-scores", "This return has no scored priorities, so it adds nothing to the "
-                "ranking. Check the partner sent the completed matrix.", file=source.label, sheet=ret.sheet))
+            findings.append(Code.NO_SCORES.finding(file=source.label, sheet=ret.sheet))
             record(source, ret.partner, REJECTED, 0, "no scored priorities")
             continue
         parsed.append((source, ret))
@@ -164,11 +162,8 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
     for (source, ret), newer in dropped:
         record(source, ret.partner, SKIPPED, len(ret.priorities),
                f"an earlier return from {ret.partner}; {newer} was used")
-        findings.append(finding(
-            "duplicate-return",
-            f'{ret.partner} sent more than one return: "{source.label}" and "{newer}". Only the later '
-            f'one, "{newer}", was used. Remove the file you do not want from the inputs.',
-            file=source.label, sheet=ret.sheet, value=ret.partner))
+        findings.append(Code.DUPLICATE_RETURN.finding(file=source.label, sheet=ret.sheet, value=ret.partner,
+                                                      partner=ret.partner, newer=newer))
     findings += similar_priorities([ret for _, ret in kept], scheme)
     assessment = assess([ret for _, ret in kept], scheme)
     return MergeResult(assessment, tuple(findings), tuple(statuses.values()),
@@ -205,14 +200,8 @@ def similar_priorities(returns: Sequence[Return], scheme: Scheme) -> list[Findin
             if not match:
                 continue
             likely = known[match[0]]
-            found.append(finding(
-                "similar-priority",
-                f'"{p.name}" matches no priority in the other returns, no candidate priority and no alias, '
-                f'but closely resembles "{likely}". It was ranked on its own: names are never merged '
-                f'on a guess. If they are the same issue, add "{p.name}" as an alias of "{likely}" in '
-                f'the settings file ([[priorities]] name = "{likely}", aliases = ["{p.name}"]), or '
-                f'ask the partner to use the name "{likely}".',
-                file=ret.file, sheet=ret.sheet, cell=p.cell, value=p.name))
+            found.append(Code.SIMILAR_PRIORITY.finding(file=ret.file, sheet=ret.sheet, cell=p.cell,
+                                                       value=p.name, name=p.name, likely=likely))
     return found
 
 

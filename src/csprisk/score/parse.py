@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, NamedTuple, Sequence
 
-from csprisk.findings import Finding, finding
+from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter, is_blank
 from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, RETURN_DETAILS, Scheme, criterion_key, display_name, format_number,
                             is_not_known, priority_key)
@@ -215,20 +215,9 @@ def _shown(value: Any) -> str:
 
 
 def score_message(code: str, priority: str, criterion: str, value: Any, scale_max: int) -> str:
-    rule = f"Type a whole number from 0 to {scale_max}, or NK if it is not known."
-    where = f'{priority}: the score for "{criterion}"'
-    if code == "score-out-of-range":
-        return f"{where} is {_shown(value)}, outside the 0 to {scale_max} scale. {rule}"
-    if code == "score-not-whole":
-        return f"{where} is {_shown(value)}, which is not a whole number. {rule}"
-    if code == "score-not-number":
-        return f'{where} is "{_shown(value)}", which is not a score. {rule}'
-    if code == "score-missing":
-        return f"{where} is blank while other criteria in this row are scored. {rule}"
-    if code == "score-not-known":
-        return (f"{where} is marked not known ({_shown(value)}). It takes no part in the "
-                "total; replace it with a score if you can.")
-    raise KeyError(code)
+    """The message a score finding gives, for the cell's own comment in the template."""
+    return Code(code).template.format(priority=priority, criterion=criterion, shown=_shown(value),
+                                      scale_max=scale_max)
 
 
 # ------------------------------------------------------------------------------- parser
@@ -238,12 +227,8 @@ def parse_return(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[Retu
     layouts = [layout for layout in (find_layout(g, scheme) for g in grids) if layout]
     if not layouts:
         sheets = ", ".join(f'"{g.sheet}"' for g in grids) or "none"
-        return None, [finding(
-            "no-matrix-found",
-            f"No sheet holds a risk matrix (sheets: {sheets}). A matrix needs a header row with "
-            f'the criteria labels, such as "{scheme.labels[0]}", within the first '
-            f"{HEADER_SEARCH_ROWS} rows. Use the partner template, or add the header row.",
-            file=file)]
+        return None, [Code.NO_MATRIX_FOUND.finding(file=file, sheets=sheets, example=scheme.labels[0],
+                                                   rows=HEADER_SEARCH_ROWS)]
     layout = max(layouts, key=lambda l: (sum(c is not None for c in l.criteria_cols), -grids.index(l.grid)))
     findings: list[Finding] = []
     grid = layout.grid
@@ -254,19 +239,15 @@ def parse_return(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[Retu
         passed_over = ("; " + ", ".join(f'"{name}"' for name in others) + " also look"
                        + ("s" if len(others) == 1 else "") + " like a matrix and " +
                        ("was" if len(others) == 1 else "were") + " not read") if others else ""
-        findings.append(finding("sheet-chosen", f'The risk matrix was read from sheet "{grid.sheet}"'
-                                f"{passed_over}.", file=file, sheet=grid.sheet))
+        findings.append(Code.SHEET_CHOSEN.finding(file=file, sheet=grid.sheet, passed_over=passed_over))
     findings += _layout_findings(layout, scheme, file)
     meta = _metadata(grid, layout.header_row)
     partner = display_name(meta.get("partner") or "")
     partner_named = bool(partner)
     if not partner_named:
         partner = PurePath(file).stem
-        findings.append(finding(
-            "partner-missing",
-            f'No partner organisation is named in this return, so the file name "{partner}" is '
-            "used instead. Type your organisation's name in the Partner organisation cell.",
-            file=file, sheet=grid.sheet, cell=meta.get("partner_cell", "")))
+        findings.append(Code.PARTNER_MISSING.finding(file=file, sheet=grid.sheet,
+                                                     cell=meta.get("partner_cell", ""), used=partner))
     priorities, cells = _read_rows(layout, scheme, file, findings)
     return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
                   email=str(meta.get("email") or "").strip(), date=_as_date(meta.get("date")),
@@ -279,17 +260,14 @@ def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]
     missing = [label for label, col in zip(scheme.labels, layout.criteria_cols) if col is None]
     if missing:
         listed = "; ".join(f'"{m}"' for m in missing)
-        findings.append(finding(
-            "missing-criterion",
-            f"This return has no column for {listed}. Add the column with its scores "
-            "(use the partner template's labels); until then nobody's score for it comes from this return.",
-            file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, 0), value="; ".join(missing)))
+        findings.append(Code.MISSING_CRITERION.finding(
+            file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, 0), value="; ".join(missing),
+            listed=listed))
     for col in layout.unknown_cols:
         label = grid.value(layout.header_row, col)
-        findings.append(finding(
-            "unknown-column",
-            f'The column "{_shown(label)}" is not one of the criteria, so it is not scored.',
-            file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label))
+        findings.append(Code.UNKNOWN_COLUMN.finding(
+            file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label,
+            label=_shown(label)))
     return findings
 
 
@@ -367,19 +345,13 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         label = name or f"Row {row + grid.top + 1}"
         counted = bool(key)
         if not key:
-            findings.append(finding(
-                "priority-missing",
-                f"Row {row + grid.top + 1} has scores but no priority name, so its scores are not used. "
-                "Type the priority's name in this cell.",
-                file=file, sheet=sheet, cell=name_cell))
+            findings.append(Code.PRIORITY_MISSING.finding(file=file, sheet=sheet, cell=name_cell,
+                                                          row=row + grid.top + 1))
         elif key in first_row_of:
             counted = False
-            findings.append(finding(
-                "duplicate-priority",
-                f'"{name}" is scored twice in this return (rows {first_row_of[key] + 1} and '
-                f"{row + grid.top + 1}). Only row {first_row_of[key] + 1} is used; delete the "
-                "duplicate row or merge the two.",
-                file=file, sheet=sheet, cell=name_cell, value=name))
+            findings.append(Code.DUPLICATE_PRIORITY.finding(
+                file=file, sheet=sheet, cell=name_cell, value=name, priority=name,
+                first=first_row_of[key] + 1, row=row + grid.top + 1))
         else:
             first_row_of[key] = row + grid.top
         scores: list[float | None] = []
@@ -399,8 +371,9 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 code = "score-missing"
             cell = letter + number
             if code:
-                row_findings.append(finding(code, score_message(code, label, criterion, value, scale_max),
-                                            file=file, sheet=sheet, cell=cell, value=value))
+                row_findings.append(Code(code).finding(
+                    file=file, sheet=sheet, cell=cell, value=value, priority=label, criterion=criterion,
+                    shown=_shown(value), scale_max=scale_max))
             invalid |= status == INVALID
             not_known += status == NOT_KNOWN
             scores.append(score)
@@ -420,12 +393,10 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
             what = "the TOTAL formula gives" if formula else "the typed total is"
             fix = ("check the formula adds up exactly the criteria cells of this row" if formula
                    else "correct the total or the scores")
-            findings.append(finding(
-                "total-mismatch",
-                f"{label}: {what} {format_number(typed_total)} but the scores add up to "
-                f"{format_number(computed)}. The computed total ({format_number(computed)}) is used; "
-                f"{fix}.",
-                file=file, sheet=sheet, cell=grid.address(row, layout.total_col), value=typed_total))
+            findings.append(Code.TOTAL_MISMATCH.finding(
+                file=file, sheet=sheet, cell=grid.address(row, layout.total_col), value=typed_total,
+                priority=label, what=what, typed=format_number(typed_total),
+                computed=format_number(computed), fix=fix))
         if counted:
             priorities.append(ScoredPriority(
                 name=name, key=key, cell=name_cell, scores=tuple(scores), not_known=not_known,
