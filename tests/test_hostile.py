@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import hostile_files as hostile
+from csprisk.grid import SheetFacts
 from csprisk.read.preflight import MAX_SHEET_CELLS, check_file, inspect_file
 from csprisk.read.sources import read_grids
 
@@ -165,7 +166,39 @@ def test_the_byte_scan_agrees_with_the_exact_scan(tmp_path, monkeypatch, edit):
     exact = inspect_file(path, "r.xlsx")
     assert (fast.finding, fast.kind) == (exact.finding, exact.kind)
     if exact.finding is None:  # formula cells are only used from a file that is read
-        assert fast.formulas == exact.formulas
+        assert fast.facts == exact.facts
+
+
+def test_the_byte_scan_and_the_exact_scan_see_the_same_sheet_facts(tmp_path, monkeypatch):
+    """Hidden rows and columns (not those folded in an outline group), merged ranges, error
+    values and percentage cells: the fast path and the expat scan agree on every one."""
+    import openpyxl
+
+    import csprisk.read.preflight as preflight
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 9):
+        ws.append([f"Priority {r}", r % 6, 1, 2])
+    ws.row_dimensions[3].hidden = True
+    ws.column_dimensions["C"].hidden = True
+    for r in (5, 6):  # a collapsed outline group: folded, not hidden
+        ws.row_dimensions[r].outlineLevel = 1
+        ws.row_dimensions[r].hidden = True
+    ws["B2"].number_format = "0%"
+    ws["B4"].number_format = '0.0"%"'  # a quoted % is text, not a percentage
+    ws.merge_cells("A7:A8")
+    path = tmp_path / "facts.xlsx"
+    wb.save(path)
+    path = hostile.rewrite_zip(path, tmp_path / "with_error.xlsx", _sheet_edit(
+        b'<c r="D1" t="n"><v>2</v></c>', b'<c r="D1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'))
+    fast = inspect_file(path, "r.xlsx")
+    monkeypatch.setattr(preflight, "_fast_ooxml_extent", lambda *args: False)
+    exact = inspect_file(path, "r.xlsx")
+    facts = fast.facts["Sheet"]
+    assert facts == exact.facts["Sheet"]
+    assert (facts.hidden_rows, facts.hidden_cols, facts.merged) == ({2}, {2}, [(6, 0, 7, 0)])
+    assert (facts.percent, facts.errors) == ({(1, 1)}, {(0, 3): "#DIV/0!"})
 
 
 def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
@@ -173,7 +206,7 @@ def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
 
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
-    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": set()}, "")  # no csprisk mark
+    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": SheetFacts()}, "")  # no csprisk mark
 
 
 def test_an_ole_file_whose_sector_chain_loops_costs_no_hang_and_no_crash(tmp_path):

@@ -7,12 +7,41 @@ xlwings) becomes `Grid`s, and the parser only ever sees grids.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
+
+
+Cell = tuple[int, int]  # (row, col) on the sheet, 0-based from A1
+
+
+@dataclass
+class SheetFacts:
+    """What a sheet's file says beyond its cell values, learnt by the pre-flight as it walks
+    the sheet (a reader such as calamine gives values only). Every position is on the sheet,
+    0-based from A1."""
+
+    #: Cells holding a formula (a formula TOTAL is a cross-check, a typed one the partner's claim).
+    formulas: set[Cell] = field(default_factory=set)
+    #: Rows and columns hidden by the partner. Those folded into a collapsed outline group
+    #: are not hidden: they are the partner's visible structure, only folded.
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    #: Merged ranges as (top, left, bottom, right), inclusive.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: Number cells shown as a percentage (100% is stored as 1).
+    percent: set[Cell] = field(default_factory=set)
+    #: Cells holding an error value, with its text ("#REF!").
+    errors: dict[Cell, str] = field(default_factory=dict)
+    #: Rows that are an Excel Table's totals row.
+    table_totals: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
 class Grid:
-    """Cell values of one sheet; `rows[0][0]` is the cell at (`top`, `left`), 0-based."""
+    """Cell values of one sheet; `rows[0][0]` is the cell at (`top`, `left`), 0-based.
+
+    Where the source can tell (files, through the pre-flight), the grid also knows which
+    cells hold formulas, errors or percentages, which rows and columns are hidden, the merged
+    ranges and an Excel Table's totals rows; all on the sheet, 0-based from A1."""
 
     file: str
     sheet: str
@@ -20,12 +49,46 @@ class Grid:
     top: int = 0
     left: int = 0
     hidden_rows: frozenset[int] = field(default_factory=frozenset)
-    #: (row, col) on the sheet, 0-based from A1, of cells holding a formula, where the
-    #: source can tell (a formula TOTAL is a cross-check, a typed one is the partner's claim).
-    formulas: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    formulas: frozenset[Cell] = field(default_factory=frozenset)
+    hidden_cols: frozenset[int] = field(default_factory=frozenset)
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+    percent: frozenset[Cell] = field(default_factory=frozenset)
+    errors: Mapping[Cell, str] = field(default_factory=dict)
+    table_totals: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def of_sheet(cls, file: str, sheet: str, rows: Sequence[Sequence[Any]], top: int = 0, left: int = 0,
+                 facts: SheetFacts | None = None) -> "Grid":
+        """A grid of a sheet's values with what its file says about them."""
+        if facts is None:
+            return cls(file, sheet, rows, top, left)
+        return cls(file, sheet, rows, top, left, frozenset(facts.hidden_rows), frozenset(facts.formulas),
+                   frozenset(facts.hidden_cols), tuple(facts.merged), frozenset(facts.percent),
+                   dict(facts.errors), frozenset(facts.table_totals))
 
     def is_formula(self, row: int, col: int) -> bool:
         return (self.top + row, self.left + col) in self.formulas
+
+    def is_hidden_row(self, row: int) -> bool:
+        return self.top + row in self.hidden_rows
+
+    def is_hidden_col(self, col: int) -> bool:
+        return self.left + col in self.hidden_cols
+
+    def error(self, row: int, col: int) -> str | None:
+        """The error value ("#REF!") in a grid-relative cell, or None."""
+        return self.errors.get((self.top + row, self.left + col)) if self.errors else None
+
+    def is_percent(self, row: int, col: int) -> bool:
+        return (self.top + row, self.left + col) in self.percent
+
+    def merged_range(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """The grid-relative merged range (top, left, bottom, right) a cell lies in, or None."""
+        r, c = self.top + row, self.left + col
+        for top, left, bottom, right in self.merged:
+            if top <= r <= bottom and left <= c <= right:
+                return top - self.top, left - self.left, bottom - self.top, right - self.left
+        return None
 
     @property
     def height(self) -> int:

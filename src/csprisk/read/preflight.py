@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
 from csprisk.findings import LEFT_OUT, RESEND, Code, Finding
+from csprisk.grid import SheetFacts
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,16 +63,17 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 
-#: sheet name -> (row, col) of the cells holding a formula, 0-based from A1.
-Formulas = dict[str, set[tuple[int, int]]]
-#: Formula cells remembered per file: enough for any matrix's TOTAL column.
+#: sheet name -> what the sheet's XML says beyond its values (formulas, hidden rows, ...).
+Formulas = dict[str, SheetFacts]
+#: Cells of each kind remembered per file (formulas, errors, percentages, hidden rows):
+#: enough for any matrix, and a bound on what a hostile file can make us hold.
 MAX_FORMULA_CELLS = 100_000
 
 
 class Verdict(NamedTuple):
     finding: Finding | None
     kind: str  # "xlsx", "ods", "xls" (decided by content), or "" when refused
-    formulas: Formulas
+    facts: Formulas
     #: The csprisk mark (marks.PROPERTY) of an .xlsx, read before any limit, so that
     #: csprisk's own big workbooks are known even where they would be refused; else "".
     mark: str = ""
@@ -109,8 +111,10 @@ def check_file(path: Path, label: str) -> Finding | None:
 
 
 def inspect_file(path: Path, label: str) -> Verdict:
-    """Whether the file is safe to read, its format, and which cells hold formulas
-    (learnt on the way, so a formula TOTAL can be told from a typed one)."""
+    """Whether the file is safe to read, its format, and what each sheet's XML says beyond
+    its values (learnt on the way): which cells hold formulas, so a formula TOTAL can be
+    told from a typed one, errors and percentages, hidden rows and columns, merged ranges
+    and an Excel Table's totals rows (grid.SheetFacts)."""
     formulas: Formulas = {}
     mark: list[str] = []
     problem, kind = _inspect(path, label, formulas, mark)
@@ -231,17 +235,77 @@ def _check_ooxml(archive: zipfile.ZipFile, names: set[str], label: str, formulas
         return corrupt(label, "the workbook part xl/workbook.xml is missing")
     sheets = _worksheet_parts(archive, names)
     kept = _refuse_doctypes(archive, label, keep=sheets)
+    percent_styles = _percent_styles(archive, names)
     for name, sheet in sorted(sheets.items()):
-        cells = formulas.setdefault(sheet, set())
-        if name in kept and _fast_ooxml_extent(kept[name], label, name, cells):
+        facts = formulas.setdefault(sheet, SheetFacts())
+        facts.table_totals |= _table_totals(archive, names, name)
+        if name in kept and _fast_ooxml_extent(kept[name], label, name, facts, percent_styles):
             continue
-        extent = _OoxmlExtent(cells)
+        extent = _OoxmlExtent(facts, percent_styles)
         extent.sheet = sheet
         with archive.open(name) as stream:
             rows, cols = _parse(stream, label, extent, name)
         if rows * cols > sheet_cell_limit():
             raise _sheet_too_large(label, sheet, rows, cols)
     return None
+
+
+#: Excel's built-in number formats that show a percentage (0%, 0.00%).
+_BUILTIN_PERCENT = {9, 10}
+_NUM_FMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.DOTALL)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+
+
+def _percent_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
+    """The cell styles (xf indexes) whose number format shows a percentage."""
+    if "xl/styles.xml" not in names:
+        return frozenset()
+    styles = _read_bounded(archive, "xl/styles.xml")
+    percent_formats = set(_BUILTIN_PERCENT)
+    for number, code in _NUM_FMT.findall(styles):
+        if is_percent_format(code.decode("utf-8", "replace")):
+            percent_formats.add(int(number))
+    xfs = _CELL_XFS.search(styles)
+    found = set()
+    for index, attrs in enumerate(_XF.findall(xfs.group(1)) if xfs else ()):
+        number = re.search(rb'numFmtId="(\d+)"', attrs)
+        if number and int(number.group(1)) in percent_formats:
+            found.add(index)
+    return frozenset(found)
+
+
+def is_percent_format(code: str) -> bool:
+    """Whether a number format code shows a percentage: a % outside quoted text and escapes."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.replace("&quot;", '"'))
+    return "%" in code
+
+
+_TABLE_REF = re.compile(rb'<(?:\w+:)?table\b[^>]*>')
+
+
+def _table_totals(archive: zipfile.ZipFile, names: set[str], part: str) -> set[int]:
+    """Rows (0-based) that are the totals row of an Excel Table on the sheet `part`."""
+    folder, _, file = part.rpartition("/")
+    rels = f"{folder}/_rels/{file}.rels"
+    if rels not in names:
+        return set()
+    rows: set[int] = set()
+    for relation in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", _read_bounded(archive, rels)):
+        kind, target = re.search(rb'Type="([^"]*)"', relation), re.search(rb'Target="([^"]*)"', relation)
+        if not (kind and target and kind.group(1).endswith(b"/table")):
+            continue
+        text = target.group(1).decode("utf-8", "replace")
+        table = text.lstrip("/") if text.startswith("/") else _join(folder, text)
+        if table not in names:
+            continue
+        tag = _TABLE_REF.search(_read_bounded(archive, table, 64 * 1024))
+        ref = tag and re.search(rb'\sref="\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)"', tag.group(0))
+        count = tag and re.search(rb'totalsRowCount="(\d+)"', tag.group(0))
+        if ref and count and int(count.group(1)) > 0:
+            last = int(ref.group(2)) - 1
+            rows.update(range(max(last - int(count.group(1)) + 1, 0), last + 1))
+    return rows
 
 
 #: A sheet part up to this size may be vouched for by the byte scan below (a return's
@@ -257,7 +321,8 @@ _FAST_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,7})([0-9]{1,10})"[^>]*>\s*<f[\
 _FAST_PREFIXED = re.compile(rb"</?[^\s/>!?]+:(?:c|row|v|is|f)[\s/>]")
 
 
-def _fast_ooxml_extent(data: bytes, label: str, part: str, formulas: set[tuple[int, int]]) -> bool:
+def _fast_ooxml_extent(data: bytes, label: str, part: str, facts: SheetFacts,
+                       percent_styles: frozenset[int] = frozenset()) -> bool:
     """True when a sheet part is vouched for without calling Python per element: expat
     still checks it is well-formed (with DTDs refused), and C-speed byte patterns bound its
     reach from every cell's and row's reference. False when the XML is unusual in any way
@@ -281,11 +346,73 @@ def _fast_ooxml_extent(data: bytes, label: str, part: str, formulas: set[tuple[i
     if reach_rows * reach_cols > sheet_cell_limit():
         return False
     _parse(_blocks(data), label, _WellFormed(), part)
+    formulas = facts.formulas
     for letters, row in formula_cells:
         if len(formulas) >= MAX_FORMULA_CELLS:
             break
         formulas.add((int(row) - 1, _column_number_bytes(letters) - 1))
+    _fast_sheet_facts(data, facts, percent_styles)
     return True
+
+
+_FAST_HIDDEN_ROW = re.compile(rb'<row\b[^>]*\shidden="(?:1|true)"[^>]*>')
+_FAST_COL = re.compile(rb"<col\b[^>]*>")
+_FAST_MERGE = re.compile(rb'<mergeCell\b[^>]*\sref="([^"]+)"')
+_FAST_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,7})([0-9]{1,10})"[^>]*?\st="e"[^>]*>(.*?)</c>', re.DOTALL)
+_FAST_STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,7})([0-9]{1,10})"[^>]*?\ss="(\d+)"')
+_ATTR = re.compile(rb'\s([\w:]+)="([^"]*)"')
+
+
+def _fast_sheet_facts(data: bytes, facts: SheetFacts, percent_styles: frozenset[int]) -> None:
+    """Hidden rows and columns, merged ranges, error and percentage cells, by byte patterns
+    over a sheet part the fast scan has vouched for (every cell and row has a plain reference)."""
+    for tag in _FAST_HIDDEN_ROW.findall(data):
+        attrs = dict(_ATTR.findall(tag))
+        _hidden_row(facts, attrs.get(b"r", b"").decode(), attrs.get(b"outlineLevel", b"").decode())
+    if b"<col" in data:
+        for tag in _FAST_COL.findall(data):
+            attrs = {k.decode(): v.decode() for k, v in _ATTR.findall(tag)}
+            _hidden_cols(facts, attrs)
+    if b"<mergeCell" in data:
+        for ref in _FAST_MERGE.findall(data):
+            _merged(facts, ref.decode("ascii", "replace"))
+    if b't="e"' in data:
+        for letters, row, inner in _FAST_ERROR_CELL.findall(data):
+            value = re.search(rb"<v>([^<]*)</v>", inner)
+            if value and len(facts.errors) < MAX_FORMULA_CELLS:
+                text = value.group(1).decode("utf-8", "replace").strip()
+                facts.errors[(int(row) - 1, _column_number_bytes(letters) - 1)] = text
+    if percent_styles:
+        for letters, row, style in _FAST_STYLED_CELL.findall(data):
+            if int(style) in percent_styles and len(facts.percent) < MAX_FORMULA_CELLS:
+                facts.percent.add((int(row) - 1, _column_number_bytes(letters) - 1))
+
+
+def _outlined(level: str) -> bool:
+    return level.strip() not in ("", "0")
+
+
+def _hidden_row(facts: SheetFacts, r: str, level: str) -> None:
+    """A hidden row; one folded into a collapsed outline group is not hidden."""
+    if r.isdigit() and not _outlined(level) and len(facts.hidden_rows) < MAX_FORMULA_CELLS:
+        facts.hidden_rows.add(int(r) - 1)
+
+
+def _hidden_cols(facts: SheetFacts, attrs: dict[str, str]) -> None:
+    if attrs.get("hidden") not in ("1", "true") or _outlined(attrs.get("outlineLevel", "")):
+        return
+    first, last = attrs.get("min", ""), attrs.get("max", "")
+    if first.isdigit() and last.isdigit():
+        facts.hidden_cols.update(range(int(first) - 1, min(int(last), 16384)))
+
+
+def _merged(facts: SheetFacts, ref: str) -> None:
+    start, _, end = ref.partition(":")
+    a, b = _REF.match(start), _REF.match(end or start)
+    if a and b and len(facts.merged) < MAX_FORMULA_CELLS:
+        top, left = int(a.group(2)) - 1, _column_number(a.group(1)) - 1
+        bottom, right = int(b.group(2)) - 1, _column_number(b.group(1)) - 1
+        facts.merged.append((min(top, bottom), min(left, right), max(top, bottom), max(left, right)))
 
 
 class _blocks:
@@ -391,6 +518,7 @@ def _parse(stream: IO[bytes], label: str, handler: "_Extent", part: str) -> tupl
     parser.ExternalEntityRefHandler = refuse
     parser.StartElementHandler = handler.start
     parser.EndElementHandler = handler.end
+    parser.CharacterDataHandler = handler.text
     parser.buffer_text = True
     try:
         while block := stream.read(1 << 20):
@@ -405,14 +533,17 @@ def _parse(stream: IO[bytes], label: str, handler: "_Extent", part: str) -> tupl
 class _Extent:
     """How far a sheet's values reach: rows and cols counted from A1 (0 when empty)."""
 
-    def __init__(self, formulas: set[tuple[int, int]] | None = None) -> None:
+    def __init__(self, facts: SheetFacts | None = None) -> None:
         self.rows = self.cols = 0
         self.sheet = ""
-        self.formulas = formulas if formulas is not None else set()
+        self.facts = facts if facts is not None else SheetFacts()
 
     def formula(self, row: int, col: int) -> None:
-        if len(self.formulas) < MAX_FORMULA_CELLS:
-            self.formulas.add((row, col))
+        if len(self.facts.formulas) < MAX_FORMULA_CELLS:
+            self.facts.formulas.add((row, col))
+
+    def text(self, data: str) -> None:
+        pass
 
     def start(self, name: str, attrs: dict[str, str]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -434,6 +565,7 @@ class _WellFormed(_Extent):
 
     start = None  # type: ignore[assignment]
     end = None  # type: ignore[assignment]
+    text = None  # type: ignore[assignment]
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,7})\$?(\d{1,10})$")
@@ -446,11 +578,13 @@ def _local(name: str) -> str:
 class _OoxmlExtent(_Extent):
     """<row r=..><c r=..><v>..</v></c>: cells without a value (style only) take no room."""
 
-    def __init__(self, formulas: set[tuple[int, int]] | None = None) -> None:
-        super().__init__(formulas)
+    def __init__(self, facts: SheetFacts | None = None, percent_styles: frozenset[int] = frozenset()) -> None:
+        super().__init__(facts)
         self.row = -1
         self.col = -1
         self.pending = False
+        self.percent_styles = percent_styles
+        self.error: list[str] | None = None  # the text of an error cell's <v>, as it streams
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
@@ -458,6 +592,8 @@ class _OoxmlExtent(_Extent):
             r = attrs.get("r", "")
             self.row = int(r) - 1 if r.isdigit() else self.row + 1
             self.col = -1
+            if attrs.get("hidden") in ("1", "true"):
+                _hidden_row(self.facts, str(self.row + 1), attrs.get("outlineLevel", ""))
         elif local == "c":
             match = _REF.match(attrs.get("r", ""))
             if match:
@@ -466,12 +602,33 @@ class _OoxmlExtent(_Extent):
             else:
                 self.col += 1
             self.pending = True
+            self.is_error = attrs.get("t") == "e"
+            style = attrs.get("s", "")
+            if (self.percent_styles and style.isdigit() and int(style) in self.percent_styles
+                    and len(self.facts.percent) < MAX_FORMULA_CELLS):
+                self.facts.percent.add((self.row, self.col))
+        elif local == "col":
+            _hidden_cols(self.facts, attrs)
+        elif local == "mergeCell":
+            _merged(self.facts, attrs.get("ref", ""))
         elif local in ("v", "is", "f"):
+            if local == "v" and getattr(self, "is_error", False):
+                self.error = []
             if local == "f":
                 self.formula(self.row, self.col)
             if self.pending:
                 self.pending = False
                 self.reach(self.row + 1, self.col + 1)
+
+    def text(self, data: str) -> None:
+        if self.error is not None and len(self.error) < 8:
+            self.error.append(data)
+
+    def end(self, name: str) -> None:
+        if self.error is not None and _local(name) == "v":
+            if len(self.facts.errors) < MAX_FORMULA_CELLS:
+                self.facts.errors[(self.row, self.col)] = "".join(self.error).strip()[:20]
+            self.error = None
 
 
 def _column_number(letters: str) -> int:
@@ -513,6 +670,9 @@ class _OdsExtent(_Extent):
         self.row_repeat = 1
         self.cell: tuple[int, bool] | None = None  # (columns repeated, holds a value)
         self.depth = 0  # nested tables are part of one cell; not measured separately
+        self.column = 0  # the next table:table-column's index
+        self.groups = {"table-row-group": 0, "table-column-group": 0}  # outline groups open
+        self.error: list[str] | None = None  # an error cell's text, as it streams
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
@@ -520,23 +680,49 @@ class _OdsExtent(_Extent):
             self.depth += 1
             if self.depth == 1:
                 self.rows = self.cols = 0
-                self.row = 0
+                self.row = self.column = 0
                 self.sheet = attrs.get("table:name", "")
-                self.formulas = self.by_sheet.setdefault(self.sheet, set())
+                self.facts = self.by_sheet.setdefault(self.sheet, SheetFacts())
             return
         if self.depth != 1:
             return
-        if local == "table-row":
+        if local in self.groups:
+            self.groups[local] += 1
+        elif local == "table-column":
+            repeat = _count(attrs.get("table:number-columns-repeated"))
+            if (attrs.get("table:visibility") in ("collapse", "filter") and not self.groups["table-column-group"]
+                    and self.column < 16384):
+                self.facts.hidden_cols.update(range(self.column, min(self.column + repeat, 16384)))
+            self.column += repeat
+        elif local == "table-row":
             self.row_repeat = _count(attrs.get("table:number-rows-repeated"))
             self.col = 0
+            if attrs.get("table:visibility") in ("collapse", "filter") and not self.groups["table-row-group"]:
+                # A hidden row; one inside an outline group is folded, not hidden.
+                for row in range(self.row, self.row + min(self.row_repeat, MAX_FORMULA_CELLS)):
+                    if len(self.facts.hidden_rows) >= MAX_FORMULA_CELLS:
+                        break
+                    self.facts.hidden_rows.add(row)
         elif local in ("table-cell", "covered-table-cell"):
             repeat = _count(attrs.get("table:number-columns-repeated"))
             has_value = "office:value-type" in attrs or "office:value" in attrs
             if "table:formula" in attrs:
                 self.formula(self.row, self.col)
+            if attrs.get("office:value-type") == "percentage" and len(self.facts.percent) < MAX_FORMULA_CELLS:
+                self.facts.percent.add((self.row, self.col))
+            if attrs.get("calcext:value-type") == "error":
+                self.error = []
+            across = _count(attrs.get("table:number-columns-spanned"))
+            down = _count(attrs.get("table:number-rows-spanned"))
+            if (across > 1 or down > 1) and len(self.facts.merged) < MAX_FORMULA_CELLS:
+                self.facts.merged.append((self.row, self.col, self.row + down - 1, self.col + across - 1))
             self.cell = (repeat, has_value)
         elif self.cell is not None and not self.cell[1]:
             self.cell = (self.cell[0], True)  # text:p or other content in the cell
+
+    def text(self, data: str) -> None:
+        if self.error is not None and len(self.error) < 8:
+            self.error.append(data)
 
     def end(self, name: str) -> None:
         local = _local(name)
@@ -545,6 +731,13 @@ class _OdsExtent(_Extent):
             return
         if self.depth != 1:
             return
+        if local in self.groups:
+            self.groups[local] -= 1
+            return
+        if self.error is not None and local in ("table-cell", "covered-table-cell"):
+            if len(self.facts.errors) < MAX_FORMULA_CELLS:
+                self.facts.errors[(self.row, self.col)] = "".join(self.error).strip()[:20]
+            self.error = None
         if local in ("table-cell", "covered-table-cell") and self.cell is not None:
             repeat, has_value = self.cell
             if has_value:
@@ -598,11 +791,21 @@ _BIFF_CELLS = {0x0006, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0406}
 _BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_FILEPASS, _BIFF_BOUNDSHEET = 0x00BD, 0x0809, 0x000A, 0x002F, 0x0085
 
 
+_BIFF_ROW, _BIFF_COLINFO, _BIFF_MERGEDCELLS, _BIFF_BOOLERR, _BIFF_FORMULA = 0x0208, 0x007D, 0x00E5, 0x0205, 0x0006
+_BIFF_XF, _BIFF_FORMAT, _BIFF_NUMBER, _BIFF_RK = 0x00E0, 0x041E, 0x0203, 0x027E
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+                0x24: "#NUM!", 0x2A: "#N/A"}
+
+
 def _check_biff(stream: bytes, label: str, formulas: Formulas) -> Finding | None:
-    """Walk the BIFF records of a legacy .xls: refuse a password and measure each sheet."""
+    """Walk the BIFF records of a legacy .xls: refuse a password, measure each sheet and
+    note what its records say beyond values (hidden rows and columns, merged ranges, error
+    and percentage cells)."""
     at, records, sheet_index = 0, 0, -1
     extent = _Extent()
     sheet_names: list[str] = []
+    percent_formats, xf_formats = set(_BUILTIN_PERCENT), []
+    percent_styles: set[int] = set()
     end = len(stream)
     while at + 4 <= end:
         kind, length = struct.unpack_from("<HH", stream, at)
@@ -618,21 +821,78 @@ def _check_biff(stream: bytes, label: str, formulas: Formulas) -> Finding | None
         elif kind == _BIFF_BOF:
             if len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] != 0x0005:  # not the globals
                 sheet_index += 1
+                percent_styles = {i for i, number in enumerate(xf_formats) if number in percent_formats}
             extent.rows = extent.cols = 0
             extent.sheet = sheet_names[sheet_index] if 0 <= sheet_index < len(sheet_names) else str(sheet_index + 1)
-            extent.formulas = formulas.setdefault(extent.sheet, set())
+            extent.facts = formulas.setdefault(extent.sheet, SheetFacts())
+        elif kind == _BIFF_FORMAT and len(body) >= 5:
+            if is_percent_format(_biff_string(body[2:])):
+                percent_formats.add(struct.unpack_from("<H", body, 0)[0])
+        elif kind == _BIFF_XF and len(body) >= 4 and sheet_index < 0:
+            xf_formats.append(struct.unpack_from("<H", body, 2)[0])
         elif kind in _BIFF_CELLS and len(body) >= 4:
             row, col = struct.unpack_from("<HH", body, 0)
             extent.reach(row + 1, col + 1)
-            if kind == 0x0006:
-                extent.formula(row, col)
+            _biff_cell(extent, kind, body, row, col, percent_styles)
         elif kind == _BIFF_MULRK and len(body) >= 6:
-            row = struct.unpack_from("<H", body, 0)[0]
+            row, first = struct.unpack_from("<HH", body, 0)
             last = struct.unpack_from("<H", body, len(body) - 2)[0]
             extent.reach(row + 1, last + 1)
+            for i in range(min(last - first + 1, (len(body) - 6) // 6)):
+                if struct.unpack_from("<H", body, 4 + 6 * i)[0] in percent_styles:
+                    _add_percent(extent.facts, row, first + i)
+        elif kind == _BIFF_ROW and len(body) >= 16:
+            row, flags = struct.unpack_from("<H", body, 0)[0], struct.unpack_from("<I", body, 12)[0]
+            if flags & 0x20 and not flags & 0x7:  # hidden (fDyZero), not folded in an outline
+                _hidden_row(extent.facts, str(row + 1), "")
+        elif kind == _BIFF_COLINFO and len(body) >= 10:
+            first, last, _, _, flags = struct.unpack_from("<HHHHH", body, 0)
+            if flags & 0x1 and not flags & 0x700:
+                extent.facts.hidden_cols.update(range(first, min(last, 16383) + 1))
+        elif kind == _BIFF_MERGEDCELLS and len(body) >= 2:
+            count = min(struct.unpack_from("<H", body, 0)[0], (len(body) - 2) // 8)
+            for i in range(count):
+                top, bottom, left, right = struct.unpack_from("<HHHH", body, 2 + 8 * i)
+                if len(extent.facts.merged) < MAX_FORMULA_CELLS:
+                    extent.facts.merged.append((top, left, bottom, right))
         if extent.rows * extent.cols > sheet_cell_limit():
             return _sheet_too_large(label, extent.sheet, extent.rows, extent.cols).finding
     return None
+
+
+def _biff_cell(extent: _Extent, kind: int, body: bytes, row: int, col: int, percent_styles: set[int]) -> None:
+    facts = extent.facts
+    if kind == _BIFF_FORMULA:
+        extent.formula(row, col)
+        if len(body) >= 14 and body[12:14] == b"\xff\xff" and body[6] == 2:  # an error result
+            _add_error(facts, row, col, body[8])
+    elif kind == _BIFF_BOOLERR and len(body) >= 8 and body[7] == 1:
+        _add_error(facts, row, col, body[6])
+    if kind in (_BIFF_NUMBER, _BIFF_RK, _BIFF_FORMULA) and len(body) >= 6:
+        if struct.unpack_from("<H", body, 4)[0] in percent_styles:
+            _add_percent(facts, row, col)
+
+
+def _add_error(facts: SheetFacts, row: int, col: int, code: int) -> None:
+    if len(facts.errors) < MAX_FORMULA_CELLS:
+        facts.errors[(row, col)] = _BIFF_ERRORS.get(code, "#N/A")
+
+
+def _add_percent(facts: SheetFacts, row: int, col: int) -> None:
+    if len(facts.percent) < MAX_FORMULA_CELLS:
+        facts.percent.add((row, col))
+
+
+def _biff_string(body: bytes) -> str:
+    """A BIFF8 unicode string with a 16-bit length (as in FORMAT records)."""
+    if len(body) < 3:
+        return ""
+    length, flags = struct.unpack_from("<H", body, 0)[0], body[2]
+    raw = body[3:]
+    try:
+        return raw[: length * 2].decode("utf-16-le") if flags & 1 else raw[:length].decode("latin-1")
+    except UnicodeDecodeError:
+        return ""
 
 
 def _biff_name(body: bytes) -> str:

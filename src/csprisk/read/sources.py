@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from csprisk.findings import Code, Finding, Stopped
-from csprisk.grid import Grid
+from csprisk.grid import Grid, SheetFacts
 from csprisk.marks import NOT_RETURNS
 from csprisk.read.preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file,
                                     sheet_cells_limited_to)
@@ -121,11 +121,11 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
     except ImportError:  # Pyodide (xlwings Lite): no calamine wheel
         if verdict.kind != XLSX:
             return [], [corrupt(label, "only .xlsx and .xlsm files can be read here")]
-        return _read_with_openpyxl(path, label, verdict.formulas, wanted)
-    return _read_with_calamine(path, label, verdict.formulas, wanted)
+        return _read_with_openpyxl(path, label, verdict.facts, wanted)
+    return _read_with_calamine(path, label, verdict.facts, wanted)
 
 
-def _read_with_calamine(path: Path, label: str, formulas: dict[str, set[tuple[int, int]]],
+def _read_with_calamine(path: Path, label: str, facts: dict[str, SheetFacts],
                         wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import python_calamine as pc
 
@@ -143,8 +143,7 @@ def _read_with_calamine(path: Path, label: str, formulas: dict[str, set[tuple[in
                 sheet = workbook.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=True)
                 top, left = sheet.start or (0, 0)
-                grids.append(Grid(label, meta.name, rows, top, left,
-                                  formulas=frozenset(formulas.get(meta.name, ()))))
+                grids.append(Grid.of_sheet(label, meta.name, rows, top, left, facts.get(meta.name)))
             return grids, []
     except pc.PasswordError:
         return [], [encrypted(label)]
@@ -158,7 +157,7 @@ def _read_with_calamine(path: Path, label: str, formulas: dict[str, set[tuple[in
         return [], [corrupt(label, error)]
 
 
-def _read_with_openpyxl(path: Path, label: str, formulas: dict[str, set[tuple[int, int]]],
+def _read_with_openpyxl(path: Path, label: str, facts: dict[str, SheetFacts],
                         wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import openpyxl
 
@@ -172,7 +171,7 @@ def _read_with_openpyxl(path: Path, label: str, formulas: dict[str, set[tuple[in
             if wanted is not None and sheet.title.casefold() not in wanted:
                 continue
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            grids.append(Grid(label, sheet.title, rows, formulas=frozenset(formulas.get(sheet.title, ()))))
+            grids.append(Grid.of_sheet(label, sheet.title, rows, facts=facts.get(sheet.title)))
         return grids, []
     except Exception as error:
         return [], [corrupt(label, error)]
