@@ -175,6 +175,14 @@ def test_the_sheet_read_is_named_only_when_it_could_surprise():
     assert [(f.code, f.sheet) for f in findings] == [("sheet-chosen", "Risk matrix")]
     old = Grid("p.xlsx", "Last year", [["Priority", *LABELS[:10]], ["ASB", *[1] * 10]])
     ret, findings = parse_return([old, first], SCHEME, "p.xlsx")
+    # A scored matrix left unread is never a mere note: it is a warning that says which was read.
+    [f] = [f for f in findings if f.code == "matrix-not-read"]
+    assert (f.severity, f.sheet, f.cell) == ("warning", "Last year", "A1")
+    assert f.message.startswith('Sheet "Last year" also holds a scored risk matrix, and it was not read: '
+                                'sheet "Risk matrix" was read instead, because the other\'s name says it is an '
+                                "earlier one.")
+    empty = Grid("p.xlsx", "Blank copy", [["Priority", *LABELS]])
+    ret, findings = parse_return([empty, first], SCHEME, "p.xlsx")
     [f] = [f for f in findings if f.code == "sheet-chosen"]
-    assert f.message == 'The risk matrix was read from sheet "Risk matrix"; "Last year" also looks like a ' \
+    assert f.message == 'The risk matrix was read from sheet "Risk matrix"; "Blank copy" also looks like a ' \
                         "matrix and was not read."

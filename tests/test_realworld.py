@@ -183,6 +183,11 @@ def test_the_sheet_with_the_matrix_is_chosen_and_named():
               grid([["Priority", *LABELS], ["ASB", *[1] * 16]], "Final")]
     ret, findings = parse_return(sheets, SCHEME, "f.xlsx")
     assert ret.sheet == "Final"
+    # The draft is scored too: leaving it unread is a warning, naming the sheet that was read.
+    [passed] = [f for f in findings if f.code == "matrix-not-read"]
+    assert (passed.sheet, passed.severity) == ("Draft", "warning") and 'sheet "Final" was read' in passed.message
+    sheets[1] = grid([["Priority", *LABELS[:9]]], "Draft")  # an empty copy: a note is enough
+    ret, findings = parse_return(sheets, SCHEME, "f.xlsx")
     [chosen] = [f for f in findings if f.code == "sheet-chosen"]
     assert '"Final"' in chosen.message and chosen.severity == "info"
 
@@ -256,7 +261,8 @@ def test_the_format_is_decided_by_content_not_by_name(converted, tmp_path):
     shutil.copy(police_ods, tmp_path / "police_ods_renamed.xls")
     for name in ("police_xls_renamed.xlsx", "police_ods_renamed.xls"):
         result = merge_files([tmp_path / name], SCHEME)
-        assert {(f.code, f.cell) for f in result.findings} == {("score-not-known", "F10"), ("total-mismatch", "S11")}
+        assert {(f.code, f.cell) for f in result.findings} == {("score-not-known", "F10"), ("total-mismatch", "S11"),
+                                                               ("hidden-row-read", "A12")}
         assert totals(result)["Domestic abuse"] == 64
 
 

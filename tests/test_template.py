@@ -408,9 +408,14 @@ def test_a_filled_template_reads_back_through_the_parser(tmp_path):
     assert ret.partner == "Avon Fire & Rescue" and ret.lead == "Sam Jones" and ret.sheet == MATRIX_SHEET
     names = [p.name for p in SCHEME.priorities] + ["Knife crime"]
     typed = {row: v for row, v in scores.items() if any(x is not None for x in v)}
-    expected_names = [names[row - LAYOUT.first_row] for row in sorted(typed)]
+    # A row of nothing but NK gives no score: warned and left out, never ranked as 0 out of 80.
+    unscored = [row for row, v in typed.items() if all(isinstance(x, str) for x in v)]
+    assert [(f.code, f.cell) for f in findings if f.code == "priority-not-scored"] == [
+        ("priority-not-scored", f"{LAYOUT.priority_col}{row}") for row in unscored]
+    scored = {row: v for row, v in typed.items() if row not in unscored}
+    expected_names = [names[row - LAYOUT.first_row] for row in sorted(scored)]
     assert [p.name for p in ret.priorities] == expected_names
-    for priority, row in zip(ret.priorities, sorted(typed)):
+    for priority, row in zip(ret.priorities, sorted(scored)):
         values = typed[row]
         assert priority.cell == f"{LAYOUT.priority_col}{row}"
         assert priority.scores == tuple(float(v) if isinstance(v, int) else None for v in values)

@@ -81,6 +81,35 @@ class Code(str, Enum):
                       'The column "{label}" is not one of the criteria, so it is not scored.')
     SHEET_CHOSEN = ("sheet-chosen", INFO, "Sheet used for the matrix",
                     'The risk matrix was read from sheet "{sheet}"{passed_over}.')
+    SCORE_PERCENT = ("score-percent", ERROR, "Score formatted as a percentage",
+                     _SCORE + " shows as {percent} because the cell is formatted as a percentage (it "
+                     "holds {shown}), which is not a score on the 0 to {scale_max} scale. Format the "
+                     "cell as a number (Home > Number Format > General) and type the score.")
+    SCORE_ERROR = ("score-error", ERROR, "Score is an error value",
+                   _SCORE + " is the error {error}, not a score. Correct the formula or type the "
+                   "score: " + _RULE[5:])
+    PRIORITY_NOT_SCORED = ("priority-not-scored", WARNING, "Priority not scored",
+                           '"{priority}": no criterion has a score (each is marked not known or left '
+                           "blank), so this row gives no score. It is left out of the ranking rather "
+                           "than ranked as 0 out of {max_total}; score the criteria you can.")
+    HIDDEN_ROW_READ = ("hidden-row-read", WARNING, "Hidden row read",
+                       'Row {row} ("{priority}") is hidden, but it is the only row for this priority, '
+                       "so its scores were read. Unhide the row to check them, or delete it if it "
+                       "holds old scores.")
+    HIDDEN_ROW_SKIPPED = ("hidden-row-skipped", INFO, "Hidden row passed over",
+                          'Row {row} is hidden and scores "{priority}" again; the visible row {visible} '
+                          "was read and the hidden one was not. Delete the hidden row if it holds old "
+                          "scores.")
+    HIDDEN_COLUMN_READ = ("hidden-column-read", WARNING, "Hidden column read",
+                          'The column "{label}" is hidden, but it is the only column for this '
+                          "criterion, so its scores were read. Unhide the column to check them.")
+    HIDDEN_COLUMN_SKIPPED = ("hidden-column-skipped", INFO, "Hidden column passed over",
+                             'The hidden column "{label}" repeats a criterion; the visible column '
+                             "{visible} was read instead.")
+    MATRIX_NOT_READ = ("matrix-not-read", WARNING, "A scored matrix was not read",
+                       'Sheet "{sheet}" also holds a scored risk matrix{whose}, and it was not read: '
+                       "{why} If that is the wrong choice, delete the sheet that should not be read, "
+                       "or send each matrix as a return of its own.")
     NO_SCORES = ("no-scores", WARNING, "Return has no scores",
                  "This return has no scored priorities, so it adds nothing to the ranking. Check the "
                  "partner sent the completed matrix.")

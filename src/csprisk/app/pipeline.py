@@ -17,7 +17,7 @@ from csprisk.read.sources import RETURN_SUFFIXES, Source, discover, file_sha256,
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, returns_folder, sheet_grid, sheet_label
 from csprisk.report.feedback import file_name, partner_feedback
 from csprisk.score.merge import SKIPPED, MergeResult, Progress, ReturnStatus, merge_sources
-from csprisk.score.parse import find_layout, parse_return
+from csprisk.score.parse import find_layout, parse_returns
 from csprisk.scheme import Scheme
 
 
@@ -28,16 +28,26 @@ def read_source(path: Path, label: str | None = None) -> Source:
         modified = path.stat().st_mtime
     except OSError:
         modified = None
-    return Source(label, grids, problems, modified, file_sha256(path))
+    return Source(label, grids, problems, modified, file_sha256(path), target=link_target(path))
+
+
+def link_target(path: Path) -> str:
+    """The real file a symbolic link names (so the record shows both), or "" for a plain file."""
+    try:
+        if path.is_symlink() or any(parent.is_symlink() for parent in path.parents):
+            return str(path.resolve())
+    except (OSError, RuntimeError):  # a loop of links, or no permission to look
+        pass
+    return ""
 
 
 def read_and_parse(path: Path, scheme: Scheme) -> Source:
-    """read_source, then parse_return, in one step for a worker process: only the parsed
-    return (small, picklable) travels back, not the grids."""
+    """read_source, then parse_returns, in one step for a worker process: only the parsed
+    returns (small, picklable) travel back, not the grids."""
     source = read_source(path)
     if source.findings and not source.grids:
         return source
-    return replace(source, grids=(), parsed=parse_return(source.grids, scheme, source.label))
+    return replace(source, grids=(), parsed=parse_returns(source.grids, scheme, source.label))
 
 
 #: From this many files, reading and parsing run in worker processes (one per CPU).

@@ -34,11 +34,13 @@ class Source:
     findings: Sequence[Finding] = ()
     modified: float | None = None  # seconds since the epoch, for choosing between duplicates
     sha256: str = ""
-    #: parse_return's answer when the return was already parsed where it was read (a worker
-    #: process); the grids are then not carried back.
-    parsed: tuple[object, list[Finding]] | None = None  # (a score.parse.Return or None, findings)
+    #: parse_returns's answer when the returns were already parsed where they were read (a
+    #: worker process); the grids are then not carried back.
+    parsed: tuple[list, list[Finding]] | None = None  # (score.parse.Return list, findings)
     #: A sheet of the open workbook (the analyst copied it in), not a file.
     in_book: bool = False
+    #: The real file, where the input is a symbolic link to it ("" otherwise).
+    target: str = ""
 
 
 def file_sha256(path: Path) -> str:

@@ -32,7 +32,7 @@ def partner_feedback(result: MergeResult) -> list[Feedback]:
     groups: dict[str, list[Finding]] = {}
     files: dict[str, list[str]] = {}
     for f in result.findings:
-        partner = result.partner_of(f.file) or (PurePath(f.file).stem if f.file else "")
+        partner = result.partner_of(f.file, f.sheet) or (PurePath(f.file).stem if f.file else "")
         if not partner:
             continue  # a finding about the run itself, not a return
         groups.setdefault(partner, []).append(f)

@@ -39,7 +39,7 @@ def build_report(result: MergeResult, previous: "PreviousRanking | None" = None)
 
 #: Partner scores' first columns; the criteria follow, one column each.
 _SCORES_LEAD = ("Partner", "File", "Sheet", "Row", "Priority")
-_FILE_COLUMN, _ROW_COLUMN = _SCORES_LEAD.index("File"), _SCORES_LEAD.index("Row")
+_FILE_COLUMN, _SHEET_COLUMN, _ROW_COLUMN = (_SCORES_LEAD.index(c) for c in ("File", "Sheet", "Row"))
 
 
 def partner_scores_sheet(result: MergeResult) -> Sheet:
@@ -119,10 +119,10 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
             value = str(value)
         # Partner -> that return's first row in Partner scores; Cell -> the score as typed
         # there; File -> the return itself, to open it at the cell.
-        partner_link, cell_link = links(f.file, f.cell)
+        partner_link, cell_link = links(f.file, f.sheet, f.cell)
         sheet.add_row([
             Cell(f.severity, f"severity-{f.severity}"), Cell(f.code, "text"), Cell(f.title, "text"),
-            Cell(result.partner_of(f.file), "link" if partner_link else "text", partner_link),
+            Cell(result.partner_of(f.file, f.sheet), "link" if partner_link else "text", partner_link),
             Cell(f.file, "link" if f.file else "text", file_link(f.file, f.sheet, f.cell)),
             Cell(f.sheet, "text"),
             Cell(f.cell, "link" if cell_link else "text", cell_link),
@@ -139,33 +139,36 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
     return sheet
 
 
-def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str], tuple[str | None, str | None]]:
-    """For a finding's (file, cell): a link to that return's first row on Partner scores, and
-    one to the very score (its row and criterion column), where the sheet shows them."""
+def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str, str], tuple[str | None, str | None]]:
+    """For a finding's (file, sheet, cell): a link to that return's first row on Partner
+    scores, and one to the very score (its row and criterion column), where the sheet shows them."""
     header = scores.header_row
     if header is None:
-        return lambda file, cell: (None, None)
+        return lambda file, sheet, cell: (None, None)
     column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(result.scheme.labels)}
-    first: dict[str, int] = {}
-    by_row: dict[tuple[str, int], int] = {}
+    first: dict = {}
+    by_row: dict[tuple[str, str, int], int] = {}
     for r in range(header + 1, scores.height):
         file = scores.value(r, _FILE_COLUMN)
         if not file:
             continue
+        sheet = scores.value(r, _SHEET_COLUMN) or ""
         first.setdefault(file, r + 1)
+        first.setdefault((file, sheet), r + 1)
         number = scores.value(r, _ROW_COLUMN)
         if isinstance(number, int):
-            by_row.setdefault((file, number), r + 1)
-    criterion_of = {(ret.file, c.cell): c.criterion
+            by_row.setdefault((file, sheet, number), r + 1)
+    criterion_of = {(ret.file, ret.sheet, c.cell): c.criterion
                     for ret in result.assessment.returns + result.superseded for c in ret.cells}
 
-    def links(file: str, cell: str) -> tuple[str | None, str | None]:
-        start = f"#'{PARTNER_SCORES}'!A{first[file]}" if file in first else None
+    def links(file: str, sheet: str, cell: str) -> tuple[str | None, str | None]:
+        row_of_return = first.get((file, sheet)) or first.get(file)
+        start = f"#'{PARTNER_SCORES}'!A{row_of_return}" if row_of_return else None
         digits = "".join(ch for ch in cell if ch.isdigit())
-        row = by_row.get((file, int(digits))) if digits else None
+        row = by_row.get((file, sheet, int(digits))) if digits else None
         if row is None:
             return start, None
-        col = column_of.get(criterion_of.get((file, cell)), _SCORES_LEAD.index("Priority"))
+        col = column_of.get(criterion_of.get((file, sheet, cell)), _SCORES_LEAD.index("Priority"))
         return start, f"#'{PARTNER_SCORES}'!{column_letter(col)}{row}"
 
     return links

@@ -249,12 +249,15 @@ def priority_key(name: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def criterion_key(label: str) -> str:
-    """Matching key for a criterion header: ignores case, spacing, line breaks,
-    spacing around slashes and hyphens, and a trailing note in brackets."""
-    text = _fold(label)
-    text = re.sub(r"\((?:[^()]*)\)\s*$", "", text.strip())
-    text = re.sub(r"[^0-9a-z/]+", "", text)
-    return text
+    """Matching key for a criterion header: ignores case, spacing, line breaks, punctuation,
+    a number before the label ("1. ", "16) "), a trailing note in brackets, and how the parts
+    are joined ("/", "&" or "and"): "16) Social & economic cost (0-5)" is "Social and
+    economic cost"."""
+    text = _fold(label).strip()
+    text = re.sub(r"\((?:[^()]*)\)\s*$", "", text)
+    text = re.sub(r"^\d{1,2}\s*(?:[.):\-]\s*|\s+)(?=[a-z])", "", text.strip())
+    text = re.sub(r"\band\b|&", " ", text)
+    return re.sub(r"[^0-9a-z]+", "", text)
 
 
 def normalise_marker(text: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
 from csprisk.findings import ERROR, Code, Finding, as_typed
 from csprisk.read.sources import Source
 from csprisk.score.assess import Assessment, assess
-from csprisk.score.parse import Return, parse_return
+from csprisk.score.parse import Return, parse_returns
 from csprisk.scheme import Scheme, priority_key
 from csprisk.version import __version__
 
@@ -33,10 +33,17 @@ class ReturnStatus:
     reason: str = ""
     sha256: str = ""
     in_book: bool = False  # the return is a sheet of the workbook Merge & Rank ran in
+    #: The sheet read ("" where none was): a workbook with a sheet per partner has a status each.
+    sheet: str = ""
+    #: The file a symbolic link among the inputs points to ("" when the input is no link).
+    target: str = ""
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "partner": self.partner, "status": self.status,
-                "priorities": self.priorities, "reason": self.reason}
+        document = {"file": self.file, "sheet": self.sheet, "partner": self.partner, "status": self.status,
+                    "priorities": self.priorities, "reason": self.reason}
+        if self.target:
+            document["target"] = self.target
+        return document
 
 
 class Frames(NamedTuple):
@@ -113,14 +120,18 @@ class MergeResult:
                                 columns=["code", "severity", "file", "sheet", "cell", "value", "message"])
         return Frames(scores, ranking, findings)
 
-    def partner_of(self, file: str) -> str:
-        return self._partner_by_file.get(file, "")
+    def partner_of(self, file: str, sheet: str = "") -> str:
+        """The partner whose return `file` is (the one on `sheet`, where a workbook holds a
+        return per partner)."""
+        partners = self._partner_by_file
+        return partners.get((file, sheet)) or partners.get(file, "")
 
     @cached_property
-    def _partner_by_file(self) -> dict[str, str]:
-        partners: dict[str, str] = {}
+    def _partner_by_file(self) -> dict:
+        partners: dict = {}
         for status in self.statuses:
             partners.setdefault(status.file, status.partner)  # the first status, as before
+            partners.setdefault((status.file, status.sheet), status.partner)
         return partners
 
 
@@ -133,9 +144,11 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
     statuses: dict[str, ReturnStatus] = {}
     parsed: list[tuple[Source, Return]] = []
 
-    def record(source: Source, partner: str, status: str, priorities: int, reason: str = "") -> None:
-        statuses[source.label] = ReturnStatus(source.label, partner, status, priorities, reason,
-                                              source.sha256, source.in_book)
+    def record(source: Source, partner: str, status: str, priorities: int, reason: str = "",
+               sheet: str = "", several: bool = False) -> None:
+        key = f"{source.label}\n{sheet}" if several else source.label
+        statuses[key] = ReturnStatus(source.label, partner, status, priorities, reason, source.sha256,
+                                     source.in_book, sheet, source.target)
 
     for done, source in enumerate(sources, 1):
         if progress:
@@ -147,21 +160,24 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
         if source.findings and not source.grids and source.parsed is None:
             record(source, "", REJECTED, 0, source.findings[0].message)
             continue
-        ret, found = source.parsed or parse_return(source.grids, scheme, source.label)
+        returns, found = source.parsed or parse_returns(source.grids, scheme, source.label)
         findings += found
-        if ret is None:
+        if not returns:
             record(source, "", REJECTED, 0, found[0].message)
             continue
-        if not ret.priorities:
-            findings.append(Code.NO_SCORES.finding(file=source.label, sheet=ret.sheet))
-            record(source, ret.partner, REJECTED, 0, "no scored priorities")
-            continue
-        parsed.append((source, ret))
-        record(source, ret.partner, MERGED, len(ret.priorities))
+        several = len(returns) > 1
+        for ret in returns:
+            if not ret.priorities:
+                findings.append(Code.NO_SCORES.finding(file=source.label, sheet=ret.sheet))
+                record(source, ret.partner, REJECTED, 0, "no scored priorities", ret.sheet, several)
+                continue
+            parsed.append((source, ret))
+            record(source, ret.partner, MERGED, len(ret.priorities), "", ret.sheet, several)
     kept, dropped = _latest_per_partner(parsed)
     for (source, ret), newer in dropped:
         record(source, ret.partner, SKIPPED, len(ret.priorities),
-               f"an earlier return from {ret.partner}; {newer} was used")
+               f"an earlier return from {ret.partner}; {newer} was used", ret.sheet,
+               sum(1 for s, _ in parsed if s is source) > 1)
         findings.append(Code.DUPLICATE_RETURN.finding(file=source.label, sheet=ret.sheet, value=ret.partner,
                                                       partner=ret.partner, newer=newer))
     findings += similar_priorities([ret for _, ret in kept], scheme)

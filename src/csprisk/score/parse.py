@@ -80,18 +80,41 @@ class Layout:
     pestelo_col: int | None
     notes_col: int | None
     unknown_cols: tuple[int, ...]
+    #: Hidden criterion columns: (column, the visible column read instead, or None when
+    #: the hidden one is the only column for its criterion and was read).
+    hidden_cols: tuple[tuple[int, int | None], ...] = ()
+    #: The row below the header where the matrix's rows begin (past a second header row
+    #: that a label merged over two rows spans).
+    first_row: int = 0
 
 
 # ------------------------------------------------------------------------------ layout
 
 _TOTAL_KEYS = ("total", "totalscore", "score")
-_PRIORITY_HEADERS = {"priority", "priorities", "issue", "issues", "riskarea", "riskareas",
-                     "candidatepriority", "priorityissue", "area", "theme", "risk"}
-_PRIORITY_WORDS = ("priority", "issue", "riskarea", "theme", "crimetype")
-#: Names of rows that sum or summarise the matrix: not priorities.
-_SUMMARY_ROWS = {"total", "totals", "grandtotal", "average", "averages", "mean", "sum", "subtotal"}
+#: Headers that name the priority column outright.
+_PRIORITY_HEADERS = {"priority", "priorities", "issue", "issues", "riskarea", "riskareas", "priorityarea",
+                     "priorityareas", "candidatepriority", "candidatepriorities", "priorityissue",
+                     "priorityissues", "priorityname", "risk", "risks"}
+_PRIORITY_WORDS = ("priority", "issue", "riskarea")
+#: Headers of columns that may hold names but often group them ("Theme" over several rows).
+_GROUPING_HEADERS = {"theme", "themes", "area", "areas", "crimetype", "category",
+                     "categories", "group", "strand", "type"}
+#: Headers of a column of reference codes (CS1, CS2, ...), never the names.
+_CODE_HEADERS = {"ref", "refs", "reference", "no", "number", "num", "id", "code", "item", "itemno",
+                 "refno", "sno", "line"}
+#: A reference code or a number as the name of a row: "CS1", "A.2", "3b", "12".
+_CODE = re.compile(r"^[A-Za-z]{0,4}[-./ ]?\d{1,4}(?:[.-]\d{1,3})*[A-Za-z]?[.)]?$")
+#: First words of rows that sum or summarise the matrix ("Total", "Average score"): not priorities.
+_SUMMARY_WORDS = {"total", "totals", "grand", "average", "averages", "mean", "sum", "subtotal", "median"}
+#: ... followed only by words such as these ("Average score", "Total of all priorities").
+_SUMMARY_TAILS = {"score", "scores", "of", "all", "the", "row", "per", "criterion", "criteria", "priority",
+                  "priorities", "partner", "partners", "value", "values", "out", "for", "each"}
+#: A line of the scoring key under a matrix: "0 = none", "5 - very high", "3".
+_SCALE_KEY = re.compile(r"^\s*\d{1,2}\s*(?:[=:\-\u2013\u2014]\s*\S.*)?$")
 _OTHER_DETAIL_NAMES = {
-    "partner": ("partnerorganization", "partner", "agency", "organisation", "organization", "partneragency"),
+    "partner": ("partnerorganization", "partner", "agency", "organisation", "organization", "partneragency",
+                "nameoforganisation", "nameoforganization", "organisationname", "organizationname",
+                "agencyname", "nameofagency", "partnername", "partnerorganisationname"),
     "lead": ("completedby", "lead", "name", "scoredby"),
     "email": ("emailaddress", "e-mail"),
     "date": ("date", "completed", "dateofreturn"),
@@ -106,6 +129,17 @@ def _detail_key(label: str) -> str:
 _METADATA = {field: (_detail_key(label), *_OTHER_DETAIL_NAMES[field]) for field, label in RETURN_DETAILS}
 
 
+def _header_text(grid: Grid, row: int, col: int) -> Any:
+    """A header cell's text; a blank cell inside a merged range gives the range's text (a
+    label merged over two header rows, as TOTAL in S4:S5)."""
+    value = grid.value(row, col)
+    if is_blank(value) and grid.merged:
+        merged = grid.merged_range(row, col)
+        if merged and merged[0] < row and merged[1] == col:
+            return grid.value(merged[0], merged[1])
+    return value
+
+
 def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
     """Locate the header row (within the first rows) and map its columns."""
     wanted = {criterion_key(label): i for i, label in enumerate(scheme.labels)}
@@ -117,44 +151,94 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
     if best is None or best[0] < max(1, math.ceil(len(wanted) * MIN_CRITERIA_SHARE)):
         return None
     header_row = best[1]
-    header = grid.rows[header_row]
-    criteria_cols: list[int | None] = [None] * len(wanted)
-    total_col = pestelo_col = notes_col = priority_col = None
+    header = [_header_text(grid, header_row, col) for col in range(grid.width)] if grid.merged else grid.rows[header_row]
+    columns_of: list[list[int]] = [[] for _ in wanted]
+    total_cols: list[int] = []
+    pestelo_col = notes_col = None
+    named: list[tuple[int, int]] = []  # (strength, col) of columns a header calls the priority's
+    code_cols: set[int] = set()
     unknown: list[int] = []
     for col, value in enumerate(header):
         if not isinstance(value, str) or not value.strip():
             continue
         key = criterion_key(value)
         if key in wanted:
-            if criteria_cols[wanted[key]] is None:
-                criteria_cols[wanted[key]] = col
+            columns_of[wanted[key]].append(col)
             continue
+        detail = _detail_key(value).replace("-", "")
         if key.startswith("total") or key in _TOTAL_KEYS:
-            total_col = col if total_col is None else total_col
+            total_cols.append(col)
         elif key == criterion_key(PESTELO_LABEL) or key.startswith("pestelo"):
             pestelo_col = col
         elif key.startswith(criterion_key(NOTES_LABEL)) or key in ("comments", "comment"):
             notes_col = col
-        elif key in _PRIORITY_HEADERS or any(word in key for word in _PRIORITY_WORDS):
-            priority_col = col if priority_col is None else priority_col
+        elif detail in _PRIORITY_HEADERS or any(word in detail for word in _PRIORITY_WORDS):
+            named.append((2, col))
+        elif detail in _GROUPING_HEADERS:
+            named.append((1, col))
+        elif detail in _CODE_HEADERS or value.strip() == "#":
+            code_cols.add(col)
         else:
             unknown.append(col)
+    criteria_cols: list[int | None] = []
+    hidden: list[tuple[int, int | None]] = []
+    for cols in columns_of:
+        visible = [c for c in cols if not grid.is_hidden_col(c)]
+        chosen = (visible or cols or [None])[0]
+        criteria_cols.append(chosen)
+        hidden += [(c, None if c == chosen else chosen) for c in cols if grid.is_hidden_col(c)]
+    total_col = next((c for c in total_cols if not grid.is_hidden_col(c)), total_cols[0] if total_cols else None)
     first_criterion = min(c for c in criteria_cols if c is not None)
-    if priority_col is None or priority_col > first_criterion:
-        priority_col = _name_column(grid, header_row, first_criterion)
+    first_row = _first_row(grid, header_row)
+    priority_col = _priority_column(grid, first_row, first_criterion, named, code_cols)
     unknown = [c for c in unknown if c != priority_col and c > priority_col]
     return Layout(grid, header_row, tuple(criteria_cols), priority_col, total_col,
-                  pestelo_col, notes_col, tuple(unknown))
+                  pestelo_col, notes_col, tuple(unknown), tuple(hidden), first_row)
 
 
-def _name_column(grid: Grid, header_row: int, first_criterion: int) -> int:
-    """The first column left of the criteria whose cells below the header hold text
-    (a numbering column such as "1", "2" is passed over)."""
-    for col in range(0, first_criterion):
-        if any(isinstance(grid.value(r, col), str) and not _is_number_text(grid.value(r, col))
-               for r in range(header_row + 1, grid.height)):
-            return col
+def _first_row(grid: Grid, header_row: int) -> int:
+    """The matrix's first row: below the header, and below any header cell merged down into
+    the next row."""
+    first = header_row + 1
+    for top, _left, bottom, _right in grid.merged:
+        if top - grid.top == header_row and bottom > top:
+            first = max(first, bottom - grid.top + 1)
+    return first
+
+
+def _priority_column(grid: Grid, first_row: int, first_criterion: int, named: list[tuple[int, int]],
+                     code_cols: set[int]) -> int:
+    """The column of priority names, left of the criteria.
+
+    A header that names it ("Priority", "Issue", "Risk area") wins; otherwise the column with
+    the most different names in it: a column of reference codes (CS1, CS2) is never it, and
+    a grouping column ("Theme", merged down over its priorities or repeated on each row)
+    has fewer different names than the priorities it groups."""
+    candidates = [col for col in range(first_criterion) if col not in code_cols]
+    names = {col: _names_in(grid, first_row, col) for col in candidates}
+    strong = [col for strength, col in named if strength == 2 and col < first_criterion and names.get(col)]
+    if strong:
+        return strong[0]
+    weak = {col for strength, col in named if strength == 1}
+    ranked = sorted((col for col in candidates if names[col]), key=lambda c: (-names[c], c not in weak, c))
+    if ranked:
+        return ranked[0]
     return max(first_criterion - 1, 0)
+
+
+def _names_in(grid: Grid, first_row: int, col: int) -> int:
+    """How many different names the cells below the header hold: text, not a number or a
+    code; a cell merged down over several rows is a group heading, not a name."""
+    names = set()
+    for row in range(first_row, grid.height):
+        value = grid.value(row, col)
+        if not isinstance(value, str) or not value.strip() or _CODE.match(value.strip()):
+            continue
+        merged = grid.merged_range(row, col) if grid.merged else None
+        if merged and merged[2] > merged[0]:
+            continue
+        names.add(value.strip().casefold())
+    return len(names)
 
 
 # ------------------------------------------------------------------------------- scores
@@ -223,25 +307,55 @@ def score_message(code: str, priority: str, criterion: str, value: Any, scale_ma
 # ------------------------------------------------------------------------------- parser
 
 def parse_return(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[Return | None, list[Finding]]:
-    """Read one partner's return from the grids of its sheets."""
+    """Read a workbook that holds one partner's return (the first, where it holds several)."""
+    returns, findings = parse_returns(grids, scheme, file)
+    return (returns[0] if returns else None), findings
+
+
+def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[list[Return], list[Finding]]:
+    """Read the partners' returns in one workbook from the grids of its sheets.
+
+    Usually one. A workbook whose scored matrices each name a different partner (a police
+    sheet and a council sheet) gives one return per partner. Where one partner scored
+    several matrices (a sheet per year), the current one is read, chosen by its period
+    against the assessment's; every scored matrix left unread gets a warning."""
     layouts = [layout for layout in (find_layout(g, scheme) for g in grids) if layout]
     if not layouts:
         sheets = ", ".join(f'"{g.sheet}"' for g in grids) or "none"
-        return None, [Code.NO_MATRIX_FOUND.finding(file=file, sheets=sheets, example=scheme.labels[0],
-                                                   rows=HEADER_SEARCH_ROWS)]
-    layout = max(layouts, key=lambda l: (sum(c is not None for c in l.criteria_cols), -grids.index(l.grid)))
-    findings: list[Finding] = []
+        return [], [Code.NO_MATRIX_FOUND.finding(file=file, sheets=sheets, example=scheme.labels[0],
+                                                 rows=HEADER_SEARCH_ROWS)]
+    scored = [layout for layout in layouts if _is_scored(layout, scheme)]
+    if len(scored) <= 1:
+        layout = scored[0] if scored else max(
+            layouts, key=lambda l: (sum(c is not None for c in l.criteria_cols), -grids.index(l.grid)))
+        findings: list[Finding] = []
+        grid = layout.grid
+        others = [l.grid.sheet for l in layouts if l is not layout]
+        if others or grid is not grids[0]:
+            # Said only when it could surprise: the matrix is not on the first sheet, or
+            # several sheets look like one (an empty copy; our template's Guidance is none).
+            passed_over = ("; " + ", ".join(f'"{name}"' for name in others) + " also look"
+                           + ("s" if len(others) == 1 else "") + " like a matrix and " +
+                           ("was" if len(others) == 1 else "were") + " not read") if others else ""
+            findings.append(Code.SHEET_CHOSEN.finding(file=file, sheet=grid.sheet, passed_over=passed_over))
+        return [_parse_layout(layout, _metadata(grid, layout.header_row), scheme, file, findings)], findings
+    metas = [_metadata(l.grid, l.header_row) for l in scored]
+    by_partner: dict[str, list[int]] = {}
+    for index, meta in enumerate(metas):
+        by_partner.setdefault(priority_key(display_name(meta.get("partner") or "")), []).append(index)
+    groups = list(by_partner.values()) if len([k for k in by_partner if k]) >= 2 else [list(range(len(scored)))]
+    returns, findings = [], []
+    for group in groups:
+        chosen = _current([scored[i] for i in group], [metas[i] for i in group], scheme, file, findings)
+        index = next(i for i in group if scored[i] is chosen)
+        returns.append(_parse_layout(chosen, metas[index], scheme, file, findings))
+    return returns, findings
+
+
+def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: str,
+                  findings: list[Finding]) -> Return:
     grid = layout.grid
-    others = [l.grid.sheet for l in layouts if l is not layout]
-    if others or grid is not grids[0]:
-        # Said only when it could surprise: the matrix is not on the first sheet, or
-        # several sheets look like one (our own template's Guidance sheet is no matrix).
-        passed_over = ("; " + ", ".join(f'"{name}"' for name in others) + " also look"
-                       + ("s" if len(others) == 1 else "") + " like a matrix and " +
-                       ("was" if len(others) == 1 else "were") + " not read") if others else ""
-        findings.append(Code.SHEET_CHOSEN.finding(file=file, sheet=grid.sheet, passed_over=passed_over))
     findings += _layout_findings(layout, scheme, file)
-    meta = _metadata(grid, layout.header_row)
     partner = display_name(meta.get("partner") or "")
     partner_named = bool(partner)
     if not partner_named:
@@ -251,8 +365,93 @@ def parse_return(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[Retu
     priorities, cells = _read_rows(layout, scheme, file, findings)
     return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
                   email=str(meta.get("email") or "").strip(), date=_as_date(meta.get("date")),
-                  priorities=tuple(priorities), cells=tuple(cells),
-                  partner_named=partner_named), findings
+                  priorities=tuple(priorities), cells=tuple(cells), partner_named=partner_named)
+
+
+def _is_scored(layout: Layout, scheme: Scheme) -> bool:
+    """Whether any row of the matrix holds a score (an empty copy of the matrix does not)."""
+    grid = layout.grid
+    for row in range(layout.first_row or layout.header_row + 1, grid.height):
+        for col in layout.criteria_cols:
+            if col is not None and classify_score(grid.value(row, col), scheme.scale_max)[0] == VALID:
+                return True
+    return False
+
+
+#: Words in a sheet's name that say it is the current matrix, or an old one.
+_CURRENT_WORDS = ("this year", "current", "latest", "new", "now", "final")
+_OLD_WORDS = ("last year", "previous", "old", "prior", "archive", "draft", "copy")
+#: "2024-25", "2024/2025", "2024 - 25": a period by the year it starts; or a lone year.
+_PERIOD = re.compile(r"\b(20\d\d)\s*[-/\u2013]\s*(?:20)?\d\d\b")
+_YEAR = re.compile(r"\b(20\d\d)\b")
+
+
+def period_start(text: str) -> int | None:
+    """The year a period such as "2024-25" (or a lone year, "2024") starts; None if none."""
+    match = _PERIOD.search(text) or _YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _period_text(layout: Layout) -> str:
+    """Where a matrix says its period: the sheet's name, then the cells above its header."""
+    grid = layout.grid
+    texts = [grid.sheet] + [v for r in range(layout.header_row) for v in grid.rows[r] if isinstance(v, str)]
+    for text in texts:
+        if period_start(text) is not None:
+            match = _PERIOD.search(text) or _YEAR.search(text)
+            return match.group(0)
+    return ""
+
+
+def _wording(sheet: str) -> int:
+    name = sheet.casefold()
+    if any(re.search(rf"\b{word}\b", name) for word in _OLD_WORDS):
+        return -1
+    return 1 if any(re.search(rf"\b{word}\b", name) for word in _CURRENT_WORDS) else 0
+
+
+def _current(layouts: list[Layout], metas: list[dict[str, Any]], scheme: Scheme, file: str,
+             findings: list[Finding]) -> Layout:
+    """The one of one partner's scored matrices to read: the assessment's period, else the
+    latest. Each one left unread gets a matrix-not-read warning saying which was read, and why."""
+    if len(layouts) == 1:
+        return layouts[0]
+    periods = [_period_text(l) for l in layouts]
+    starts = [period_start(p) if p else None for p in periods]
+    dates = [_as_date(m.get("date")) for m in metas]
+    wanted = period_start(scheme.period) if scheme.period else None
+    matching = [i for i, start in enumerate(starts) if wanted is not None and start == wanted]
+    if len(matching) == 1:
+        chosen = matching[0]
+        reason = (f'sheet "{layouts[chosen].grid.sheet}" was read, because its period ({periods[chosen]}) is '
+                  f"the assessment's ({scheme.period}).")
+    else:
+        order = [(starts[i] if starts[i] is not None else -1, dates[i] or dt.date.min, _wording(l.grid.sheet))
+                 for i, l in enumerate(layouts)]
+        chosen = max(range(len(layouts)), key=lambda i: (order[i], -i))
+        sheet = layouts[chosen].grid.sheet
+        if starts[chosen] is not None and len(set(starts)) > 1:
+            basis = f"because its period ({periods[chosen]}) is the later one"
+        elif dates[chosen] and len(set(dates)) > 1:
+            basis = f"because it is dated later ({dates[chosen]:%d/%m/%Y})"
+        elif len({o[2] for o in order}) > 1:
+            basis = ("because its name says it is the current one" if order[chosen][2] > 0
+                     else "because the other's name says it is an earlier one")
+        else:
+            basis = "as the first of them: nothing in the sheets says which is current"
+        ask = (f" The assessment period is {scheme.period}, which no matrix names: check it is the current one."
+               if scheme.period else " Check it is the current one; with the assessment period in the "
+               'settings (period = "2024-25"), csprisk chooses by it.')
+        reason = f'sheet "{sheet}" was read instead, {basis}.{ask}'
+    for i, layout in enumerate(layouts):
+        if i == chosen:
+            continue
+        partner = display_name(metas[i].get("partner") or "")
+        whose = (f" from {partner}" if partner else "") + (f" for {periods[i]}" if periods[i] else "")
+        findings.append(Code.MATRIX_NOT_READ.finding(
+            file=file, sheet=layout.grid.sheet, cell=layout.grid.address(layout.header_row, 0),
+            whose=whose, why=reason))
+    return layouts[chosen]
 
 
 def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]:
@@ -268,6 +467,14 @@ def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]
         findings.append(Code.UNKNOWN_COLUMN.finding(
             file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label,
             label=_shown(label)))
+    for col, instead in layout.hidden_cols:
+        label = _header_text(grid, layout.header_row, col)
+        where = dict(file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label,
+                     label=_shown(label))
+        if instead is None:
+            findings.append(Code.HIDDEN_COLUMN_READ.finding(**where))
+        else:
+            findings.append(Code.HIDDEN_COLUMN_SKIPPED.finding(**where, visible=column_letter(grid.left + instead)))
     return findings
 
 
@@ -327,21 +534,38 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
     # A plain whole-number score in range is by far the usual cell: decided without a call.
     valid_scores = frozenset(range(scale_max + 1))
     columns = layout.criteria_cols
-    for row in range(layout.header_row + 1, grid.height):
+    first = layout.first_row or layout.header_row + 1
+    # What the file says beyond values, looked at only where it has something to say.
+    hidden = grid.hidden_rows and {r for r in range(first, grid.height) if grid.is_hidden_row(r)}
+    visible_row_of = _visible_rows(layout, first, hidden) if hidden else {}
+    marked = bool(grid.errors or grid.percent)
+    for row in range(first, grid.height):
         line = grid.rows[row]
         width = len(line)
         raw = [line[col] if col is not None and 0 <= col < width and line[col] != "" else None
                for col in columns]  # as grid.value gives them
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
+        errors = [grid.error(row, col) if col is not None else None for col in columns] if grid.errors else None
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw) and not (errors and any(errors)):
             continue  # not a priority: a spare row, a blank line or a note below the matrix
+        if grid.table_totals and grid.top + row in grid.table_totals:
+            continue  # an Excel Table's totals row
         name_value = grid.value(row, layout.priority_col)
         name = display_name(_shown(name_value)) if not is_blank(name_value) else ""
         name_cell = grid.address(row, layout.priority_col)
         key = priority_key(name)
-        if key in _SUMMARY_ROWS:
-            continue  # a totals or averages line under the matrix
+        if _is_summary_name(name):
+            continue  # a totals or averages line under the matrix, or a line of the scoring key
         if not key and not any(classify_score(v, scale_max)[0] in (VALID, NOT_KNOWN) for v in raw):
             continue  # a note or key below the matrix, with no name and nothing score-like
+        if hidden and row in hidden and key:
+            visible = visible_row_of.get(key)
+            if visible is not None:
+                findings.append(Code.HIDDEN_ROW_SKIPPED.finding(
+                    file=file, sheet=sheet, cell=name_cell, value=name, row=row + grid.top + 1, priority=name,
+                    visible=visible + grid.top + 1))
+                continue
+            findings.append(Code.HIDDEN_ROW_READ.finding(file=file, sheet=sheet, cell=name_cell, value=name,
+                                                         row=row + grid.top + 1, priority=name))
         label = name or f"Row {row + grid.top + 1}"
         counted = bool(key)
         if not key:
@@ -367,9 +591,22 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 status, score, code = VALID, float(value), None
             else:
                 status, score, code = classify_score(value, scale_max)
+            cell = letter + number
+            if marked:
+                col = columns[len(scores)]
+                error = errors[len(scores)] if errors else None
+                if error:
+                    status, score, code, value = INVALID, None, None, error
+                    row_findings.append(Code.SCORE_ERROR.finding(
+                        file=file, sheet=sheet, cell=cell, value=error, priority=label, criterion=criterion,
+                        error=error, scale_max=scale_max))
+                elif grid.is_percent(row, col) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    status, score, code = INVALID, None, None
+                    row_findings.append(Code.SCORE_PERCENT.finding(
+                        file=file, sheet=sheet, cell=cell, value=value, priority=label, criterion=criterion,
+                        shown=_shown(value), percent=f"{value * 100:g}%", scale_max=scale_max))
             if status == BLANK:
                 code = "score-missing"
-            cell = letter + number
             if code:
                 row_findings.append(Code(code).finding(
                     file=file, sheet=sheet, cell=cell, value=value, priority=label, criterion=criterion,
@@ -380,6 +617,12 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
             if status != BLANK:
                 cells.append(ScoreCell(label, criterion, cell, value, status, score,
                                        counted and status == VALID))
+        if counted and not invalid and not any(s is not None for s in scores):
+            counted = False  # every criterion NK or blank: no score, not a 0 out of 80
+            row_findings = [f for f in row_findings if f.code != "score-missing"]
+            row_findings.append(Code.PRIORITY_NOT_SCORED.finding(
+                file=file, sheet=sheet, cell=name_cell, value=name, priority=name,
+                max_total=format_number(scheme.max_total)))
         findings += row_findings
         weighted = tuple(None if s is None else s * w for s, w in zip(scores, weights))
         typed_total = _typed_total(layout, row)
@@ -404,6 +647,28 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 pestelo=_text(grid.value(row, layout.pestelo_col)) if layout.pestelo_col is not None else "",
                 notes=_text(grid.value(row, layout.notes_col)) if layout.notes_col is not None else ""))
     return priorities, cells
+
+
+def _visible_rows(layout: Layout, first: int, hidden: set[int]) -> dict[str, int]:
+    """priority key -> the first visible row that names it."""
+    grid, rows = layout.grid, {}
+    for row in range(first, grid.height):
+        if row not in hidden:
+            value = grid.value(row, layout.priority_col)
+            if not is_blank(value):
+                rows.setdefault(priority_key(display_name(_shown(value))), row)
+    return rows
+
+
+def _is_summary_name(name: str) -> bool:
+    """A row that sums or summarises the matrix ("Total", "Average score", "Grand total"), or
+    a line of the scoring key under it ("0 = none", "5"): not a priority."""
+    if not name:
+        return False
+    words = re.findall(r"[a-z]+", name.casefold())
+    if words and words[0] in _SUMMARY_WORDS and set(words[1:]) <= _SUMMARY_WORDS | _SUMMARY_TAILS:
+        return True
+    return bool(_SCALE_KEY.match(name))
 
 
 def _typed_total(layout: Layout, row: int) -> float | None:
