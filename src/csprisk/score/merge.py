@@ -7,6 +7,7 @@ workbook (the add-in) both feed it grids.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
@@ -212,13 +213,38 @@ def similar_priorities(returns: Sequence[Return], scheme: Scheme) -> list[Findin
             if scheme.canonical_priority(p.name) or named_by[p.key] - {index}:
                 continue  # a candidate priority, an alias, or a name another return also uses
             others = [k for k in known if k != p.key]
-            match = difflib.get_close_matches(p.key, others, n=1, cutoff=SIMILAR_NAME_RATIO)
-            if not match:
+            matches = [m for m in difflib.get_close_matches(p.key, others, n=3, cutoff=SIMILAR_NAME_RATIO)
+                       if same_words(p.name, known[m])]
+            if not matches:
                 continue
-            likely = known[match[0]]
+            likely = known[matches[0]]
             found.append(Code.SIMILAR_PRIORITY.finding(file=ret.file, sheet=ret.sheet, cell=p.cell,
                                                        value=p.name, name=p.name, likely=likely))
     return found
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"[0-9a-z]+", name.casefold().replace("-", "").replace("&", " and "))
+
+
+def same_words(a: str, b: str) -> bool:
+    """Whether two alike names may be one issue mistyped: not when each has a whole word
+    the other lacks ("Docks ward: burglary" and "Docks ward: criminal damage", or "Hill
+    ward" and "Docks ward"). A word is matched by a near-miss of it ("offendng") or a form
+    of it ("Reduce", "Reducing")."""
+    import difflib
+
+    first, second = _words(a), _words(b)
+
+    def related(word: str, other: str) -> bool:
+        return (word == other or word in other or other in word
+                or (len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4])
+                or difflib.SequenceMatcher(None, word, other).ratio() >= 0.75)
+
+    def has_own_word(words: list[str], others: list[str]) -> bool:
+        return any(not any(related(w, o) for o in others) for w in words)
+
+    return not (has_own_word(first, second) and has_own_word(second, first))
 
 
 def _latest_per_partner(parsed: list[tuple[Source, Return]]):
