@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from csprisk.words import plural
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
@@ -221,6 +223,6 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
 
 
 def counts_line(findings: list[Finding]) -> str:
-    """"3 errors, 2 warnings, 1 notes": the same words in the terminal, the alert and the Summary."""
+    """"3 errors, 1 warning, 2 notes": the same words in the terminal, the alert and the Summary."""
     counts = count_by_severity(findings)
-    return f"{counts[ERROR]} errors, {counts[WARNING]} warnings, {counts[INFO]} notes"
+    return f"{plural(counts[ERROR], 'error')}, {plural(counts[WARNING], 'warning')}, {plural(counts[INFO], 'note')}"

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from csprisk.findings import Stopped
+from csprisk.scheme import figure
+from csprisk.words import plural
 from csprisk.version import __version__
 
 if TYPE_CHECKING:
@@ -257,11 +259,12 @@ def cmd_validate(args) -> int:
         except OutputError as error:
             print(f"csprisk: {error}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"Feedback for {len(written)} partner{'s' if len(written) != 1 else ''} written to "
-              f"{args.feedback}", file=sys.stderr)
+        print(f"Feedback for {plural(len(written), 'partner')} written to {args.feedback}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
+        print(render_returns(result))
+        print()
         print(render_findings(result, limit=None))
     return status
 
@@ -375,7 +378,7 @@ def render_text(result, output: str | None = None) -> str:
     merged = sum(1 for s in result.statuses if s.status == MERGED)
     rejected = sum(1 for s in result.statuses if s.status == REJECTED)
     lines.append(f"{scheme.partnership} {scheme.period}".strip())
-    lines.append(f"{merged} returns merged, {rejected} rejected; scores combined by {scheme.aggregation}.")
+    lines.append(f"{plural(merged, 'return')} merged, {rejected} rejected; scores combined by {scheme.aggregation}.")
     lines.append("")
     width = max([len(p.name) for p in result.assessment.ranking] + [8])
     width = min(width, 48)
@@ -383,7 +386,7 @@ def render_text(result, output: str | None = None) -> str:
     lines.append(f"{'Rank':<5} {'Priority':<{width}} {total_label:>9}  {'Band':<7} Partners")
     for p in result.assessment.ranking:
         star = "  *" if p.recommended else ""
-        lines.append(f"{p.rank_label:<5} {p.name[:width]:<{width}} {p.total:>9.1f}  {p.band:<7} "
+        lines.append(f"{p.rank_label:<5} {p.name[:width]:<{width}} {figure(p.total):>9}  {p.band:<7} "
                      f"{len(p.partners):>8}{star}")
     if result.assessment.ranking:
         lines.append(f"* recommended (top {scheme.top_n})")
@@ -406,6 +409,35 @@ def render_findings(result, limit: int | None) -> str:
         lines.append(f"  {f.severity.upper():<7} {f.code:<20} {where}: {f.message}")
     if limit is not None and len(shown) > limit:
         lines.append(f"  ... and {len(shown) - limit} more (see the Validation sheet, or run csprisk validate).")
+    notes = sum(1 for f in result.findings if f.severity == "info")
+    if limit is not None and notes:
+        lines.append(f"  {plural(notes, 'note')} not shown here (such as scores marked not known): each is on "
+                     "the Validation sheet, and csprisk validate lists them.")
+    return "\n".join(lines)
+
+
+def render_returns(result) -> str:
+    """Which files were checked, and which were clean: one line each."""
+    from csprisk.findings import count_by_severity
+
+    by_file: dict[str, list] = {}
+    for f in result.findings:
+        by_file.setdefault(f.file, []).append(f)
+    lines = [f"Checked {plural(len(result.statuses), 'file')}:"]
+    clean = 0
+    files = [s.file for s in result.statuses]
+    for status in result.statuses:
+        sheet = f", sheet {status.sheet}" if status.sheet and files.count(status.file) > 1 else ""
+        who = f" ({status.partner}{sheet})" if status.partner else ""
+        if status.status == "skipped":
+            lines.append(f"  {'skipped':<28} {status.file}: {status.reason}")
+            continue
+        counts = count_by_severity(by_file.get(status.file, []))
+        found = ", ".join(plural(n, word) for n, word in ((counts["error"], "error"), (counts["warning"], "warning"),
+                                                          (counts["info"], "note")) if n)
+        clean += not found
+        lines.append(f"  {found or 'clean':<28} {status.file}{who}")
+    lines.append(f"{clean} of {plural(len(result.statuses), 'file')} clean (no findings).")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from csprisk.score.assess import TOTAL_PRECISION
 from csprisk.grid import Grid, is_blank
 from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
-from csprisk.scheme import HIGH, LOW, MEDIUM, PRIORITY_LABEL, Scheme, format_number
+from csprisk.scheme import HIGH, LOW, MEDIUM, PRIORITY_LABEL, Scheme, format_number, stored
 
 #: The error a function returns instead of a wrong number; xlwings turns it into Excel's #VALUE!.
 VALUE_ERROR = "#VALUE!"
@@ -188,7 +188,7 @@ def risk_summary(matrix: Any, scheme: Scheme | None = None) -> list[list[Any]]:
     for p in result.assessment.ranking:
         count = problems.get(p.key, 0)
         check = OK if not count else f"{count} problem{'s' if count != 1 else ''}: see RISK_CHECK"
-        table.append([p.rank if not p.tied else p.rank_label, p.name, round(p.total, 2), p.band,
+        table.append([p.rank if not p.tied else p.rank_label, p.name, stored(p.total), p.band,
                       p.not_known, check])
     if len(table) == 1:
         table.append(["", "No scored priorities in the range", "", "", "", ""])

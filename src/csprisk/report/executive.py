@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from csprisk.score.assess import RankedPriority
-from csprisk.report.firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences, Split, close_groups, drivers, join_and, splits, stability, stability_sentences, total_spread)
+from csprisk.report.firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences, Split, close_groups, drivers, splits, stability, stability_sentences, total_spread)
 from csprisk.grid import column_letter
 from csprisk.score.merge import MERGED, MergeResult
 from csprisk.score.movement import Movement, movements
@@ -22,7 +22,8 @@ from csprisk.report.sheets import heading
 from csprisk.marks import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
 from csprisk.report.sheets import summary_notes as ranking_notes
 from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
-from csprisk.scheme import format_number, priority_key
+from csprisk.words import agree, join_and, join_or, plural, possessive
+from csprisk.scheme import figure, format_number, percent_figure, priority_key, stored, whole_or_figure
 
 #: How many priorities below the cut-off the watch list shows.
 WATCH_LIST_SIZE = 3
@@ -88,7 +89,7 @@ def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0,
 
 
 def _points(value: float) -> str:
-    return f"{value:.1f} point{'' if round(value, 1) == 1 else 's'}"
+    return f"{figure(value)} point{'' if figure(value) == '1.0' else 's'}"
 
 
 def _cut(style: str, priority: RankedPriority, view: ExecutiveView) -> str:
@@ -133,7 +134,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
         cells = [
             Cell(p.rank_label, _cut("rank", p, view)),
             Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
-            Cell(round(p.total, 2), _cut("total", p, view)),
+            Cell(stored(p.total), _cut("total", p, view)),
             Cell(round(p.percent, 4), _cut("percent", p, view)),
             Cell(p.band, _cut(f"band-{p.band}", p, view)),
             Cell(len(p.partners), _cut("center", p, view)),
@@ -152,7 +153,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
                        "See the Validation sheet."], "note")
     if view.dropped:
         paragraph(sheet, "Ranked last time but not scored this time: "
-                  + "; ".join(f"{m.name} (was {m.previous.rank_label}, {m.previous.total:.1f})"
+                  + "; ".join(f"{m.name} (was {m.previous.rank_label}, {figure(m.previous.total)})"
                               for m in view.dropped) + ".", "note-wrap", last=last_col)
     sheet.skip()
 
@@ -188,8 +189,8 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
         for p in view.watch_list:
             reason = watch_reason(p, view)
             row = sheet.add_row([Cell(p.rank_label, "watch-rank"), Cell(p.name, "watch"),
-                                 Cell(round(p.total, 2), "watch-total"),
-                                 Cell(round(view.cut_off.total - p.total, 2) if view.cut_off else None, "watch-gap"),
+                                 Cell(stored(p.total), "watch-total"),
+                                 Cell(stored(view.cut_off.total - p.total) if view.cut_off else None, "watch-gap"),
                                  Cell(reason, "watch-why")])
             _merge_across(sheet, row, 4, last_col, "watch-why")
             sheet.row_heights[row] = LINE_HEIGHT * lines_needed(reason, reason_width) + 3
@@ -247,7 +248,7 @@ def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
     rank_range = view.stability.range_of(priority.key)
     if rank_range and rank_range.recommended_runs:
         who = [run.partner for run in view.stability.runs if priority.name in run.came_in]
-        reasons.append(f"recommended if {join_and(who)}'s return is left out" if who
+        reasons.append(f"recommended if {join_or([possessive(w) for w in who])} return is left out" if who
                        else "recommended in some re-rankings")
     move = view.movement(priority)
     if move is not None and move.status == "up":
@@ -309,8 +310,8 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
                  Cell(p.name, _cut("recommended" if p.recommended else "text", p, view))]
         for i, score in enumerate(p.scores):
             style = _cut("driver" if i in top else "score", p, view)
-            cells.append(Cell(round(score, 2) if score is not None else "\u2013", style))
-        cells.append(Cell(round(p.total, 2), _cut("total", p, view)))
+            cells.append(Cell(stored(score) if score is not None else "\u2013", style))
+        cells.append(Cell(stored(p.total), _cut("total", p, view)))
         sheet.add_row(cells)
     if ranking:
         sheet.colour_scales.append(ColourScale(
@@ -347,7 +348,7 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
     scheme = view.scheme
     m = format_number(scheme.max_total)
     block: list[tuple[str | None, str]] = [(None, f"{p.rank_label}. {p.name}")]
-    standing = (f"{p.total:.1f} out of {m} ({p.percent:.0%}), {p.band} band; rank {p.rank_label} of "
+    standing = (f"{figure(p.total)} out of {m} ({percent_figure(p.percent)}), {p.band} band; rank {p.rank_label} of "
                 f"{len(view.ranking)}.")
     move = view.movement(p)
     if move is not None:
@@ -355,20 +356,20 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
     block.append(("Total", standing))
     top = drivers(p, scheme)
     block.append((f"Top {len(top)} drivers", "; ".join(
-        f"{d.label} {d.score:.1f}" for d in top) + f" (each out of {scheme.scale_max})." if top
+        f"{d.label} {figure(d.score)}" for d in top) + f" (each out of {scheme.scale_max})." if top
         else "No criterion scored above zero."))
-    partners = ", ".join(f"{s.partner} ({s.total:.0f}"
+    partners = ", ".join(f"{s.partner} ({whole_or_figure(s.total)}"
                          + (f", {s.not_known} not known" if s.not_known else "") + ")" for s in p.by_partner)
     spread = total_spread(p)
     if spread is None:
         scored = f"{partners} only: one partner's view, with no second opinion to check it against."
     else:
-        scored = f"{len(p.by_partner)} partners, with their own totals: {partners}."
+        scored = f"{plural(len(p.by_partner), 'partner')}, with their own totals: {partners}."
         scored += f" Their totals are {_points(spread.points)} apart."
     block.append(("Scored by", scored))
     wide = view.splits(p)
     if wide:
-        disagree = "; ".join(f"{s.label}: {s.low:.0f} ({join_and(s.low_partners)}) against {s.high:.0f} "
+        disagree = "; ".join(f"{s.label}: {figure(s.low, 0)} ({join_and(s.low_partners)}) against {figure(s.high, 0)} "
                              f"({join_and(s.high_partners)})" for s in wide)
         block.append(("Where partners disagree", f"By {format_number(DISAGREEMENT_POINTS)} points or more on: "
                       f"{disagree}."))
@@ -392,7 +393,8 @@ def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
         who = [run.partner for run in view.stability.runs
                if p.name in run.dropped_out and run.partner not in rank_range.unranked_without]
         if who:
-            words.append(f"It drops out of the recommended set without {join_and(who)}'s return.")
+            words.append(f"It drops out of the recommended set without {join_or([possessive(w) for w in who])} "
+                         "return.")
     for group in close_groups(view.ranking):
         if p in group.members:
             others = [o for o in group.members if o is not p]
@@ -423,18 +425,18 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
         wide = view.splits(p)
         if spread is None:
             row = sheet.add_row([Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(1, "center"),
-                                 Cell(round(p.by_partner[0].total, 2), "score"),
+                                 Cell(stored(p.by_partner[0].total), "score"),
                                  Cell(f"{p.partners[0]} only", "wrap"), Cell(None, "score"), Cell(None, "wrap"),
                                  Cell(None, "score"), Cell(None, "center")])
         else:
             equal = spread.points < 1e-9
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
-                Cell(round(spread.low, 2), "score"),
+                Cell(stored(spread.low), "score"),
                 Cell("every partner: equal totals" if equal else join_and(spread.low_partners), "wrap"),
-                Cell(round(spread.high, 2), "score"),
+                Cell(stored(spread.high), "score"),
                 Cell(None if equal else join_and(spread.high_partners), "wrap"),
-                Cell(round(spread.points, 2), "total"), Cell(len(wide), "center")])
+                Cell(stored(spread.points), "total"), Cell(len(wide), "center")])
         sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     sheet.skip()
     sheet.add_row([f"Criteria where partners differ by {format_number(DISAGREEMENT_POINTS)} or more points"],
@@ -468,17 +470,17 @@ LISTED_PARTNERS = 30
 def _few_names(names: Sequence[str]) -> str:
     if len(names) <= LISTED_PARTNERS:
         return join_and(names)
-    return f"{', '.join(names[:LISTED_PARTNERS])} and {len(names) - LISTED_PARTNERS} more partners"
+    return f"{', '.join(names[:LISTED_PARTNERS])} and {plural(len(names) - LISTED_PARTNERS, 'more partner')}"
 
 
 def _every_score(scores: Sequence[tuple[str, float]]) -> str:
     if len(scores) <= LISTED_PARTNERS:
-        return ", ".join(f"{who} {score:.0f}" for who, score in scores)
+        return ", ".join(f"{who} {figure(score, 0)}" for who, score in scores)
     counts: dict[float, int] = {}
     for _who, score in scores:
         counts[score] = counts.get(score, 0) + 1
     return (f"{len(scores)} partners (each on the Partner scores sheet): "
-            + ", ".join(f"{count} scored {score:.0f}" for score, count in sorted(counts.items())))
+            + ", ".join(f"{count} scored {figure(score, 0)}" for score, count in sorted(counts.items())))
 
 
 # --- Stability ----------------------------------------------------------------------------
@@ -534,7 +536,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
         rank_range = result.range_of(p.key)
         cells = [Cell(p.rank_label, _cut("rank", p, view)),
                  Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
-                 Cell(round(p.total, 2), _cut("total", p, view))]
+                 Cell(stored(p.total), _cut("total", p, view))]
         for run in columns:
             other = run.rank_of(p.key)
             style = "rank-recommended" if other is not None and other.recommended else "center"
@@ -559,9 +561,9 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
             recommended = "; ".join(o.name for o in run.ranking if o.recommended)
             change = []
             if run.dropped_out:
-                change.append(f"{join_and(run.dropped_out)} drops out")
+                change.append(f"{join_and(run.dropped_out)} {agree(len(run.dropped_out), 'drops')} out")
             if run.came_in:
-                change.append(f"{join_and(run.came_in)} comes in")
+                change.append(f"{join_and(run.came_in)} {agree(len(run.came_in), 'comes')} in")
             change_text = "; ".join(change) or "no change"
             row = sheet.add_row([Cell("", ""), Cell(run.partner, "wrap"), Cell(recommended, "wrap")])
             _merge_across(sheet, row, 2, middle, "wrap")

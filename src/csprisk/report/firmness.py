@@ -11,7 +11,8 @@ from functools import cached_property
 from typing import Sequence
 
 from csprisk.score.assess import Assessment, RankedPriority, TOTAL_PRECISION, leave_one_out
-from csprisk.scheme import Scheme, format_number
+from csprisk.scheme import Scheme, figure, format_number
+from csprisk.words import join_and, plural, possessive
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
 NEAR_TIE_POINTS = 2.0
@@ -139,13 +140,13 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
     groups = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
     sentences = []
     for group in groups:
-        names = join_and([f"{p.name} ({p.total:.1f})" for p in group.members])
+        names = join_and([f"{p.name} ({figure(p.total)})" for p in group.members])
         if group.exact_tie:
-            text = (f"{join_and([p.name for p in group.members])} tie on {group.members[0].total:.1f} "
+            text = (f"{join_and([p.name for p in group.members])} tie on {figure(group.members[0].total)} "
                     f"and share rank {group.members[0].rank_label}.")
         elif group.points <= points + 10 ** -TOTAL_PRECISION:
-            text = (f"Near-tie: {names} are within {group.points:.1f} "
-                    f"point{'s' if round(group.points, 1) != 1 else ''} of each other.")
+            text = (f"Near-tie: {names} are within {figure(group.points)} "
+                    f"point{'s' if figure(group.points) != '1.0' else ''} of each other.")
         else:
             text = (f"Near-ties: {names} are each within {format_number(points)} points of the next; "
                     "their order is not a firm result.")
@@ -156,14 +157,6 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
     if not sentences and len(ranking) > 1:
         sentences.append(f"No two priorities are within {format_number(points)} points of each other.")
     return sentences
-
-
-def join_and(items: Sequence[str]) -> str:
-    """"A, B and C": names in a sentence."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # --- stability: leave each partner out in turn --------------------------------------------
@@ -280,9 +273,9 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
             parts.append(f"{join_and(run.dropped_out)} would drop out")
         if run.came_in:
             parts.append(f"{join_and(run.came_in)} would come in")
-        sentences.append(f"Without {run.partner}'s return, {' and '.join(parts)}.")
+        sentences.append(f"Without {possessive(run.partner)} return, {' and '.join(parts)}.")
     if len(shown) < len(result.changes):
         more = len(result.changes) - len(shown)
-        sentences.append(f"Leaving out any of {more} other partners' returns changes it too: each is "
+        sentences.append(f"Leaving out any of {plural(more, 'other partner')}' returns changes it too: each is "
                          "listed on the Stability sheet of the ranked workbook.")
     return sentences

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any, Iterable
@@ -224,7 +225,37 @@ class SchemeError(Stopped, ValueError):
 
 
 def format_number(value: float) -> str:
+    """A setting as typed (a threshold, a weight): 60, 2.5."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+#: The places a figure (a total, a combined score) is stored with in a report's cells.
+CELL_PLACES = 2
+
+
+def stored(value: float) -> float:
+    """A figure as a report's cell holds it; `figure` shows exactly what the cell shows."""
+    return round(value, CELL_PLACES)
+
+
+def figure(value: float, places: int = 1) -> str:
+    """A figure as a person reads it, the same in a sentence, on the terminal, in an alert
+    and in a cell: the value as a cell stores it, shown to `places` decimals rounding half
+    away from zero, as Excel and LibreOffice show a "0.0" cell (62.25 is 62.3 everywhere,
+    never Python's 62.2). JSON keeps exact values."""
+    exact = Decimal(repr(stored(float(value))))
+    text = str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
+
+
+def whole_or_figure(value: float) -> str:
+    """A partner's own total: 45 when whole, else as `figure` shows it (45.5 with weights)."""
+    return str(int(stored(value))) if stored(value).is_integer() else figure(value)
+
+
+def percent_figure(fraction: float) -> str:
+    """A share as a "0%" cell shows it: 0.7781 is "78%"."""
+    return figure(round(fraction, 4) * 100, 0) + "%"
 
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"

@@ -1,0 +1,40 @@
+"""Words every layer puts figures and names into: "1 error", "2 warnings", "A, B and C"."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+#: Plurals that are not the word with an "s".
+_PLURALS = {"priority": "priorities", "was": "were", "comes": "come", "drops": "drop", "it": "they"}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 error", "3 errors", "1 priority", "2 priorities"."""
+    return f"{count} {word if count == 1 else (many or _PLURALS.get(word, word + 's'))}"
+
+
+def agree(count: int, word: str) -> str:
+    """The verb or noun for `count` things: agree(2, "comes") is "come"."""
+    return word if count == 1 else _PLURALS.get(word, word + "s")
+
+
+def join_and(items: Sequence[str]) -> str:
+    """"A, B and C": names in a sentence."""
+    return _join(items, "and")
+
+
+def join_or(items: Sequence[str]) -> str:
+    """"A, B or C": any one of them."""
+    return _join(items, "or")
+
+
+def possessive(name: str) -> str:
+    """"Anytown Police's", "Probation Services'"."""
+    return f"{name}'" if name.endswith("s") and not name.endswith("ss") else f"{name}'s"
+
+
+def _join(items: Sequence[str], word: str) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
