@@ -209,17 +209,44 @@ def test_entry_cells_are_unlocked_and_titles_headers_totals_locked(tmp_path):
     ws = wb[MATRIX_SHEET]
     assert ws.protection.sheet and not ws.protection.password
     assert wb.security.lockStructure and not wb.security.workbookPassword
-    entry_cols = (LAYOUT.priority_col, *LAYOUT.criteria_cols, LAYOUT.pestelo_col, LAYOUT.notes_col)
+    entry_cols = (*LAYOUT.criteria_cols, LAYOUT.pestelo_col, LAYOUT.notes_col)
     for cell in cells(ws, data_rows(), entry_cols):
         assert not cell.protection.locked, f"{cell.coordinate} should be open for typing"
     for address in LAYOUT.metadata_cells.values():
         assert not ws[address].protection.locked
-    locked = cells(ws, [1, 2, LAYOUT.header_row], entry_cols + (LAYOUT.total_col,))
+    locked = cells(ws, [1, 2, LAYOUT.header_row], (LAYOUT.priority_col, *entry_cols, LAYOUT.total_col))
     locked += cells(ws, data_rows(), [LAYOUT.total_col])
     locked += [ws[f"A{address[1:]}"] for address in LAYOUT.metadata_cells.values()]
     for cell in locked:
         assert cell.protection.locked, f"{cell.coordinate} should be locked"
     assert wb[GUIDANCE_SHEET].protection.sheet
+
+
+def preset_and_spare_rows(layout=LAYOUT, scheme=SCHEME):
+    spare = layout.first_row + len(scheme.priorities)
+    return range(layout.first_row, spare), range(spare, layout.last_row + 1)
+
+
+def test_preset_priority_names_are_locked_and_the_spare_names_open(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
+    assert ws.protection.sheet and not ws.protection.password
+    preset, spare = preset_and_spare_rows()
+    for row, priority in zip(preset, SCHEME.priorities, strict=True):
+        name = ws[f"{LAYOUT.priority_col}{row}"]
+        assert name.value == priority.name and name.protection.locked, f"{name.coordinate} can be retyped"
+    for row in spare:
+        assert not ws[f"{LAYOUT.priority_col}{row}"].protection.locked, f"row {row} takes a new priority"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_the_preset_names_locked(tmp_path):
+    require_soffice()
+    ws = openpyxl.load_workbook(soffice_convert(saved(tmp_path), "xlsx", tmp_path / "lo"))[MATRIX_SHEET]
+    assert ws.protection.sheet
+    preset, spare = preset_and_spare_rows()
+    assert all(ws[f"{LAYOUT.priority_col}{row}"].protection.locked for row in preset)
+    assert not any(ws[f"{LAYOUT.priority_col}{row}"].protection.locked for row in spare)
+    assert not any(ws[f"{col}{row}"].protection.locked for row in preset for col in LAYOUT.criteria_cols)
 
 
 def test_header_is_readable_and_panes_frozen(tmp_path):

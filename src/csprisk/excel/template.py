@@ -222,7 +222,10 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
         for col in range(1, len(header)):
             cell = ws.cell(row, col)
             cell.border = _BOX
-            cell.protection = _UNLOCKED
+            # A preset priority's name stays locked, so "Domestic abuse" cannot come back as
+            # "Domestic abuze"; the spare rows' names are the partner's to type.
+            if col > 1 or name is None:
+                cell.protection = _UNLOCKED
             if 1 < col <= len(scheme.criteria) + 1:
                 cell.alignment = Alignment(horizontal="center", vertical="center")
         total = ws[f"{last_col}{row}"]
