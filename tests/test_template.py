@@ -261,6 +261,34 @@ def test_header_is_readable_and_panes_frozen(tmp_path):
     assert ws.freeze_panes == f"B{LAYOUT.first_row}"
 
 
+def test_every_font_names_the_workbooks_own_face(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path, replace(SCHEME, partners=("Anytown Police",))))
+    face = wb._fonts[0].name  # the workbook's default font
+    assert face == "Calibri"
+    for ws in wb.worksheets:
+        for cell in (c for row in ws.iter_rows() for c in row):
+            assert cell.font.name == face, f"{ws.title}!{cell.coordinate} has font {cell.font.name!r}"
+        for rule in (r for cf in ws.conditional_formatting for r in cf.rules):
+            if rule.dxf and rule.dxf.font:
+                assert rule.dxf.font.name == face, f"a conditional format on {ws.title} names no face"
+    assert all(style.font.name == face for style in wb._named_styles)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_template_in_one_sans_serif_face(tmp_path):
+    """LibreOffice draws a font that names no face in a serif one: the printed titles, headers
+    and totals must come out in the same face as the rest."""
+    require_soffice()
+    import re
+
+    pdf = soffice_convert(saved(tmp_path), "pdf", tmp_path / "lo").read_bytes()
+    faces = {re.sub(rb"^[A-Z]{6}\+", b"", name).decode() for name in re.findall(rb"/BaseFont\s*/([^\s/<>\[\]]+)", pdf)}
+    assert faces, "no fonts found in the PDF"
+    assert not [face for face in faces if "serif" in face.lower() and "sansserif" not in face.lower()], faces
+    families = {face.split("-")[0] for face in faces}
+    assert len(families) == 1, f"the template prints in several faces: {sorted(faces)}"
+
+
 def test_both_sheets_print_landscape_one_page_wide(tmp_path):
     wb = openpyxl.load_workbook(saved(tmp_path))
     for ws in wb.worksheets:

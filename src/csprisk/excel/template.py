@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -51,7 +52,15 @@ _LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _INVALID_FILL = PatternFill("solid", fgColor="FF0000")
 _NOT_KNOWN_FILL = PatternFill("solid", fgColor="D9D9D9")
 _UNLOCKED = Protection(locked=False)
+#: The workbook's default face (Calibri; LibreOffice shows it as Carlito). Every font we set
+#: names it: LibreOffice draws a font that names no face in a serif one.
+_FACE = DEFAULT_FONT.name
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+
+
+def _font(**style: Any) -> Font:
+    """A cell font in the workbook's default face and size, with `style` (bold, size, ...)."""
+    return Font(**{"name": _FACE, "family": DEFAULT_FONT.family, "size": DEFAULT_FONT.sz, **style})
 
 
 @dataclass(frozen=True)
@@ -181,15 +190,15 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     layout = matrix_layout(scheme)
     last_col = layout.total_col
     ws["A1"] = _title(scheme)
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = _font(bold=True, size=14)
     ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to "
                 f"{scheme.scale_max}, or {NOT_KNOWN} if it is not known. The TOTAL adds itself up. "
                 f"Add other priorities in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
-    ws["A2"].font = Font(italic=True)
+    ws["A2"].font = _font(italic=True)
 
     for label, address in layout.metadata_cells.items():
         row = int(address[1:])
-        ws.cell(row, 1, label).font = Font(bold=True)
+        ws.cell(row, 1, label).font = _font(bold=True)
         entry = ws[address]
         span_end = get_column_letter(min(1 + _ENTRY_SPAN, 1 + len(scheme.criteria)))
         if span_end != "B":
@@ -208,7 +217,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     header = (PRIORITY_LABEL, *scheme.labels, PESTELO_LABEL, NOTES_LABEL, scheme.total_label)
     for col, text in enumerate(header, start=1):
         cell = ws.cell(layout.header_row, col, text)
-        cell.font = Font(bold=True)
+        cell.font = _font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center",
@@ -230,7 +239,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
                 cell.alignment = Alignment(horizontal="center", vertical="center")
         total = ws[f"{last_col}{row}"]
         total.value = total_formula(scheme, row)
-        total.font = Font(bold=True)
+        total.font = _font(bold=True)
         total.fill = _LOCKED_FILL
         total.border = _BOX
         total.alignment = Alignment(horizontal="center", vertical="center")
@@ -282,10 +291,10 @@ def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
     # Entries pasted in bypass validation, so show them in red before any other colour.
     ws.conditional_formatting.add(scores, FormulaRule(
         formula=[f"AND(LEN({top})>0,NOT({score_rule(scheme, top)}))"],
-        fill=_INVALID_FILL, font=Font(bold=True, color="FFFFFF"), stopIfTrue=True))
+        fill=_INVALID_FILL, font=Font(name=_FACE, bold=True, color="FFFFFF"), stopIfTrue=True))
     ws.conditional_formatting.add(scores, FormulaRule(
         formula=[f'UPPER(TRIM({top}))="{NOT_KNOWN}"'], fill=_NOT_KNOWN_FILL,
-        font=Font(italic=True), stopIfTrue=True))
+        font=Font(name=_FACE, italic=True), stopIfTrue=True))
     ws.conditional_formatting.add(scores, ColorScaleRule(
         start_type="num", start_value=0, start_color="63BE7B",
         mid_type="num", mid_value=scheme.scale_max / 2, mid_color="FFEB84",
@@ -357,10 +366,10 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
             "score is based on, so the analyst can show where each number came from.")),
     ]
     ws["A1"] = f"{_title(scheme)} \u2013 guidance"
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = _font(bold=True, size=14)
     row = 3
     for heading, text in paragraphs:
-        ws.cell(row, 1, heading).font = Font(bold=True)
+        ws.cell(row, 1, heading).font = _font(bold=True)
         ws.cell(row, 1).alignment = _WRAP_TOP
         ws.cell(row, 2, text).alignment = _WRAP_TOP
         ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
@@ -370,7 +379,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
     headings = ["Criterion", f"What to consider (score 0 to {top})"] + (["Weight"] if weighted else [])
     for col, text in enumerate(headings, start=1):
         cell = ws.cell(row, col, text)
-        cell.font = Font(bold=True)
+        cell.font = _font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BOX
     table_header = row
