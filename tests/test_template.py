@@ -2,6 +2,7 @@
 and our own parser."""
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 import openpyxl
@@ -156,8 +157,10 @@ def test_every_score_cell_has_the_rule_and_its_criterions_guidance(tmp_path):
             assert dv.type == "custom" and dv.errorStyle == "stop" and dv.showErrorMessage
             assert dv.formula1 == score_rule(SCHEME, f"{col}{LAYOUT.first_row}")
             assert dv.allow_blank and dv.showInputMessage
-            assert dv.promptTitle == criterion.label[:32] and len(dv.promptTitle) <= 32
-            assert dv.prompt == criterion.guidance and len(dv.prompt) <= 255
+            if len(criterion.label) <= 32:
+                assert dv.promptTitle == criterion.label and dv.prompt == criterion.guidance
+            else:
+                assert dv.prompt == f"{criterion.label}: {criterion.guidance}"
             assert dv.error == "Scores are whole numbers from 0 to 5. Type NK if it is not known."
     assert validation_for(ws, f"{LAYOUT.total_col}{LAYOUT.first_row}") is None
 
@@ -167,7 +170,52 @@ def test_long_guidance_is_cut_to_excels_limits(tmp_path):
     scheme = replace(SCHEME, criteria=(long, *SCHEME.criteria[1:]))
     ws = openpyxl.load_workbook(saved(tmp_path, scheme))[MATRIX_SHEET]
     dv = validation_for(ws, f"B{LAYOUT.first_row}")
-    assert len(dv.promptTitle) == 32 and len(dv.prompt) <= 255
+    assert dv.promptTitle == "A criterion whose label is far\u2026"
+    assert dv.prompt.startswith(f"{long.label}: word word") and dv.prompt.endswith("word\u2026")
+    assert len(dv.prompt) <= 255
+
+
+def every_validation(wb):
+    return [(ws, dv) for ws in wb.worksheets for dv in ws.data_validations.dataValidation]
+
+
+def whole_words_of(text, source):
+    """True when `text` is `source`, or its first words and an ellipsis."""
+    if text == source:
+        return True
+    stem = text.removesuffix("\u2026")
+    return text.endswith("\u2026") and source.startswith(stem) and not source[len(stem)].isalnum()
+
+
+LONG_LABELS = replace(SCHEME, partners=("Anytown Police", "Anytown Council"), criteria=(
+    Criterion("Harm/impact to property/environment and to the wider economy"),
+    Criterion("Supercalifragilisticexpialidocious-and-more"), *SCHEME.criteria[2:]))
+
+
+@pytest.mark.parametrize("scheme", [SCHEME, LONG_LABELS], ids=["default", "long labels"])
+def test_every_validation_title_fits_excel_and_cuts_only_at_a_word(tmp_path, scheme):
+    wb = openpyxl.load_workbook(saved(tmp_path, scheme))
+    labels = dict(zip(matrix_layout(scheme).criteria_cols, scheme.labels))
+    assert every_validation(wb)
+    for ws, dv in every_validation(wb):
+        where = f"{ws.title}!{dv.sqref}"
+        assert all(len(title or "") <= 32 for title in (dv.promptTitle, dv.errorTitle)), where
+        assert len(dv.prompt or "") <= 255 and len(dv.error or "") <= 225, where
+        label = labels.get(re.match(r"[A-Z]+", str(dv.sqref)).group(), dv.promptTitle)
+        assert label == dv.promptTitle or label in dv.prompt, f"{where}: the label is said whole"
+        if label != "Supercalifragilisticexpialidocious-and-more":  # one word: cut inside, no choice
+            assert whole_words_of(dv.promptTitle, label), f"{where}: {dv.promptTitle!r} cuts a word"
+        assert dv.errorTitle is None or not dv.errorTitle.endswith("\u2026"), where
+
+
+def test_a_long_criterion_title_ends_at_a_word_and_its_message_names_it(tmp_path):
+    ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
+    [(col, criterion)] = [(col, c) for col, c in zip(LAYOUT.criteria_cols, SCHEME.criteria)
+                          if c.label == "Performance issue - deteriorating"]
+    dv = validation_for(ws, f"{col}{LAYOUT.first_row}")
+    assert dv.promptTitle == "Performance issue\u2026"
+    assert dv.prompt == f"Performance issue - deteriorating: {criterion.guidance}"
+    assert validation_for(ws, f"B{LAYOUT.first_row}").promptTitle == "Gap in current Picture"
 
 
 def test_every_row_has_a_total_formula_that_skips_nk_and_blanks(tmp_path):
@@ -279,8 +327,6 @@ def test_libreoffice_prints_the_template_in_one_sans_serif_face(tmp_path):
     """LibreOffice draws a font that names no face in a serif one: the printed titles, headers
     and totals must come out in the same face as the rest."""
     require_soffice()
-    import re
-
     pdf = soffice_convert(saved(tmp_path), "pdf", tmp_path / "lo").read_bytes()
     faces = {re.sub(rb"^[A-Z]{6}\+", b"", name).decode() for name in re.findall(rb"/BaseFont\s*/([^\s/<>\[\]]+)", pdf)}
     assert faces, "no fonts found in the PDF"

@@ -258,25 +258,40 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     ws.print_area = f"A1:{last_col}{layout.last_row}"
 
 
+#: Excel's limits on a validation's texts: longer ones make it refuse the whole file.
+TITLE_LIMIT, PROMPT_LIMIT, ERROR_LIMIT = 32, 255, 225
+
+
+def _validation(**fields: Any) -> DataValidation:
+    """A DataValidation whose titles and messages are cut, at a word, to Excel's limits."""
+    for name, limit in (("promptTitle", TITLE_LIMIT), ("errorTitle", TITLE_LIMIT),
+                        ("prompt", PROMPT_LIMIT), ("error", ERROR_LIMIT)):
+        if fields.get(name):
+            fields[name] = _clip(fields[name], limit)
+    return DataValidation(**fields)
+
+
 def _add_validations(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
     error = score_error_message(scheme)
     for criterion, col in zip(scheme.criteria, layout.criteria_cols):
         top = f"{col}{layout.first_row}"
         prompt = criterion.guidance or f"Score from 0 to {scheme.scale_max}, or {NOT_KNOWN} if not known."
-        rule = DataValidation(
+        if _clip(criterion.label, TITLE_LIMIT) != criterion.label:
+            prompt = f"{criterion.label}: {prompt}"  # the title is cut, so the message says it whole
+        rule = _validation(
             type="custom", formula1=score_rule(scheme, top), allow_blank=True,
-            showInputMessage=True, promptTitle=criterion.label[:32], prompt=_clip(prompt, 255),
+            showInputMessage=True, promptTitle=criterion.label, prompt=prompt,
             showErrorMessage=True, errorStyle="stop", errorTitle="Not a valid score", error=error)
         rule.add(f"{col}{layout.first_row}:{col}{layout.last_row}")
         ws.add_data_validation(rule)
     spare_first = layout.first_row + len(scheme.priorities)
     if scheme.spare_rows:
-        names = DataValidation(
+        names = _validation(
             allow_blank=True, showInputMessage=True, promptTitle="Another priority",
             prompt="Type the name of another priority you want to score, then score it along this row.")
         names.add(f"{layout.priority_col}{spare_first}:{layout.priority_col}{layout.last_row}")
         ws.add_data_validation(names)
-    pestelo = DataValidation(
+    pestelo = _validation(
         allow_blank=True, showInputMessage=True, promptTitle=f"{PESTELO_LABEL} (not scored)",
         prompt=("Which outside factors bear on this issue? P Political, E Economic, S Social, "
                 "T Technological, E Environmental, L Legal, O Organisational. Type the letters "
@@ -404,4 +419,14 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+    """`text`, or as many of its words as fit in `limit` characters with an ellipsis.
+
+    Words break at spaces and before a slash ("Harm/impact to property/\u2026"); a dangling
+    joiner ("-", "/", "&") goes with the cut. Only a first word too long to fit is cut inside.
+    """
+    if len(text) <= limit:
+        return text
+    room = text[:limit]  # the character after the kept words may be the space or slash itself
+    cut = max(room.rfind(" "), room.rfind("/"))
+    stem = text[:cut].rstrip(" -\u2013\u2014/&,;:") if cut > 0 else ""
+    return (stem or text[:limit - 1].rstrip()) + "\u2026"
