@@ -355,6 +355,27 @@ def test_guidance_explains_nk_and_lists_every_criterion(tmp_path):
     assert ws.column_dimensions["B"].width >= 60
 
 
+def guidance_text(path):
+    return " ".join(str(c.value) for row in openpyxl.load_workbook(path)[GUIDANCE_SHEET].iter_rows()
+                    for c in row if c.value)
+
+
+@pytest.mark.parametrize("partnership, says", [
+    ("Anytown CSP", "Each year Anytown CSP writes a Partnership Strategic Assessment:"),
+    ("Community Safety Partnership", "Each year the Community Safety Partnership writes a Partnership "
+                                     "Strategic Assessment:"),
+    ("  ", "Each year the Community Safety Partnership writes a Partnership Strategic Assessment:"),
+], ids=["named", "not named (the default)", "left blank"])
+def test_the_guidance_reads_right_with_and_without_a_partnership_name(tmp_path, partnership, says):
+    path = saved(tmp_path, replace(SCHEME, partnership=partnership))
+    assert says in guidance_text(path)
+    name = partnership.strip() or "Community Safety Partnership"
+    wb = openpyxl.load_workbook(path)
+    title = f"{name} \u2013 strategic assessment \u2013 partner risk matrix"
+    assert (wb[MATRIX_SHEET]["A1"].value, wb[GUIDANCE_SHEET]["A1"].value) == (title, f"{title} \u2013 guidance")
+    assert wb.properties.title == title
+
+
 def test_hidden_version_marker_is_present(tmp_path):
     wb = openpyxl.load_workbook(saved(tmp_path))
     marker = wb.defined_names[VERSION_MARKER]

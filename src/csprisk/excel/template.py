@@ -183,7 +183,16 @@ def committed_template_path() -> Path:
 
 def _title(scheme: Scheme) -> str:
     period = f" {scheme.period}" if scheme.period else ""
-    return f"{scheme.partnership} \u2013 strategic assessment{period} \u2013 partner risk matrix"
+    name = scheme.partnership.strip() or Scheme.partnership
+    return f"{name} \u2013 strategic assessment{period} \u2013 partner risk matrix"
+
+
+def _partnership_in_a_sentence(scheme: Scheme) -> str:
+    """"Anytown CSP" when the settings name the partnership; else the default's words, which
+    are a description, not a name: "the Community Safety Partnership"."""
+    name = scheme.partnership.strip()
+    generic = Scheme.partnership  # the dataclass default
+    return name if name and name.casefold() != generic.casefold() else f"the {generic}"
 
 
 def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
@@ -353,11 +362,11 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
     total = format_number(scheme.max_total)
     paragraphs = [
         ("What this is", (
-            f"Each year {scheme.partnership} writes a Partnership Strategic Assessment: it tells "
-            "the partnership's decision makers which community-safety issues to prioritise for "
-            "the next 12 months. Each partner agency's lead professional scores the candidate "
-            "priorities on this risk matrix. The analyst merges every partner's matrix, ranks the "
-            "issues on one consistent scale, and analyses the highest in depth.")),
+            f"Each year {_partnership_in_a_sentence(scheme)} writes a Partnership Strategic "
+            "Assessment: it tells the partnership's decision makers which community-safety issues "
+            "to prioritise for the next 12 months. Each partner agency's lead professional scores "
+            "the candidate priorities on this risk matrix. The analyst merges every partner's "
+            "matrix, ranks the issues on one consistent scale, and analyses the highest in depth.")),
         ("How to score", (
             f"On the {MATRIX_SHEET} sheet, give each priority a whole number from 0 to {top} for "
             f"every criterion; a higher number means a greater risk or need. Click a score cell "
