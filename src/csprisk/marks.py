@@ -28,7 +28,8 @@ NOT_RETURNS = {
 #: The ranked workbook's sheets.
 SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
 HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
+CRITERIA_APART = "Criteria apart"
 #: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
-REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
+REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, CRITERIA_APART, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
 #: The sheets the executive receives (csprisk export), in order.
 EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)

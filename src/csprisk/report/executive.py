@@ -19,7 +19,7 @@ from csprisk.score.merge import MERGED, MergeResult
 from csprisk.score.movement import Movement, movements
 from csprisk.read.previous import PreviousRanking
 from csprisk.report.sheets import heading
-from csprisk.marks import DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
+from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
 from csprisk.report.sheets import summary_notes as ranking_notes
 from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.words import agree, join_and, join_or, plural, possessive
@@ -273,7 +273,7 @@ def firmness_lines(view: ExecutiveView) -> list[str]:
         priorities = len({p.key for p, _ in wide})
         lines.append(f"Partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on {len(wide)} "
                      f"criterion score{'s' if len(wide) != 1 else ''} across {priorities} "
-                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {DISAGREEMENT} sheet of the ranked workbook "
+                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {CRITERIA_APART} sheet of the ranked workbook "
                      "for the Operational Delivery Group.")
     else:
         lines.append(f"No two partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on any "
@@ -411,9 +411,10 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(DISAGREEMENT)
     sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 44}
     heading(sheet, view.result, "where partners disagree")
-    paragraph(sheet, "Each partner's own total for each priority, and every criterion where partners' scores "
-              f"differ by {format_number(DISAGREEMENT_POINTS)} or more points: the places a consensus "
-              "discussion at the Operational Delivery Group would settle.", "note-wrap", last=8)
+    paragraph(sheet, "Each partner's own total for each priority. Every criterion where partners' scores "
+              f"differ by {format_number(DISAGREEMENT_POINTS)} or more points is on the {CRITERIA_APART} sheet: "
+              "the places a consensus discussion at the Operational Delivery Group would settle.", "note-wrap",
+              last=8)
     sheet.skip()
     sheet.add_row(["Spread of partners' totals"], "heading")
     header = sheet.add_row(["Rank", "Priority", "Partners", "Lowest total", "From", "Highest total", "From",
@@ -438,11 +439,23 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
                 Cell(None if equal else join_and(spread.high_partners), "wrap"),
                 Cell(stored(spread.points), "total"), Cell(len(wide), "center")])
         sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
+    sheet.freeze = f"A{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    return sheet
+
+
+def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
+    """Every criterion where partners differ widely: a sheet of its own, so that each table
+    prints with its own header repeated on every page."""
+    sheet = Sheet(CRITERIA_APART)
+    sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 44}
+    heading(sheet, view.result, "criteria where partners disagree")
+    paragraph(sheet, f"Every criterion where partners' scores differ by {format_number(DISAGREEMENT_POINTS)} or "
+              "more points, widest first within each priority; each partner's own total is on the "
+              f"{DISAGREEMENT} sheet.", "note-wrap", last=8)
     sheet.skip()
-    sheet.add_row([f"Criteria where partners differ by {format_number(DISAGREEMENT_POINTS)} or more points"],
-                  "heading")
-    row = sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest",
-                         "Scored highest by", "Difference", "Every partner's score"], "header")
+    header = row = sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest",
+                                  "Scored highest by", "Difference", "Every partner's score"], "header")
     sheet.row_heights[row] = 30
     count = 0
     for p in view.ranking:
@@ -578,7 +591,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
 
 
 def executive_sheets(result: MergeResult, previous: PreviousRanking | None = None) -> list[Sheet]:
-    """Summary, Heatmap, Why it ranks here, Disagreement and Stability, in that order."""
+    """Summary, Heatmap, Why it ranks here, Disagreement, Criteria apart and Stability, in that order."""
     view = ExecutiveView(result, previous)
     return [summary_sheet(view), heatmap_sheet(view), why_sheet(view), disagreement_sheet(view),
-            stability_sheet(view)]
+            criteria_apart_sheet(view), stability_sheet(view)]

@@ -43,6 +43,8 @@ STYLES: dict[str, Style] = {
     "header": Style(bold=True, colour="FFFFFF", fill=NAVY, wrap=True, valign="center", border=True),
     "text": Style(border=True, valign="top"),
     "wrap": Style(border=True, wrap=True, valign="top"),
+    #: A value as typed (a number or text) beside other text: centred, so it never runs into it.
+    "value": Style(border=True, valign="top", align="center"),
     "note": Style(italic=True, colour="595959"),
     "label": Style(bold=True),
     "number": Style(border=True, number_format="0", valign="top"),
@@ -98,6 +100,75 @@ def lines_needed(text: Any, width: float) -> int:
     # per character once word wrapping leaves ragged line ends.
     per_line = max(int(width * 1.2), 10)
     return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
+
+
+def _text_width(text: str, style: "Style") -> float:
+    """How many column units a line of text takes: a unit is one "0" of the default font;
+    letters average a little less, bold and larger text more."""
+    return max(len(line) for line in text.split("\n")) * _scale(style)
+
+
+def _scale(style: "Style") -> float:
+    """Column units per character: measured on LibreOffice's print of the Method sheet, a
+    64-unit column holds about 78 characters of ordinary text (bold and larger text more)."""
+    return (1.1 if style.bold else 1.0) * ((style.size or 11) / 11) * 0.82
+
+
+def _lines(text: str, width: float, style: "Style") -> int:
+    """Printed lines that text needs when wrapped at whole words in `width` column units
+    (a word longer than the line is broken, as LibreOffice and Excel do)."""
+    per_line = max(int(width / _scale(style)) - 2, 4)
+    count = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines += 1
+            extra = (len(word) - 1) // per_line  # a word too long for a line breaks across lines
+            lines += extra
+            used = len(word) - extra * per_line
+        count += lines
+    return count
+
+
+#: Columns widen to hold a word up to this wide; a longer one (a file path) breaks across lines.
+MAX_WORD_WIDTH = 18
+#: A column widens to hold a link's text up to this wide (LibreOffice does not wrap links).
+MAX_LINK_WIDTH = 36
+
+
+def longest_word(text: str, style: "Style") -> float:
+    """The column units the longest word of `text` takes (no column should break a word)."""
+    # Generous: a word is measured alone, and LibreOffice breaks one that misses by a hair.
+    per_char = (1.15 if style.bold else 1.0) * ((style.size or 11) / 11)
+    return max((len(word) for word in text.split()), default=0) * per_char + 1.5
+
+
+def _wrapped(name: str) -> str:
+    """The name of `name`'s style that wraps its text (made on first use)."""
+    wrapped = f"{name}-wrap" if not name.endswith("-wrap") else name
+    if wrapped not in STYLES:
+        STYLES[wrapped] = Style(**{**STYLES[name].__dict__, "wrap": True, "valign": STYLES[name].valign or "top"})
+    return wrapped
+
+
+def _parse_ref(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]) - 1, col - 1
+
+
+def cell_ref(row: int, col: int) -> str:
+    letters, col = "", col + 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
 
 
 class Cell(NamedTuple):
@@ -194,6 +265,64 @@ class Sheet:
                 lines.append(lines_needed(cell.value, self.column_widths.get(col, DEFAULT_WIDTH)))
         if max(lines, default=1) > 1:
             self.row_heights[row] = LINE_HEIGHT * max(lines) + 3
+
+    def fit_text(self) -> None:
+        """Make every text cell print whole: a cell whose text is wider than its column (or its
+        merged range) wraps, in a row tall enough; text outside a table that would run past
+        the sheet's last column, or into a filled neighbour, is merged across to the last
+        column first. Run once a sheet is complete."""
+        widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(self.width)]
+        if not widths:
+            return
+        merged = {}
+        for ref in self.merged:
+            (top, left), (bottom, right) = (_parse_ref(part) for part in ref.split(":"))
+            merged[(top, left)] = (bottom, right)
+            merged.update({(r, c): None for r in range(top, bottom + 1) for c in range(left, right + 1)
+                           if (r, c) != (top, left)})
+        for (row, col), cell in list(self.cells.items()):  # a column never breaks an ordinary word
+            value = cell.value
+            if type(value) is str and (row, col) not in merged:
+                style = STYLES.get(cell.style, STYLES["text"])
+                longest = longest_word(value, style)
+                if widths[col] < longest <= MAX_WORD_WIDTH and not style.rotation:
+                    widths[col] = self.column_widths[col] = longest
+                if cell.link and _text_width(value, style) + 1 > widths[col]:
+                    # LibreOffice never wraps a cell that holds a link: the column holds it
+                    # whole, or (a long file path) the text wraps without its link.
+                    needed = _text_width(value, style) + 1
+                    if needed <= MAX_LINK_WIDTH:
+                        widths[col] = self.column_widths[col] = needed
+                    else:
+                        self.cells[(row, col)] = cell._replace(link=None, style="text")
+        lines: dict[int, int] = {}
+        for (row, col), cell in list(self.cells.items()):
+            value = cell.value
+            if type(value) is not str or len(value) <= widths[col] or merged.get((row, col), 0) is None:
+                continue
+            span = merged.get((row, col))
+            style = STYLES.get(cell.style, STYLES["text"])
+            if style.rotation:
+                continue
+            if span is None and not style.border:
+                last = col  # outside a table: it may run on over empty cells, within the sheet
+                while last + 1 < len(widths) and (row, last + 1) not in self.cells:
+                    last += 1
+                if _text_width(value, style) <= sum(widths[col:last + 1]):
+                    continue
+                if last > col:
+                    self.merged.append(f"{cell_ref(row, col)}:{cell_ref(row, last)}")
+                    span = merged[(row, col)] = (row, last)
+            width = sum(widths[col:span[1] + 1]) if span else widths[col]
+            needed = _lines(value, width, style)
+            if needed <= 1 and _text_width(value, style) <= width:
+                continue
+            if not style.wrap:
+                self.cells[(row, col)] = cell._replace(style=_wrapped(cell.style or "text"))
+            if span is None or span[0] == row:
+                lines[row] = max(lines.get(row, 1), needed)
+        for row, count in lines.items():
+            self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
 
     def skip(self, rows: int = 1) -> None:
         self.next_row += rows

@@ -21,14 +21,17 @@ from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.report.sheets import heading as _heading
 from csprisk.scheme import format_number
+from csprisk.words import plural
 
 def build_report(result: MergeResult, previous: "PreviousRanking | None" = None) -> Report:
     """The ranked workbook; `previous` (an earlier ranking) adds movement since last time."""
     scheme = result.scheme
     scores = partner_scores_sheet(result)
+    sheets = [*executive_sheets(result, previous), scores, validation_sheet(result, scores), method_sheet(result)]
+    for sheet in sheets:
+        sheet.fit_text()  # every word on paper: no text cell is cut off when printed
     return Report(
-        sheets=[*executive_sheets(result, previous), scores, validation_sheet(result, scores),
-                method_sheet(result)],
+        sheets=sheets,
         title=f"{scheme.partnership}: ranked risk assessment {scheme.period}".strip(),
         subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
         author=f"csprisk {__version__}",
@@ -106,8 +109,8 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
     sheet = Sheet(VALIDATION)
     _heading(sheet, result, "what needs fixing")
     counts = count_by_severity(list(result.findings))
-    sheet.add_row([f"{counts['error']} errors (must fix), {counts['warning']} warnings (check), "
-                   f"{counts['info']} notes. Filter by partner, code or severity."], "note")
+    sheet.add_row([f"{plural(counts['error'], 'error')} (must fix), {plural(counts['warning'], 'warning')} "
+                   f"(check), {plural(counts['info'], 'note')}. Filter by partner, code or severity."], "note")
     header = sheet.add_row(["Severity", "Code", "Problem", "Partner", "File", "Sheet", "Cell", "Value",
                             "What to do"], "header")
     ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
@@ -126,7 +129,7 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
             Cell(f.file, "link" if f.file else "text", file_link(f.file, f.sheet, f.cell)),
             Cell(f.sheet, "text"),
             Cell(f.cell, "link" if cell_link else "text", cell_link),
-            Cell(value, "text"), Cell(f.message, "wrap"),
+            Cell(value, "value"), Cell(f.message, "wrap"),
         ])
     if not result.findings:
         sheet.add_row(["No problems found."], "note")
