@@ -13,8 +13,9 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 from conftest import require_soffice, soffice_convert
 from csprisk.grid import Grid
 from csprisk.score.parse import parse_return
-from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme, priorities_from_names)
-from csprisk.excel.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER, build_template, committed_template_path, matrix_layout, score_error_message, score_rule, total_formula, write_template)
+from csprisk.scheme import (NOT_KNOWN_MARKERS, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme,
+                            is_not_known, priorities_from_names)
+from csprisk.excel.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER, build_template, committed_template_path, matrix_layout, not_known_rule, score_error_message, score_rule, total_formula, write_template)
 
 SCHEME = Scheme()
 LAYOUT = matrix_layout(SCHEME)
@@ -496,28 +497,48 @@ def test_libreoffice_keeps_the_validation_and_colours(tmp_path):
 def test_libreoffice_agrees_which_entries_the_score_rule_allows(tmp_path):
     """The validation formula, evaluated by a real spreadsheet, accepts exactly the valid scores."""
     require_soffice()
+    markers = [spelling for marker in NOT_KNOWN_MARKERS
+               for spelling in (marker, marker.upper(), marker.title(), f" {marker.upper()}  ")]
     cases = [(0, True), (5, True), (3, True), (6, False), (-1, False), (2.5, False),
-             ("NK", True), ("nk", True), (" Nk ", True), ("x", False), ("3", False), ("N K", False)]
+             ("NK", True), ("nk", True), (" Nk ", True), ("N/K", True), ("Unknown", True), ("?", True),
+             ("Not  Known", True), *((m, True) for m in markers),
+             ("x", False), ("3", False), ("N K", False), ("maybe", False), ("??", False), ("NKK", False)]
     origin = f"{LAYOUT.criteria_cols[0]}{LAYOUT.first_row}"
     wb = openpyxl.Workbook()
     ws = wb.active
     rule = "=" + score_rule(SCHEME, origin)
-    highlight = [cf for cf in build_template(SCHEME)[MATRIX_SHEET].conditional_formatting][0]
-    invalid = "=" + [r for r in highlight.rules if r.formula and "NOT(" in r.formula[0]][0].formula[0]
+    rules = [r for cf in build_template(SCHEME)[MATRIX_SHEET].conditional_formatting for r in cf.rules]
+    [invalid] = ["=" + r.formula[0] for r in rules if r.formula and "NOT(" in r.formula[0]]
+    [grey] = ["=" + r.formula[0] for r in rules if r.formula and r.formula[0] == not_known_rule(origin)]
     for row, (value, _) in enumerate(cases, start=1):
         ws[f"A{row}"] = value
         # A rule written for the template's first score cell, moved to test the value in A.
-        ws[f"B{row}"] = Translator(rule, origin=origin).translate_formula(f"A{row}")
-        ws[f"C{row}"] = Translator(invalid, origin=origin).translate_formula(f"A{row}")
-    ws["A20"] = None
-    ws["C20"] = Translator(invalid, origin=origin).translate_formula("A20")
+        for col, formula in zip("BCD", (rule, invalid, grey)):
+            ws[f"{col}{row}"] = Translator(formula, origin=origin).translate_formula(f"A{row}")
+    blank = len(cases) + 1
+    ws[f"C{blank}"] = Translator(invalid, origin=origin).translate_formula(f"A{blank}")
     path = tmp_path / "rule.xlsx"
     wb.save(path)
     [grid] = calamine_grids(soffice_convert(path, "xlsx", tmp_path / "lo"))
     for row, (value, allowed) in enumerate(cases, start=1):
         assert cached(grid, f"B{row}") is allowed, f"{value!r} allowed should be {allowed}"
         assert cached(grid, f"C{row}") is (not allowed), f"{value!r} highlighted"
-    assert cached(grid, "C20") is False, "a blank cell is not highlighted"
+        marker = isinstance(value, str) and allowed
+        assert cached(grid, f"D{row}") is marker, f"{value!r} shown as not known"
+        if isinstance(value, str) and not value.strip().isdigit():
+            assert is_not_known(value) is allowed, f"the parser and the rule disagree on {value!r}"
+    assert cached(grid, f"C{blank}") is False, "a blank cell is not highlighted"
+
+
+def test_the_score_rule_accepts_every_not_known_marker_the_parser_reads():
+    rule = score_rule(SCHEME, "B9")
+    for marker in NOT_KNOWN_MARKERS:
+        assert f'LOWER(TRIM(B9))="{marker}"' in rule and f'"{marker}"' in not_known_rule("B9")
+    rules = [r.formula[0] for cf in build_template(SCHEME)[MATRIX_SHEET].conditional_formatting
+             for r in cf.rules if r.formula]
+    assert not_known_rule("B9") in rules  # the grey not-known colour reads the same markers
+    # Excel refuses a validation or conditional-format formula over 255 characters.
+    assert all(len(formula) <= 255 for formula in (rule, *rules))
 
 
 @pytest.mark.libreoffice

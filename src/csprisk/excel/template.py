@@ -29,8 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
 from csprisk.excel.xlsx_writer import PAGE_NUMBERS
-from csprisk.scheme import (NOT_KNOWN, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, RETURN_DETAILS, Scheme,
-                            format_number)
+from csprisk.scheme import (NOT_KNOWN, NOT_KNOWN_MARKERS, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL,
+                            RETURN_DETAILS, Scheme, format_number)
 
 TEMPLATE_VERSION = "1"
 #: Name of the hidden defined name and of the custom document property that mark our template.
@@ -105,13 +105,28 @@ def matrix_layout(scheme: Scheme) -> MatrixLayout:
 # ------------------------------------------------------------------------------ formulas
 
 def score_rule(scheme: Scheme, cell: str) -> str:
-    """Formula that is TRUE when `cell` holds a valid score or NK (any case).
+    """Formula that is TRUE when `cell` holds a valid score or a not-known marker.
 
     IF, not AND, guards the arithmetic: spreadsheets evaluate every argument of AND, and
     INT("NK") would make the whole rule an error, which rejects the entry.
     """
     return (f'IF(ISNUMBER({cell}),AND({cell}>=0,{cell}<={scheme.scale_max},{cell}=INT({cell})),'
-            f'UPPER(TRIM({cell}))="{NOT_KNOWN}")')
+            f'{not_known_rule(cell)})')
+
+
+def not_known_rule(cell: str) -> str:
+    """Formula that is TRUE when `cell` holds any of the markers the parser reads as not known
+    (NK, n/k, ?, unknown, ...), in any case and spacing (TRIM closes up spaces as the parser does).
+
+    LOWER although Excel's = ignores case: LibreOffice can be set to compare case. Not MATCH
+    over a list, which takes "?" for a wildcard.
+    """
+    typed = f"LOWER(TRIM({cell}))"
+    return "OR(" + ",".join(f"{typed}={_text_literal(marker)}" for marker in NOT_KNOWN_MARKERS) + ")"
+
+
+def _text_literal(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def total_formula(scheme: Scheme, row: int) -> str:
@@ -317,7 +332,7 @@ def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
         formula=[f"AND(LEN({top})>0,NOT({score_rule(scheme, top)}))"],
         fill=_INVALID_FILL, font=Font(name=_FACE, bold=True, color="FFFFFF"), stopIfTrue=True))
     ws.conditional_formatting.add(scores, FormulaRule(
-        formula=[f'UPPER(TRIM({top}))="{NOT_KNOWN}"'], fill=_NOT_KNOWN_FILL,
+        formula=[not_known_rule(top)], fill=_NOT_KNOWN_FILL,
         font=Font(name=_FACE, italic=True), stopIfTrue=True))
     ws.conditional_formatting.add(scores, ColorScaleRule(
         start_type="num", start_value=0, start_color="63BE7B",
