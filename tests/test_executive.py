@@ -243,7 +243,7 @@ def test_summary_chart_plots_the_table_totals_with_the_recommended_bars_set_apar
 def test_heatmap_holds_the_combined_scores_with_drivers_picked_out(book, result):
     ws = book["Heatmap"]
     top, header, body = table(ws)
-    assert header[2] == "1. Gap in current Picture" and header[-1] == "Total (out of 80)"
+    assert header[2] == "1. Gap in current Picture" and header[-2:] == ["Total (out of 80)", "PESTELO"]
     assert header[2:18] == [f"{i}. {label}" for i, label in enumerate(SCHEME.labels, 1)]
     assert ws.cell(top + 1, 3).alignment.textRotation == 90
     for offset, (row, p) in enumerate(zip(body, result.assessment.ranking)):

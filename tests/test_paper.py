@@ -162,3 +162,34 @@ def test_a_total_on_an_exact_x5_reads_the_same_everywhere(tmp_path, monkeypatch,
     why = openpyxl.load_workbook(tmp_path / "ranked.xlsx")["Why it ranks here"]
     sentences = " ".join(str(c.value) for row in why.iter_rows() for c in row if isinstance(c.value, str))
     assert "64.3 out of 80" in sentences and "64.2" not in sentences
+
+
+# --------------------------------------------------------- partners' notes and PESTELO
+
+def test_partners_notes_and_pestelo_reach_the_pack_and_the_json(tmp_path):
+    for partner, tags, note in (("Anytown Police", "S, L", "Up 12% on last year (police.uk)"),
+                                ("Anytown Council", "Economic; social", "")):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws["A1"], ws["B1"] = "Partner organisation", partner
+        ws.append([])
+        ws.append(["Priority", *LABELS, "PESTELO", "Notes"])
+        ws.append(["Domestic abuse", *[4] * 16, tags, note])
+        ws.append(["Hate crime", *[1] * 16, "", ""])
+        wb.save(tmp_path / f"{partner}.xlsx")
+    result = merge_files(sorted(tmp_path.glob("*.xlsx")))
+    [first] = [e for e in result.to_dict()["ranking"] if e["priority"] == "Domestic abuse"]
+    assert first["pestelo"] == ["E", "S", "L"]
+    assert first["notes"] == [{"partner": "Anytown Police", "note": "Up 12% on last year (police.uk)"}]
+    book = openpyxl.load_workbook(write_ranked_workbook(result, tmp_path / "out" / "ranked.xlsx"))
+    scores = [[c.value for c in row] for row in book["Partner scores"].iter_rows()]
+    header = next(r for r in scores if r[0] == "Partner")
+    police = next(r for r in scores if r[0] == "Anytown Police" and r[4] == "Domestic abuse")
+    assert police[header.index("PESTELO")] == "S, L"
+    assert police[header.index("Notes")] == "Up 12% on last year (police.uk)"
+    heatmap = [[c.value for c in row] for row in book["Heatmap"].iter_rows()]
+    top = next(r for r in heatmap if r[1] == "Domestic abuse")
+    assert top[-1] == "E, S, L"
+    why = [[c.value for c in row] for row in book["Why it ranks here"].iter_rows()]
+    notes = next(r for r in why if r[0] == "Partners' notes")
+    assert notes[1] == "Anytown Police: \u201cUp 12% on last year (police.uk)\u201d"

@@ -292,16 +292,17 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(HEATMAP)
     n = len(scheme.criteria)
     total_col = 2 + n
-    sheet.column_widths = {0: 6, 1: 36, **{2 + i: 5.2 for i in range(n)}, total_col: 9}
+    sheet.column_widths = {0: 6, 1: 36, **{2 + i: 5.2 for i in range(n)}, total_col: 9, total_col + 1: 11}
     heading(sheet, view.result, "scores by criterion")
     paragraph(sheet, f"Combined scores from 0 to {scheme.scale_max}: the darker the cell, the higher the "
               f"score. The {DRIVER_COUNT} criteria adding most to each priority's total are in bold with a "
               "heavy box (on equal scores, the earlier criterion). \u2013 means no partner gave a usable score. Priorities in rank order; the line "
-              "marks the cut-off.", "note-wrap", last=total_col)
+              "marks the cut-off. PESTELO: the factors partners tagged the priority with (Political, Economic or "
+              "Environmental, Social, Technological, Legal, Organisational).", "note-wrap", last=total_col + 1)
     sheet.skip()
     header = sheet.add_row(["Rank", "Priority"] + [f"{i}. {c.label}" for i, c in enumerate(scheme.criteria, 1)]
-                           + [f"Total (out of {format_number(scheme.max_total)})"],
-                           ["header", "header"] + ["header-rotated"] * n + ["header"])
+                           + [f"Total (out of {format_number(scheme.max_total)})", "PESTELO"],
+                           ["header", "header"] + ["header-rotated"] * n + ["header", "header"])
     sheet.row_heights[header] = 150
     first = sheet.next_row
     for p in ranking:
@@ -312,6 +313,7 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
             style = _cut("driver" if i in top else "score", p, view)
             cells.append(Cell(stored(score) if score is not None else "\u2013", style))
         cells.append(Cell(stored(p.total), _cut("total", p, view)))
+        cells.append(Cell(", ".join(p.pestelo) or None, _cut("center", p, view)))
         sheet.add_row(cells)
     if ranking:
         sheet.colour_scales.append(ColourScale(
@@ -367,6 +369,10 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
         scored = f"{plural(len(p.by_partner), 'partner')}, with their own totals: {partners}."
         scored += f" Their totals are {_points(spread.points)} apart."
     block.append(("Scored by", scored))
+    if p.notes:
+        block.append(("Partners' notes", "; ".join(f"{partner}: \u201c{note}\u201d" for partner, note in p.notes)))
+    if p.pestelo:
+        block.append(("PESTELO", ", ".join(p.pestelo)))
     wide = view.splits(p)
     if wide:
         disagree = "; ".join(f"{s.label}: {figure(s.low, 0)} ({join_and(s.low_partners)}) against {figure(s.high, 0)} "

@@ -53,8 +53,8 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     _heading(sheet, result, "every score as typed")
     sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
                    "the last column says which and why. The Validation sheet says how to fix them."], "note")
-    header = sheet.add_row([*_SCORES_LEAD, *labels, "Not counted"],
-                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"])
+    header = sheet.add_row([*_SCORES_LEAD, *labels, "PESTELO", "Notes", "Not counted"],
+                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"] * 3)
     sheet.header_row = header
     column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(labels)}
     # The same few scores recur on every row: one Cell each, shared (keyed by type too, so
@@ -62,6 +62,7 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     score_cells: dict[tuple, Cell] = {}
     for ret in result.assessment.returns + result.superseded:
         partner, file, sheet_name = Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text")
+        scored = {_row_number(p.cell): p for p in ret.priorities}
         for row_number, cells in _cells_by_row(ret.cells):
             values: list = [partner, file, sheet_name, Cell(row_number, "center"), Cell(cells[0].priority, "text")]
             values += [Cell(None, "center")] * len(labels)
@@ -73,21 +74,28 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
                 if score is None:
                     score = score_cells[key] = Cell(typed, style)
                 values[column_of[cell.criterion]] = score
-            values.append(Cell(_not_counted(cells), "wrap"))
+            priority = scored.get(row_number)
+            values += [Cell(priority.pestelo if priority else None, "center"),
+                       Cell(priority.notes if priority else None, "wrap"), Cell(_not_counted(cells), "wrap")]
             sheet.add_row(values)
-    last = 5 + len(labels)
+    last = 7 + len(labels)
     sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.row_heights = {header: 150}
-    sheet.column_widths = {0: 20, 1: 30, 2: 12, 3: 6, 4: 28, **{5 + i: 5.5 for i in range(len(labels))}, last: 40}
+    sheet.column_widths = {0: 20, 1: 30, 2: 12, 3: 6, 4: 28, **{5 + i: 5.5 for i in range(len(labels))},
+                           last - 2: 10, last - 1: 40, last: 40}
     return sheet
+
+
+def _row_number(cell: str) -> int:
+    return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
 def _cells_by_row(cells) -> list[tuple[int, list]]:
     rows: dict[int, list] = {}
     for cell in cells:
-        rows.setdefault(int(cell.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), []).append(cell)
+        rows.setdefault(_row_number(cell.cell), []).append(cell)
     return list(rows.items())
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from csprisk.score.parse import Return
 from csprisk.scheme import Scheme, criterion_key, priority_key
@@ -35,6 +36,35 @@ class PartnerScores:
     scores: tuple[float | None, ...]
     not_known: int
     total: float
+    #: The partner's PESTELO tags and notes for the priority, as typed ("" when none).
+    pestelo: str = ""
+    notes: str = ""
+
+
+#: PESTELO: Political, Economic, Social, Technological, Environmental, Legal, Organisational.
+#: Partners tag with letters, and E is both Economic and Environmental.
+PESTELO_FACTORS = {"P": ("political",), "E": ("economic", "environmental"), "S": ("social",),
+                   "T": ("technological",), "L": ("legal",), "O": ("organisational", "organizational")}
+_FACTOR_WORDS = {word: letter for letter, words in PESTELO_FACTORS.items() for word in words}
+
+
+def pestelo_factors(tags: Iterable[str]) -> tuple[str, ...]:
+    """The factors in partners' PESTELO tags ("S, L", "Social; legal", "SL"), each once, in
+    PESTELO order; a tag that names no factor is kept as typed, after them."""
+    found: list[str] = []
+    for tag in tags:
+        for part in re.split(r"[,;/+&\s]+", tag.strip()):
+            if not part:
+                continue
+            letter = _FACTOR_WORDS.get(part.casefold())
+            if (letter is None and part.isalpha() and set(part.upper()) <= set(PESTELO_FACTORS)
+                    and (part.isupper() or len(part) <= 3)):
+                found += list(part.upper())  # "S", "sl": letters
+                continue
+            found.append(letter or part)
+    order = list(PESTELO_FACTORS)
+    unique = list(dict.fromkeys(found))
+    return tuple(sorted(unique, key=lambda f: (order.index(f) if f in order else len(order), f)))
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,16 @@ class RankedPriority:
     @property
     def rank_label(self) -> str:
         return f"={self.rank}" if self.tied else str(self.rank)
+
+    @property
+    def pestelo(self) -> tuple[str, ...]:
+        """The PESTELO factors partners tagged this priority with, in PESTELO order: ("S", "L")."""
+        return pestelo_factors(p.pestelo for p in self.by_partner)
+
+    @property
+    def notes(self) -> tuple[tuple[str, str], ...]:
+        """(partner, note) for each partner who wrote a note on this priority."""
+        return tuple((p.partner, p.notes) for p in self.by_partner if p.notes)
 
     @property
     def percent(self) -> float:
@@ -191,7 +231,8 @@ def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[s
             names, members = groups.setdefault(priority_key(name), ([], []))
             names.append(name)
             members.append((ret, PartnerScores(ret.partner, ret.file, priority.scores, priority.not_known,
-                                               _weighted_total(priority.scores, weights))))
+                                               _weighted_total(priority.scores, weights), priority.pestelo,
+                                               priority.notes)))
     return groups
 
 

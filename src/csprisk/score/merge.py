@@ -82,6 +82,8 @@ class MergeResult:
             "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
             "recommended": p.recommended,
             "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores)},
+            "pestelo": list(p.pestelo),
+            "notes": [{"partner": partner, "note": note} for partner, note in p.notes],
         } for p in self.assessment.ranking]
         document = {
             "ranking": ranking,
