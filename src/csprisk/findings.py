@@ -115,6 +115,14 @@ class Code(str, Enum):
     NO_SCORES = ("no-scores", WARNING, "Return has no scores",
                  "This return has no scored priorities, so it adds nothing to the ranking. Check the "
                  "partner sent the completed matrix.")
+    PARTNER_UNEXPECTED = ("partner-unexpected", WARNING, "Partner not on the settings' list",
+                          '"{partner}" is not one of the partners the settings list, but closely '
+                          'resembles "{listed}". It was merged under its own name (names are never '
+                          'merged on a guess), so "{listed}" shows as not returned. If they are one '
+                          'partner, add "{partner}" as an alias of "{listed}" in the settings '
+                          '(partners = [{{name = "{listed}", aliases = ["{partner}"]}}], or the '
+                          "Aliases column of the Settings sheet's Expected partners), or ask the "
+                          'partner to use the name "{listed}".')
     # ------------------------------------------------------------ across returns
     SIMILAR_PRIORITY = ("similar-priority", WARNING, "Priority name resembles another",
                         '"{name}" matches no priority in the other returns, no candidate priority and '

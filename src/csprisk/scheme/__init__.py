@@ -140,6 +140,8 @@ class Scheme:
     protective_marking: str = "OFFICIAL"
     #: Partners expected to return a matrix (for "who has not returned").
     partners: tuple[str, ...] = ()
+    #: (other name, listed partner): names a partner's returns may carry for a listed partner.
+    partner_aliases: tuple[tuple[str, str], ...] = ()
     spare_rows: int = 10
     returns_folder: str = "returns"
 
@@ -186,6 +188,17 @@ class Scheme:
             for spelling in (priority.name, *priority.aliases):
                 keys.setdefault(priority_key(spelling), priority.name)
         return keys  # cached: the scheme is frozen, and this is asked once per scored priority
+
+    def canonical_partner(self, name: str) -> str | None:
+        """The listed partner a name (or one of its aliases) stands for, if any."""
+        return self._partner_keys.get(priority_key(name))
+
+    @cached_property
+    def _partner_keys(self) -> dict[str, str]:
+        keys = {priority_key(name): name for name in self.partners}
+        for alias, name in self.partner_aliases:
+            keys.setdefault(priority_key(alias), name)
+        return keys
 
     @cached_property
     def candidate_names(self) -> frozenset[str]:
@@ -322,7 +335,9 @@ def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Sch
         if key in data:
             changes[key] = _whole(data[key], key)
     if "partners" in data:
-        changes["partners"] = tuple(str(p).strip() for p in data["partners"] if str(p).strip())
+        listed = [_priority(entry, "partner") for entry in data["partners"]]
+        changes["partners"] = tuple(p.name for p in listed if p.name)
+        changes["partner_aliases"] = tuple((alias, p.name) for p in listed for alias in p.aliases)
     bands = data.get("bands", {})
     if not isinstance(bands, dict):
         raise SchemeError('The setting "bands" must be a table with "high" and "medium" totals, for example '
@@ -348,11 +363,13 @@ def _criterion(entry: Any) -> Criterion:
                      _number(entry.get("weight", 1), "criterion weight"))
 
 
-def _priority(entry: Any) -> Priority:
+def _priority(entry: Any, what: str = "priority") -> Priority:
+    """A listed name with its aliases: "Name", or {name = "Name", aliases = ["Other", ...]}
+    (aliases may also be one text, separated by ";"). Partners are listed the same way."""
     if isinstance(entry, str):
         return Priority(entry.strip())
     if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
-        raise SchemeError("Each priority in the settings needs a name.")
+        raise SchemeError(f"Each {what} in the settings needs a name.")
     aliases = entry.get("aliases", ())
     if isinstance(aliases, str):
         aliases = [a for a in re.split(r"[;\n]", aliases)]

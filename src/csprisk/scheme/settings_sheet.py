@@ -19,7 +19,7 @@ SETTINGS_SHEET = "Settings"
 PRIORITIES_HEADING = "Candidate priorities"
 PRIORITY_HEADER = ("Priority", "Aliases (other names partners use; separate with ;)")
 PARTNERS_HEADING = "Expected partners"
-PARTNER_HEADER = ("Partner",)
+PARTNER_HEADER = ("Partner", "Aliases (other names their returns carry; separate with ;)")
 VALUE_HEADER = ("Setting", "Value", "What it means")
 
 
@@ -91,7 +91,9 @@ def settings_rows(scheme: Scheme) -> list[list[Any]]:
     for priority in scheme.priorities:
         rows.append([priority.name, "; ".join(priority.aliases) or None])
     rows += [[], [PARTNERS_HEADING], list(PARTNER_HEADER)]
-    rows += [[partner] for partner in scheme.partners]
+    for partner in scheme.partners:
+        aliases = [alias for alias, name in scheme.partner_aliases if name == partner]
+        rows.append([partner, "; ".join(aliases) or None])
     return rows
 
 
@@ -127,7 +129,8 @@ def settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
             aliases = "" if is_blank(after) else _text(after)
             data["priorities"].append({"name": name, "aliases": aliases})
         else:
-            data["partners"].append(name)
+            aliases = "" if is_blank(after) else _text(after)
+            data["partners"].append({"name": name, "aliases": aliases} if aliases else name)
     # An emptied list means "none listed", which for priorities means the defaults stay.
     if not data.get("priorities"):
         data.pop("priorities", None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
 
@@ -169,6 +169,8 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
             record(source, "", REJECTED, 0, found[0].message)
             continue
         several = len(returns) > 1
+        if scheme.partners:
+            returns = [_as_listed(ret, scheme, findings) for ret in returns]
         for ret in returns:
             if not ret.priorities:
                 findings.append(Code.NO_SCORES.finding(file=source.label, sheet=ret.sheet))
@@ -223,6 +225,25 @@ def similar_priorities(returns: Sequence[Return], scheme: Scheme) -> list[Findin
             found.append(Code.SIMILAR_PRIORITY.finding(file=ret.file, sheet=ret.sheet, cell=p.cell,
                                                        value=p.name, name=p.name, likely=likely))
     return found
+
+
+def _as_listed(ret: Return, scheme: Scheme, findings: list[Finding]) -> Return:
+    """A return under the listed partner its name (or an alias) stands for. A name that is
+    not listed but closely resembles a listed one is warned of, never merged on a guess."""
+    listed = scheme.canonical_partner(ret.partner)
+    if listed is not None:
+        return ret if listed == ret.partner else replace(ret, partner=listed)
+    import difflib
+
+    key, words = priority_key(ret.partner), set(_words(ret.partner))
+    for name in scheme.partners:
+        theirs = set(_words(name))
+        if (difflib.SequenceMatcher(None, key, priority_key(name)).ratio() >= SIMILAR_NAME_RATIO
+                or (theirs and words and (theirs <= words or words <= theirs))):
+            findings.append(Code.PARTNER_UNEXPECTED.finding(file=ret.file, sheet=ret.sheet, value=ret.partner,
+                                                            partner=ret.partner, listed=name))
+            break
+    return ret
 
 
 def _words(name: str) -> list[str]:
