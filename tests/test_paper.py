@@ -193,3 +193,18 @@ def test_partners_notes_and_pestelo_reach_the_pack_and_the_json(tmp_path):
     why = [[c.value for c in row] for row in book["Why it ranks here"].iter_rows()]
     notes = next(r for r in why if r[0] == "Partners' notes")
     assert notes[1] == "Anytown Police: \u201cUp 12% on last year (police.uk)\u201d"
+
+
+def test_the_executive_copy_never_sends_its_reader_to_a_sheet_it_leaves_out(tmp_path, monkeypatch):
+    from csprisk.marks import REPORT_SHEETS
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) in (0, 1)
+    executive = export_for_executive(tmp_path / "out" / "ranked_assessment.xlsx", tmp_path / "executive.xlsx").path
+    book = openpyxl.load_workbook(executive)
+    texts = [c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    absent = [name for name in REPORT_SHEETS if name not in book.sheetnames]
+    for text in texts:
+        for name in absent:
+            for mention in re.finditer(rf"the {re.escape(name)} sheet( of the (full )?ranked workbook)?", text):
+                assert mention.group(1), f"{text!r} sends the executive to {name}, which the copy leaves out"

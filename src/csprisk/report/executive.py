@@ -150,7 +150,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
     table_end = _printed_height(sheet, sheet.next_row)
     if not ranking:
         sheet.add_row(["No priorities could be ranked: no return had usable scores. "
-                       "See the Validation sheet."], "note")
+                       "See the Validation sheet of the full ranked workbook."], "note")
     if view.dropped:
         paragraph(sheet, "Ranked last time but not scored this time: "
                   + "; ".join(f"{m.name} (was {m.previous.rank_label}, {figure(m.previous.total)})"
