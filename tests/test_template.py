@@ -11,6 +11,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string, range_boundaries
 
 from conftest import require_soffice, soffice_convert
+from csprisk.app.cli import main as cli_main
 from csprisk.grid import Grid
 from csprisk.score.parse import parse_return
 from csprisk.scheme import (NOT_KNOWN_MARKERS, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme,
@@ -149,6 +150,40 @@ def test_partner_is_prefilled_when_given(tmp_path):
     assert blank[LAYOUT.metadata_cells["Partner organisation"]].value is None
 
 
+PARTNERS = ("Anytown Police", "Anytown Council", "Avon Fire & Rescue Service")
+
+
+def listed_names(wb, dv):
+    sheet, cells_ = dv.formula1.split("!")
+    return [c.value for row in wb[sheet.strip("'")][cells_.replace("$", "")] for c in row]
+
+
+def test_the_listed_partners_are_offered_in_the_partner_cell_with_a_warning(tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text('partners = ["Anytown Police", "Anytown Council", "Avon Fire & Rescue Service"]\n')
+    path = tmp_path / "listed.xlsx"
+    assert cli_main(["template", "-o", str(path), "--settings", str(settings), "--partner", "Anytown Police"]) == 0
+    wb = openpyxl.load_workbook(path)
+    partner_cell = LAYOUT.metadata_cells["Partner organisation"]
+    assert wb[MATRIX_SHEET][partner_cell].value == "Anytown Police"
+    dv = validation_for(wb[MATRIX_SHEET], partner_cell)
+    assert dv.type == "list" and dv.allow_blank and not dv.showDropDown  # (showDropDown hides the arrow)
+    assert listed_names(wb, dv) == list(PARTNERS)
+    # A partner whose name is spelt otherwise, or who was not listed, is warned, not stopped.
+    assert dv.showErrorMessage and dv.errorStyle == "warning" and "Guidance" in dv.error
+    assert dv.showInputMessage and dv.promptTitle == "Your organisation"
+    assert dv.formula1.startswith(f"'{GUIDANCE_SHEET}'!")
+
+
+def test_no_listed_partners_leaves_the_partner_cell_free(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path, partner="Probation"))
+    partner_cell = LAYOUT.metadata_cells["Partner organisation"]
+    assert wb[MATRIX_SHEET][partner_cell].value == "Probation"
+    assert validation_for(wb[MATRIX_SHEET], partner_cell) is None
+    assert not [dv for _, dv in every_validation(wb) if dv.type == "list"]
+    assert "Partners asked for a return" not in guidance_text(saved(tmp_path, name="blank.xlsx"))
+
+
 def test_every_score_cell_has_the_rule_and_its_criterions_guidance(tmp_path):
     ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
     for criterion, col in zip(SCHEME.criteria, LAYOUT.criteria_cols):
@@ -196,13 +231,15 @@ LONG_LABELS = replace(SCHEME, partners=("Anytown Police", "Anytown Council"), cr
 @pytest.mark.parametrize("scheme", [SCHEME, LONG_LABELS], ids=["default", "long labels"])
 def test_every_validation_title_fits_excel_and_cuts_only_at_a_word(tmp_path, scheme):
     wb = openpyxl.load_workbook(saved(tmp_path, scheme))
-    labels = dict(zip(matrix_layout(scheme).criteria_cols, scheme.labels))
+    layout = matrix_layout(scheme)
+    labels = {f"{col}{layout.first_row}:{col}{layout.last_row}": label
+              for col, label in zip(layout.criteria_cols, scheme.labels)}
     assert every_validation(wb)
     for ws, dv in every_validation(wb):
         where = f"{ws.title}!{dv.sqref}"
         assert all(len(title or "") <= 32 for title in (dv.promptTitle, dv.errorTitle)), where
         assert len(dv.prompt or "") <= 255 and len(dv.error or "") <= 225, where
-        label = labels.get(re.match(r"[A-Z]+", str(dv.sqref)).group(), dv.promptTitle)
+        label = labels.get(str(dv.sqref), dv.promptTitle)  # a score column's criterion, else the title itself
         assert label == dv.promptTitle or label in dv.prompt, f"{where}: the label is said whole"
         if label != "Supercalifragilisticexpialidocious-and-more":  # one word: cut inside, no choice
             assert whole_words_of(dv.promptTitle, label), f"{where}: {dv.promptTitle!r} cuts a word"
@@ -385,8 +422,10 @@ def test_hidden_version_marker_is_present(tmp_path):
     assert wb.properties.created == wb.properties.modified == dt.datetime(2026, 1, 1)
 
 
-def test_the_parser_reads_the_blank_template_without_complaint(tmp_path):
-    wb = openpyxl.load_workbook(saved(tmp_path, partner="Probation"), data_only=True)
+@pytest.mark.parametrize("partners", [(), PARTNERS], ids=["no partners listed", "partners listed"])
+def test_the_parser_reads_the_blank_template_without_complaint(tmp_path, partners):
+    wb = openpyxl.load_workbook(saved(tmp_path, replace(SCHEME, partners=partners), partner="Probation"),
+                                data_only=True)
     grids = [Grid("t.xlsx", ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb]
     ret, findings = parse_return(grids, SCHEME, "t.xlsx")
     assert ret.partner == "Probation" and ret.sheet == MATRIX_SHEET and ret.priorities == ()
@@ -491,6 +530,16 @@ def test_libreoffice_keeps_the_validation_and_colours(tmp_path):
         assert dv is not None and dv.type == "custom"
         assert dv.formula1 == score_rule(SCHEME, f"{col}{LAYOUT.first_row}")
     assert any(r.type == "colorScale" for cf in ws.conditional_formatting for r in cf.rules)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_the_list_of_partners(tmp_path):
+    require_soffice()
+    converted = soffice_convert(saved(tmp_path, replace(SCHEME, partners=PARTNERS)), "xlsx", tmp_path / "lo")
+    wb = openpyxl.load_workbook(converted)
+    dv = validation_for(wb[MATRIX_SHEET], LAYOUT.metadata_cells["Partner organisation"])
+    assert dv.type == "list" and dv.errorStyle == "warning"
+    assert listed_names(wb, dv) == list(PARTNERS)
 
 
 @pytest.mark.libreoffice

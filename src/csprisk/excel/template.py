@@ -20,7 +20,7 @@ from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.fonts import DEFAULT_FONT
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -41,6 +41,7 @@ GUIDANCE_SHEET = "Guidance"
 #: Fixed document dates so that building the template twice gives the same file.
 _FIXED_TIME = dt.datetime(2026, 1, 1)
 _METADATA_LABELS = tuple(label for _field, label in RETURN_DETAILS)
+_PARTNER_LABEL = dict(RETURN_DETAILS)["partner"]
 #: How many criteria columns a metadata entry cell spans, so a long name has room.
 _ENTRY_SPAN = 5
 
@@ -155,7 +156,9 @@ def build_template(scheme: Scheme, partner: str = "") -> Workbook:
     matrix = wb.active
     matrix.title = MATRIX_SHEET
     _build_matrix(matrix, scheme, partner)
-    _build_guidance(wb.create_sheet(GUIDANCE_SHEET), scheme)
+    partners = _build_guidance(wb.create_sheet(GUIDANCE_SHEET), scheme)
+    if partners:
+        _offer_partners(matrix, matrix_layout(scheme), partners)
     total_col = matrix_layout(scheme).total_col
     keep_text(wb, lambda cell: cell.column_letter == total_col and cell.value == total_formula(scheme, cell.row))
     wb.active = 0
@@ -235,7 +238,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
         entry.alignment = Alignment(horizontal="left")
         if label == "Date completed":
             entry.number_format = "DD/MM/YYYY"
-    partner_cell = ws[layout.metadata_cells["Partner organisation"]]
+    partner_cell = ws[layout.metadata_cells[_PARTNER_LABEL]]
     partner_cell.value = partner.strip() or None
 
     header = (PRIORITY_LABEL, *scheme.labels, PESTELO_LABEL, NOTES_LABEL, scheme.total_label)
@@ -324,6 +327,23 @@ def _add_validations(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> Non
     ws.add_data_validation(pestelo)
 
 
+def _offer_partners(ws: Worksheet, layout: MatrixLayout, names: str) -> None:
+    """A list of the partners the settings name, from the range `names`, in the partner cell.
+
+    A warning, not a stop: a partner whose name the analyst spelt otherwise, or who was not
+    listed, can still type their own (the merge matches names, it does not need the list).
+    """
+    offer = _validation(
+        type="list", formula1=names, allow_blank=True,
+        showInputMessage=True, promptTitle="Your organisation",
+        prompt="Choose your organisation from the list. If it is not there, type its name.",
+        showErrorMessage=True, errorStyle="warning", errorTitle="Not a listed partner",
+        error=(f"This name is not one of the partners listed on the {GUIDANCE_SHEET} sheet. Keep it "
+               "if your organisation is not listed; otherwise choose from the list."))
+    offer.add(layout.metadata_cells[_PARTNER_LABEL])
+    ws.add_data_validation(offer)
+
+
 def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
     top = f"{layout.criteria_cols[0]}{layout.first_row}"
     scores = layout.score_range
@@ -372,7 +392,8 @@ def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
     ws.oddFooter.right.text = PAGE_NUMBERS
 
 
-def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
+def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
+    """Fill the Guidance sheet; return the range holding the listed partners' names, if any."""
     top = scheme.scale_max
     total = format_number(scheme.max_total)
     paragraphs = [
@@ -413,6 +434,17 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
         ws.cell(row, 2, text).alignment = _WRAP_TOP
         ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
         row += 1
+    partners = None
+    if scheme.partners:
+        text = (f"Choose yours in the {_PARTNER_LABEL} cell on the {MATRIX_SHEET} sheet. If your "
+                "organisation is not listed, type its name there.")
+        ws.cell(row, 1, "Partners asked for a return").font = _font(bold=True)
+        ws.cell(row, 1).alignment = _WRAP_TOP
+        ws.cell(row, 2, text).alignment = _WRAP_TOP
+        for offset, name in enumerate(scheme.partners, start=1):
+            ws.cell(row + offset, 2, name).alignment = _WRAP_TOP
+        partners = f"{quote_sheetname(ws.title)}!$B${row + 1}:$B${row + len(scheme.partners)}"
+        row += len(scheme.partners) + 1
     row += 1
     weighted = any(w != 1 for w in scheme.weights)
     headings = ["Criterion", f"What to consider (score 0 to {top})"] + (["Weight"] if weighted else [])
@@ -440,6 +472,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> None:
     ws.protection.formatRows = False
     _print_setup(ws, scheme)
     ws.print_title_rows = f"{table_header}:{table_header}"
+    return partners
 
 
 def _clip(text: str, limit: int) -> str:
