@@ -320,6 +320,7 @@ def test_preset_priority_names_are_locked_and_the_spare_names_open(tmp_path):
     for row, priority in zip(preset, SCHEME.priorities, strict=True):
         name = ws[f"{LAYOUT.priority_col}{row}"]
         assert name.value == priority.name and name.protection.locked, f"{name.coordinate} can be retyped"
+        assert name.fill.fgColor.rgb == ws[f"{LAYOUT.total_col}{row}"].fill.fgColor.rgb, "locked looks locked"
     for row in spare:
         assert not ws[f"{LAYOUT.priority_col}{row}"].protection.locked, f"row {row} takes a new priority"
 

@@ -253,6 +253,8 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     names = [p.name for p in scheme.priorities] + [None] * scheme.spare_rows
     for row, name in zip(range(layout.first_row, layout.last_row + 1), names):
         ws.cell(row, 1, name)
+        if name is not None:  # grey like the TOTAL: what is locked looks locked
+            ws.cell(row, 1).fill = _LOCKED_FILL
         ws.row_dimensions[row].height = 18
         ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="center")
         for col in range(1, len(header)):
@@ -441,6 +443,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ws.cell(row, 1, "Partners asked for a return").font = _font(bold=True)
         ws.cell(row, 1).alignment = _WRAP_TOP
         ws.cell(row, 2, text).alignment = _WRAP_TOP
+        ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
         for offset, name in enumerate(scheme.partners, start=1):
             ws.cell(row + offset, 2, name).alignment = _WRAP_TOP
         partners = f"{quote_sheetname(ws.title)}!$B${row + 1}:$B${row + len(scheme.partners)}"
