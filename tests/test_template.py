@@ -58,7 +58,8 @@ def content(path):
     }
     for ws in wb.worksheets:
         snapshot[ws.title] = {
-            "cells": {c.coordinate: (c.value, c.protection.locked, c.number_format)
+            "cells": {c.coordinate: (c.value, c.protection.locked, c.number_format, c.font.name, c.font.b,
+                                     c.font.i, c.font.sz, c.fill.fgColor.rgb)
                       for row in ws.iter_rows() for c in row
                       if c.value is not None or not c.protection.locked},
             "merged": sorted(str(r) for r in ws.merged_cells.ranges),
