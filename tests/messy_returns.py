@@ -64,7 +64,7 @@ def council(folder: Path) -> Path:
     labels[0] = labels[0] + " (0-5)"
     for _ in range(9):
         ws.append([])
-    ws.append(["No.", "Issue", *labels, "Confidence", "Total (out of 80)"])  # row 14
+    ws.append(["No.", "Issue", *labels, "Confidence", "Total (out of 80)"])  # row 14: confidence read
     ws.append([1, "ASB", *[" 4"] * 8, *[4.0] * 8, "High", 64])  # row 15
     fires = [2] * 16
     fires[0], fires[1], fires[2], fires[3] = 7, 2.5, "high", None  # C16..F16: criteria 16, 15, 14, 13
@@ -146,7 +146,6 @@ EXPECTED_RETURNS = {
     ("police.xlsx", "total-mismatch", "S11"),
     ("police.xlsx", "hidden-row-read", "A12"),  # hidden, but the only row for Hate crime: read, and said
     ("council.xlsx", "sheet-chosen", ""),
-    ("council.xlsx", "unknown-column", "S14"),
     ("council.xlsx", "score-out-of-range", "C16"),
     ("council.xlsx", "score-not-whole", "D16"),
     ("council.xlsx", "score-not-number", "E16"),

@@ -74,7 +74,7 @@ def test_ranked_workbook_sheets_hold_the_numbers_and_text_stays_text(returns, tm
     main(["merge", str(returns), "-o", str(out), "--json"])
     capsys.readouterr()
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == list(REPORT_SHEETS)
+    assert wb.sheetnames == [name for name in REPORT_SHEETS if name != "Scenarios"]  # no scenarios declared
     assert wb.sheetnames[0] == "Summary" and {"Partner scores", "Validation", "Method"} <= set(wb.sheetnames)
     summary = wb["Summary"]
     rows = [[c.value for c in r] for r in summary.iter_rows()]
@@ -84,10 +84,10 @@ def test_ranked_workbook_sheets_hold_the_numbers_and_text_stays_text(returns, tm
     scores = wb["Partner scores"]
     typed = [[c.value for c in r] for r in scores.iter_rows()]
     header = next(r for r in typed if r[0] == "Partner")
-    assert header[5:21] == list(SCHEME.labels) and header[21:24] == ["PESTELO", "Notes", "Not counted"]
+    assert header[5:21] == list(SCHEME.labels) and header[21:25] == ["Confidence", "PESTELO", "Notes", "Not counted"]
     asb = next(r for r in typed if r[0] == "Anytown Police" and r[4] == "ASB")
     assert asb[3] == 5 and asb[5:21] == [3] * 15 + ["NK"]
-    assert asb[23] == 'Q5 "NK" (not known)'
+    assert asb[24] == 'Q5 "NK" (not known)'
     nk_cell = next(c for r in scores.iter_rows() for c in r if c.value == "NK")
     assert nk_cell.font.color.rgb.endswith("C00000")  # did not count: shown red
     # Nothing typed is ever turned into a formula.

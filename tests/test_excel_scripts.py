@@ -104,6 +104,29 @@ def test_merge_and_rank_writes_every_report_sheet_cell_by_cell(tmp_path, returns
     assert [s.name for s in report.sheets if s.name not in REPORT_SHEETS] == []
 
 
+def test_merge_and_rank_writes_the_scenarios_the_settings_sheet_declares(tmp_path, returns):
+    """The analyst types a what-if scenario under the Settings sheet's What-if scenarios:
+    Merge & Rank writes the Scenarios sheet into the open workbook, as the command line does."""
+    from csprisk.scheme.settings_sheet import SCENARIO_HEADER
+
+    path = analyst_book(tmp_path / "analyst.xlsx", returns)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Settings"]
+    header = next(c.row for c in ws["A"] if c.value == SCENARIO_HEADER[0])
+    free = next(r for r in range(header + 1, header + 50) if ws.cell(r, 1).value is None)
+    ws.cell(free, 1, "Media matters")
+    ws.cell(free, 2, "Media attention")
+    ws.cell(free, 3, 4)
+    wb.save(path)
+    _book, actions = run_script("merge_and_rank", path)
+    applied = apply_actions(path, actions)
+    result, report = expected_report(path)
+    declared = [s.name for s in SCHEME.scenarios]  # the demo settings' own, listed on the sheet
+    assert [s.name for s, _ in result.assessment.scenarios] == [*declared, "Media matters"]
+    assert "Scenarios" in applied.workbook.sheetnames
+    assert_sheet_matches(applied.workbook["Scenarios"], report.sheet("Scenarios"))
+
+
 def _where(found):
     value = float(found.value) if isinstance(found.value, (int, float)) else found.value
     return found.code, found.cell, str(value)
@@ -263,7 +286,7 @@ def test_where_the_workbook_folder_is_known_files_are_written_beside_it(tmp_path
     _book, actions = run_script("export_for_executive", path, book_name=book_name)
     exported = tmp_path / "analyst - for the executive.xlsx"
     assert exported.exists(), actions
-    assert openpyxl.load_workbook(exported).sheetnames == list(EXECUTIVE_SHEETS)
+    assert openpyxl.load_workbook(exported).sheetnames == list(EXECUTIVE_SHEETS)  # the demo settings declare scenarios
     # The same builder as csprisk export: the copy of the command line's ranked workbook
     # holds the same cells, properties and links (none to the sheets it leaves out).
     ranked, by_cli = tmp_path / "ranked.xlsx", tmp_path / "by cli.xlsx"
@@ -271,7 +294,7 @@ def test_where_the_workbook_folder_is_known_files_are_written_beside_it(tmp_path
     assert cli.main(["merge", "returns", "--settings", str(path), "-o", str(ranked)]) in (0, 1)
     assert cli.main(["export", str(ranked), "-o", str(by_cli)]) == 0
     mine, theirs = openpyxl.load_workbook(exported), openpyxl.load_workbook(by_cli)
-    for name in EXECUTIVE_SHEETS:
+    for name in mine.sheetnames:
         here = {c.coordinate: c.value for row in mine[name].iter_rows() for c in row if c.value is not None}
         there = {c.coordinate: c.value for row in theirs[name].iter_rows() for c in row if c.value is not None}
         differ = {k for k in here.keys() | there.keys() if here.get(k) != there.get(k)}

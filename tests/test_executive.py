@@ -172,7 +172,7 @@ def test_stability_leaves_each_partner_out_and_names_who_changes_the_recommendat
 # --- the sheets, read back from the written file ------------------------------------------
 
 def test_every_sheet_is_in_report_sheets_in_order(book):
-    assert book.sheetnames == list(REPORT_SHEETS)
+    assert book.sheetnames == [name for name in REPORT_SHEETS if name != "Scenarios"]  # no scenarios declared
     assert book.sheetnames[:6] == ["Summary", "Heatmap", "Why it ranks here", "Disagreement", "Criteria apart",
                                    "Stability"]
 
@@ -455,7 +455,7 @@ def test_export_keeps_only_the_executive_s_sheets_as_values_with_properties(rank
                  "--marking", "OFFICIAL-SENSITIVE"]) == 0
     assert "Summary, Heatmap, Why it ranks here, Method" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == list(EXECUTIVE_SHEETS)
+    assert wb.sheetnames == [name for name in EXECUTIVE_SHEETS if name != "Scenarios"]  # none declared
     assert wb.properties.creator == "Jo Analyst"
     assert wb.properties.title.startswith("Anytown CSP")
     assert {p.name: p.value for p in wb.custom_doc_props.props}[MARKING_PROPERTY] == "OFFICIAL-SENSITIVE"
@@ -584,9 +584,10 @@ def test_the_exported_pdf_has_the_expected_pages_all_landscape_one_page_wide(dem
     assert "Wrote the PDF to" in capsys.readouterr().out
     pdf = out.with_suffix(".pdf")
     sizes = pdf_pages(pdf)
-    # Summary: table and chart, then watch list and firmness; Heatmap, Why it ranks here, Method
-    # (whose list of inputs, with their full paths wrapped whole, may run onto a page more).
-    assert len(sizes) in (5, 6)
+    # Summary: table and chart, then watch list and firmness; Heatmap, Why it ranks here, the
+    # demo settings' Scenarios, Method (whose list of inputs, with their full paths wrapped
+    # whole, may run onto a page more).
+    assert len(sizes) in (6, 7)
     assert all(w == pytest.approx(842, abs=1) and h == pytest.approx(595, abs=1) for w, h in sizes)
     first = page_text(pdf, 1)
     for word in ("OFFICIAL", f"Page 1 of {len(sizes)}", "Anytown Community Safety Partnership", "Rank", "Recommended",
@@ -595,9 +596,10 @@ def test_the_exported_pdf_has_the_expected_pages_all_landscape_one_page_wide(dem
     assert "Watch list: the next" in page_text(pdf, 2)
     assert "scores by criterion" in page_text(pdf, 3)
     assert "why each recommended priority" in page_text(pdf, 4)
-    assert "how this ranking was made" in page_text(pdf, 5)
-    if len(sizes) == 6:
-        assert "anytown_police.xlsx" in page_text(pdf, 6) or "public_health.xlsx" in page_text(pdf, 6)
+    assert "what-if scenarios" in page_text(pdf, 5)
+    assert "how this ranking was made" in page_text(pdf, 6)
+    if len(sizes) == 7:
+        assert "anytown_police.xlsx" in page_text(pdf, 7) or "public_health.xlsx" in page_text(pdf, 7)
 
 
 @pytest.mark.libreoffice
@@ -638,7 +640,7 @@ def test_odd_assessments_still_make_every_sheet(returns, scheme, tmp_path):
     result = merged(returns, scheme)
     path = write_report(build_report(result), tmp_path / "ranked.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == list(REPORT_SHEETS)
+    assert book.sheetnames == [name for name in REPORT_SHEETS if name != "Scenarios"]  # no scenarios declared
     if not returns:
         assert any("No priorities could be ranked" in t for t in texts(book["Summary"]))
     if len(returns) == 1:

@@ -145,8 +145,8 @@ def test_a_workbook_without_a_matrix_gives_no_matrix_found():
 
 
 def test_missing_criterion_and_unknown_column_are_reported():
-    header = ["Priority", *LABELS[1:], "Confidence"]
-    grid = Grid("f.xlsx", "S", [["Partner:", "Fire"], header, ["ASB", *[2] * 15, "high"]])
+    header = ["Priority", *LABELS[1:], "RAG rating"]
+    grid = Grid("f.xlsx", "S", [["Partner:", "Fire"], header, ["ASB", *[2] * 15, "amber"]])
     ret, findings = parse_return([grid], SCHEME, "f.xlsx")
     assert codes(findings) == ["missing-criterion", "unknown-column"]
     assert "Gap in current Picture" in findings[0].message
@@ -186,3 +186,16 @@ def test_the_sheet_read_is_named_only_when_it_could_surprise():
     [f] = [f for f in findings if f.code == "sheet-chosen"]
     assert f.message == 'The risk matrix was read from sheet "Risk matrix"; "Blank copy" also looks like a ' \
                         "matrix and was not read."
+
+
+@pytest.mark.parametrize("label", ["Confidence", "Confidence level", "Confidence (1-3)", "CONFIDENCE"])
+def test_confidence_is_read_under_the_labels_partners_give_it(label):
+    typed = ["High", "medium", "L", 3, 2.0, "1", None, "very sure"]
+    rows = [["Priority", *LABELS, label, "PESTELO"]]
+    rows += [[f"Priority {i}", *[2] * 16, value, "S"] for i, value in enumerate(typed)]
+    ret, findings = parse_return([Grid("f.xlsx", "S", rows)], SCHEME, "f.xlsx")
+    assert [p.confidence for p in ret.priorities] == ["High", "Medium", "Low", "High", "Medium", "Low", "", ""]
+    assert [(f.code, f.severity, f.cell, f.value) for f in findings if f.code != "partner-missing"] == [
+        ("confidence-not-valid", "warning", "R9", "very sure")]
+    assert 'the confidence "very sure" is not High, Medium or Low' in findings[-1].message
+    assert all(p.total == 32 and p.pestelo == "S" for p in ret.priorities)  # never part of the total

@@ -193,7 +193,7 @@ def test_the_sheet_with_the_matrix_is_chosen_and_named():
 
 
 def test_an_unknown_label_is_reported_once_as_info():
-    rows = [["Priority", *LABELS, "Confidence"], ["ASB", *[1] * 16, "high"], ["DA", *[1] * 16, "low"]]
+    rows = [["Priority", *LABELS, "RAG rating"], ["ASB", *[1] * 16, "red"], ["DA", *[1] * 16, "green"]]
     _, findings = parse_return([grid(rows)], SCHEME, "f.xlsx")
     unknown = [f for f in findings if f.code == "unknown-column"]
     assert len(unknown) == 1 and unknown[0].severity == "info" and unknown[0].cell == "R1"

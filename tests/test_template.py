@@ -129,7 +129,7 @@ def test_matrix_sheet_comes_first_with_title_metadata_and_header(tmp_path):
         row = int(address[1:])
         assert ws[f"A{row}"].value == label and address == f"B{row}"
     header = [c.value for c in ws[LAYOUT.header_row] if c.value is not None]
-    assert header == [PRIORITY_LABEL, *SCHEME.labels, PESTELO_LABEL, NOTES_LABEL, SCHEME.total_label]
+    assert header == [PRIORITY_LABEL, *SCHEME.labels, "Confidence", PESTELO_LABEL, NOTES_LABEL, SCHEME.total_label]
     assert ws.cell(LAYOUT.header_row - 1, 1).value is None
     names = [ws[f"{LAYOUT.priority_col}{r}"].value for r in data_rows()]
     assert names == [p.name for p in SCHEME.priorities] + [None] * SCHEME.spare_rows
@@ -138,10 +138,10 @@ def test_matrix_sheet_comes_first_with_title_metadata_and_header(tmp_path):
 def test_layout_is_read_from_the_scheme():
     assert (LAYOUT.header_row, LAYOUT.first_row, LAYOUT.last_row) == (8, 9, 28)
     assert (LAYOUT.priority_col, LAYOUT.criteria_cols[0], LAYOUT.criteria_cols[-1]) == ("A", "B", "Q")
-    assert (LAYOUT.pestelo_col, LAYOUT.notes_col, LAYOUT.total_col) == ("R", "S", "T")
+    assert (LAYOUT.confidence_col, LAYOUT.pestelo_col, LAYOUT.notes_col, LAYOUT.total_col) == ("R", "S", "T", "U")
     small = matrix_layout(Scheme(criteria=(Criterion("Harm"), Criterion("Volume")), spare_rows=2,
                                  priorities=priorities_from_names(["ASB"])))
-    assert small.criteria_cols == ("B", "C") and small.total_col == "F" and small.last_row == 11
+    assert small.criteria_cols == ("B", "C") and small.total_col == "G" and small.last_row == 11
 
 
 def test_partner_is_prefilled_when_given(tmp_path):
@@ -181,8 +181,23 @@ def test_no_listed_partners_leaves_the_partner_cell_free(tmp_path):
     partner_cell = LAYOUT.metadata_cells["Partner organisation"]
     assert wb[MATRIX_SHEET][partner_cell].value == "Probation"
     assert validation_for(wb[MATRIX_SHEET], partner_cell) is None
-    assert not [dv for _, dv in every_validation(wb) if dv.type == "list"]
+    lists = [dv for _, dv in every_validation(wb) if dv.type == "list"]
+    assert [str(dv.sqref) for dv in lists] == [f"{LAYOUT.confidence_col}{LAYOUT.first_row}:"
+                                               f"{LAYOUT.confidence_col}{LAYOUT.last_row}"]  # Confidence's alone
     assert "Partners asked for a return" not in guidance_text(saved(tmp_path, name="blank.xlsx"))
+
+
+def test_the_confidence_column_offers_high_medium_low_and_says_what_each_means(tmp_path):
+    wb = openpyxl.load_workbook(saved(tmp_path))
+    ws = wb[MATRIX_SHEET]
+    assert ws.cell(LAYOUT.header_row, LAYOUT.criteria_cols.__len__() + 2).value == "Confidence"
+    rule = validation_for(ws, f"{LAYOUT.confidence_col}{LAYOUT.first_row}")
+    assert rule.type == "list" and rule.formula1 == '"High,Medium,Low,3,2,1"' and rule.errorStyle == "stop"
+    for words in ("High: based on data or an analysed problem profile",
+                  "Medium: professional judgement with some data", "Low: an estimate"):
+        assert words in rule.prompt
+        assert words in guidance_text(saved(tmp_path, name="g.xlsx"))
+    assert ws[f"{LAYOUT.confidence_col}{LAYOUT.first_row}"].protection.locked is False
 
 
 def test_every_score_cell_has_the_rule_and_its_criterions_guidance(tmp_path):
@@ -296,7 +311,7 @@ def test_entry_cells_are_unlocked_and_titles_headers_totals_locked(tmp_path):
     ws = wb[MATRIX_SHEET]
     assert ws.protection.sheet and not ws.protection.password
     assert wb.security.lockStructure and not wb.security.workbookPassword
-    entry_cols = (*LAYOUT.criteria_cols, LAYOUT.pestelo_col, LAYOUT.notes_col)
+    entry_cols = (*LAYOUT.criteria_cols, LAYOUT.confidence_col, LAYOUT.pestelo_col, LAYOUT.notes_col)
     for cell in cells(ws, data_rows(), entry_cols):
         assert not cell.protection.locked, f"{cell.coordinate} should be open for typing"
     for address in LAYOUT.metadata_cells.values():
@@ -439,10 +454,13 @@ def test_the_parser_reads_the_blank_template_without_complaint(tmp_path, partner
 NK_SPELLINGS = ("NK", "nk", " Nk ")
 
 
-def fill(path, out, rows):
-    """Type `rows` ({row: [value per criterion]}) into a saved template, as a partner would."""
+def fill(path, out, rows, confidence=None):
+    """Type `rows` ({row: [value per criterion]}) into a saved template, as a partner would,
+    and `confidence` ({row: level}) in the Confidence column."""
     wb = openpyxl.load_workbook(path)
     ws = wb[MATRIX_SHEET]
+    for row, level in (confidence or {}).items():
+        ws[f"{LAYOUT.confidence_col}{row}"] = level
     ws[LAYOUT.metadata_cells["Partner organisation"]] = "Avon Fire & Rescue"
     ws[LAYOUT.metadata_cells["Lead professional"]] = "Sam Jones"
     for row, values in rows.items():
@@ -495,7 +513,10 @@ def expected_total(values, weights):
 def test_libreoffice_totals_count_scores_and_ignore_nk_and_blanks(tmp_path):
     require_soffice()
     scores = sample_scores()
-    filled = fill(saved(tmp_path), tmp_path / "filled.xlsx", scores)
+    # A confidence in every row, as words and as the numbers partners may type: never in a total.
+    levels = ["High", 3, "Medium", 2, "Low", 1]
+    confidence = {row: levels[i % len(levels)] for i, row in enumerate(data_rows())}
+    filled = fill(saved(tmp_path), tmp_path / "filled.xlsx", scores, confidence)
     converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
     [matrix] = [g for g in calamine_grids(converted) if g.sheet == MATRIX_SHEET]
     for row in data_rows():
@@ -503,6 +524,13 @@ def test_libreoffice_totals_count_scores_and_ignore_nk_and_blanks(tmp_path):
         total = cached(matrix, f"{LAYOUT.total_col}{row}")
         assert total == expected_total(values, SCHEME.weights), f"TOTAL in row {row}"
     assert cached(matrix, f"{LAYOUT.total_col}{LAYOUT.first_row + 5}") == 0
+    ret, findings = parse_return(calamine_grids(converted), SCHEME, "x.xlsx")
+    words = {3: "High", 2: "Medium", 1: "Low"}
+    assert {p.confidence for p in ret.priorities} <= {"High", "Medium", "Low"}
+    for p in ret.priorities:
+        row = int(p.cell[1:])
+        assert p.confidence == words.get(confidence[row], confidence[row])
+    assert "confidence-not-valid" not in {f.code for f in findings}
 
 
 @pytest.mark.libreoffice

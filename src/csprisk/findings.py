@@ -90,6 +90,9 @@ class Code(str, Enum):
     SCORE_ERROR = ("score-error", ERROR, "Score is an error value",
                    _SCORE + " is the error {error}, not a score. Correct the formula or type the "
                    "score: " + _RULE[5:])
+    CONFIDENCE_NOT_VALID = ("confidence-not-valid", WARNING, "Confidence not understood",
+                            '{priority}: the confidence "{shown}" is not High, Medium or Low (or 3, 2, 1), '
+                            "so it is not counted; the scores are. Type High, Medium or Low.")
     PRIORITY_NOT_SCORED = ("priority-not-scored", WARNING, "Priority not scored",
                            '"{priority}": no criterion has a score (each is marked not known or left '
                            "blank), so this row gives no score. It is left out of the ranking rather "

@@ -28,8 +28,10 @@ NOT_RETURNS = {
 #: The ranked workbook's sheets.
 SUMMARY, PARTNER_SCORES, VALIDATION, METHOD = "Summary", "Partner scores", "Validation", "Method"
 HEATMAP, WHY, DISAGREEMENT, STABILITY = "Heatmap", "Why it ranks here", "Disagreement", "Stability"
-CRITERIA_APART = "Criteria apart"
-#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these.
-REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, DISAGREEMENT, CRITERIA_APART, STABILITY, PARTNER_SCORES, VALIDATION, METHOD)
-#: The sheets the executive receives (csprisk export), in order.
-EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, METHOD)
+CRITERIA_APART, SCENARIOS = "Criteria apart", "Scenarios"
+#: Every sheet Merge & Rank writes, in order; a re-run replaces exactly these. Scenarios is
+#: written only where the settings declare what-if scenarios.
+REPORT_SHEETS = (SUMMARY, HEATMAP, WHY, SCENARIOS, DISAGREEMENT, CRITERIA_APART, STABILITY, PARTNER_SCORES,
+                 VALIDATION, METHOD)
+#: The sheets the executive receives (csprisk export), in order, those the workbook has.
+EXECUTIVE_SHEETS = (SUMMARY, HEATMAP, WHY, SCENARIOS, METHOD)

@@ -1,6 +1,7 @@
 """Deterministic example returns: several partners, overlapping priorities, and the
 mistakes real returns contain (a typed total that does not add up, a half score, an
-out-of-range score, text in a score cell, a blank, NK, a name spelt differently)."""
+out-of-range score, text in a score cell, a blank, NK, a name spelt differently), and two
+partners who say how confident they are of some rows."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class DemoPartner:
     typed: tuple[tuple[str, int, object], ...] = ()
     renamed: dict[str, str] = field(default_factory=dict)
     typed_total: tuple[str, float] | None = None
+    #: (priority, what the partner typed in the Confidence column)
+    confidence: tuple[tuple[str, object], ...] = ()
 
 
 PARTNERS = (
@@ -42,7 +45,9 @@ PARTNERS = (
                 ("Domestic abuse", "Anti-social behaviour", "Serious acquisitive crime",
                  "Reducing re-offending", "Hate crime", "Sexual violence"), 11,
                 typed=(("Hate crime", 1, "NK"),),
-                typed_total=("Serious acquisitive crime", 52)),
+                typed_total=("Serious acquisitive crime", 52),
+                confidence=(("Domestic abuse", "High"), ("Reducing re-offending", "Low"),
+                            ("Anti-social behaviour", "Medium"))),
     DemoPartner("Anytown Council", "anytown_council.xlsx", "Jo Green, Community Safety Manager",
                 ("Anti-social behaviour", "Domestic abuse", "Alcohol-related crime and disorder",
                  "Hate crime", "Deliberate fires"), 23,
@@ -55,7 +60,8 @@ PARTNERS = (
     DemoPartner("Probation Service", "probation.xlsx", "Alex Morgan, Senior Probation Officer",
                 ("Reducing re-offending", "Substance misuse (drugs and alcohol)", "Domestic abuse"), 41,
                 typed=(("Reducing re-offending", 1, "nk"), ("Domestic abuse", 7, "n/k")),
-                renamed={"Reducing re-offending": "Reducing re- offending"}),
+                renamed={"Reducing re-offending": "Reducing re- offending"},
+                confidence=(("Reducing re-offending", 1), ("Domestic abuse", 2))),
     DemoPartner("Public Health", "public_health.xlsx", "Dr Chris Wong",
                 ("Substance misuse (drugs and alcohol)", "Alcohol-related crime and disorder",
                  "Domestic abuse", "Sexual violence"), 53),
@@ -90,6 +96,8 @@ def write_example_returns(folder: Path, scheme: Scheme) -> list[Path]:
                 sheet[f"{layout.priority_col}{row}"] = partner.renamed[priority]
             if partner.typed_total and partner.typed_total[0] == priority:
                 sheet[f"{layout.total_col}{row}"] = partner.typed_total[1]
+        for priority, level in partner.confidence:
+            sheet[f"{layout.confidence_col}{rows[priority]}"] = level
         path = folder / partner.file
         workbook.save(path)
         written.append(path)

@@ -24,7 +24,7 @@ from csprisk.excel.lite import SheetButton, add_lite_parts, main_py, pyodide_lin
 from csprisk.excel.output import reproducible_xlsx, write_atomically
 from csprisk.report.model import NAVY, LINE_HEIGHT, lines_needed
 from csprisk.scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
-from csprisk.scheme.settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell, settings_rows)
+from csprisk.scheme.settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SCENARIOS_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell, settings_rows)
 from csprisk.excel.template import keep_text
 
 START_SHEET = "Start"
@@ -173,8 +173,9 @@ def _build_settings(ws, scheme: Scheme) -> None:
         first = values[0] if values else None
         if list(values) == list(VALUE_HEADER):
             _header(ws, r, len(values))
-        elif first in (PRIORITIES_HEADING, PARTNERS_HEADING):
+        elif first in (PRIORITIES_HEADING, PARTNERS_HEADING, SCENARIOS_HEADING):
             ws.cell(row=r, column=1).font = _HEADING
+            ws.cell(row=r, column=3).alignment = _WRAP
             _header(ws, r + 1, len(rows[r]))  # the list's column headers follow
         elif any(first == f.label for f in FIELDS):
             ws.cell(row=r, column=1).font = Font(bold=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from csprisk import marks
 from csprisk.excel.libreoffice import ConversionError, convert, find_soffice
 from csprisk.findings import Stopped
-from csprisk.marks import EXECUTIVE_SHEETS, SUMMARY
+from csprisk.marks import EXECUTIVE_SHEETS, SCENARIOS, SUMMARY
 from csprisk.excel.output import same_file
 from csprisk.read.sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
 from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook
@@ -65,7 +65,8 @@ def export_for_executive(source: str | Path, target: str | Path, *, marking: str
                           "csprisk. Run csprisk merge first, then export its output.")
 
     kept = [name for name in EXECUTIVE_SHEETS if name in workbook.sheetnames]
-    result = Exported(target, kept, missing_sheets=[n for n in EXECUTIVE_SHEETS if n not in kept])
+    # Scenarios is there only where the settings declare some: never missed.
+    result = Exported(target, kept, missing_sheets=[n for n in EXECUTIVE_SHEETS if n not in kept and n != SCENARIOS])
     for ws in list(workbook.worksheets) + list(workbook.chartsheets):
         if ws.title not in kept:
             workbook.remove(ws)

@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
 from csprisk.excel.xlsx_writer import PAGE_NUMBERS
-from csprisk.scheme import (NOT_KNOWN, NOT_KNOWN_MARKERS, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL,
+from csprisk.scheme import (CONFIDENCE_LABEL, CONFIDENCE_MEANINGS, NOT_KNOWN, NOT_KNOWN_MARKERS, NOTES_LABEL,
+                            PESTELO_LABEL, PRIORITY_LABEL,
                             RETURN_DETAILS, Scheme, format_number)
 
 TEMPLATE_VERSION = "1"
@@ -73,6 +74,7 @@ class MatrixLayout:
     last_row: int
     priority_col: str
     criteria_cols: tuple[str, ...]
+    confidence_col: str
     pestelo_col: str
     notes_col: str
     total_col: str
@@ -89,16 +91,17 @@ def matrix_layout(scheme: Scheme) -> MatrixLayout:
     header_row = first_meta_row + len(_METADATA_LABELS) + 1
     first_row = header_row + 1
     n = len(scheme.criteria)
-    letters = [get_column_letter(i) for i in range(1, n + 5)]
+    letters = [get_column_letter(i) for i in range(1, n + 6)]
     return MatrixLayout(
         header_row=header_row,
         first_row=first_row,
         last_row=first_row + len(scheme.priorities) + scheme.spare_rows - 1,
         priority_col=letters[0],
         criteria_cols=tuple(letters[1:n + 1]),
-        pestelo_col=letters[n + 1],
-        notes_col=letters[n + 2],
-        total_col=letters[n + 3],
+        confidence_col=letters[n + 1],
+        pestelo_col=letters[n + 2],
+        notes_col=letters[n + 3],
+        total_col=letters[n + 4],
         metadata_cells={label: f"B{first_meta_row + i}" for i, label in enumerate(_METADATA_LABELS)},
     )
 
@@ -241,7 +244,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     partner_cell = ws[layout.metadata_cells[_PARTNER_LABEL]]
     partner_cell.value = partner.strip() or None
 
-    header = (PRIORITY_LABEL, *scheme.labels, PESTELO_LABEL, NOTES_LABEL, scheme.total_label)
+    header = (PRIORITY_LABEL, *scheme.labels, CONFIDENCE_LABEL, PESTELO_LABEL, NOTES_LABEL, scheme.total_label)
     for col, text in enumerate(header, start=1):
         cell = ws.cell(layout.header_row, col, text)
         cell.font = _font(bold=True)
@@ -264,7 +267,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
             # "Domestic abuze"; the spare rows' names are the partner's to type.
             if col > 1 or name is None:
                 cell.protection = _UNLOCKED
-            if 1 < col <= len(scheme.criteria) + 1:
+            if 1 < col <= len(scheme.criteria) + 2:  # the scores, and the confidence beside them
                 cell.alignment = Alignment(horizontal="center", vertical="center")
         total = ws[f"{last_col}{row}"]
         total.value = total_formula(scheme, row)
@@ -320,6 +323,18 @@ def _add_validations(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> Non
             prompt="Type the name of another priority you want to score, then score it along this row.")
         names.add(f"{layout.priority_col}{spare_first}:{layout.priority_col}{layout.last_row}")
         ws.add_data_validation(names)
+    confidence = _validation(
+        # The words to choose, and the numbers a partner may type instead (3 High ... 1 Low).
+        type="list", formula1=f'"{",".join([level for level, _ in CONFIDENCE_MEANINGS] + ["3", "2", "1"])}"',
+        allow_blank=True,
+        showInputMessage=True, showErrorMessage=True, errorStyle="stop",
+        promptTitle=f"{CONFIDENCE_LABEL} (not scored)",
+        prompt=("How sure are you of this row's scores? " + "; ".join(
+            f"{level}: {meaning}" for level, meaning in CONFIDENCE_MEANINGS) + ". 3, 2 or 1 also do. "
+            "It never counts towards the total."),
+        errorTitle="Not a confidence level", error="Choose High, Medium or Low from the list (or type 3, 2 or 1).")
+    confidence.add(f"{layout.confidence_col}{layout.first_row}:{layout.confidence_col}{layout.last_row}")
+    ws.add_data_validation(confidence)
     pestelo = _validation(
         allow_blank=True, showInputMessage=True, promptTitle=f"{PESTELO_LABEL} (not scored)",
         prompt=("Which outside factors bear on this issue? P Political, E Economic, S Social, "
@@ -368,6 +383,7 @@ def _set_widths(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
     widths = {}
     for col, text in zip(layout.criteria_cols, scheme.labels):
         widths[col] = max(10, max(len(word) for word in text.split()) + 2)
+    widths[layout.confidence_col] = 12
     widths[layout.pestelo_col] = 14
     widths[layout.notes_col] = 32
     widths[layout.total_col] = max(10, max(len(word) for word in scheme.total_label.split()) + 4)
@@ -420,6 +436,11 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
             "The matrix decides what the partnership analyses in depth next year. Work on an "
             "issue with a low total carries on where it is needed (sexual violence once scored "
             "low and stayed important).")),
+        (CONFIDENCE_LABEL, (
+            "Optional, and never part of the total: how sure you are of a row's scores. "
+            + "; ".join(f"{level}: {meaning}" for level, meaning in CONFIDENCE_MEANINGS)
+            + ". A high score resting on an estimate stands out in the ranked pack, so the partnership "
+            "knows where to look for evidence.")),
         (PESTELO_LABEL, (
             "Optional: which outside factors bear on the issue (Political, Economic, Social, "
             "Technological, Environmental, Legal, Organisational). It is not scored.")),

@@ -19,7 +19,7 @@ from csprisk.score.merge import MERGED, MergeResult
 from csprisk.score.movement import Movement, movements
 from csprisk.read.previous import PreviousRanking
 from csprisk.report.sheets import heading
-from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, STABILITY, SUMMARY, WHY
+from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, SCENARIOS, STABILITY, SUMMARY, WHY
 from csprisk.report.sheets import summary_notes as ranking_notes
 from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.words import agree, join_and, join_or, plural, possessive
@@ -241,6 +241,80 @@ def who_returned(result: MergeResult) -> str:
     return text
 
 
+def confidence_sentences(view: ExecutiveView) -> list[str]:
+    """A recommended or watch-list priority whose scores rest mostly on Low confidence."""
+    sentences = []
+    for p in view.ranking:
+        if (p.recommended or p in view.watch_list) and p.mostly_low_confidence:
+            where = "recommended" if p.recommended else "on the watch list"
+            sentences.append(f"{p.name} is {where}, but its scores rest mostly on Low confidence: "
+                             f"{p.confidence['low']} of {plural(len(p.by_partner), 'partner')} rated "
+                             f"{'its scores' if len(p.by_partner) == 1 else 'theirs'} an estimate. Check the "
+                             "evidence before relying on its place.")
+    return sentences
+
+
+def scenario_sentences(result: MergeResult) -> list[str]:
+    """Whether the recommended set changes under any of the settings' what-if scenarios."""
+    scenarios = result.assessment.scenarios
+    if not scenarios:
+        return []
+    base = {p.name for p in result.assessment.ranking if p.recommended}
+    changes = []
+    for scenario, ranking in scenarios:
+        chosen = {p.name for p in ranking if p.recommended}
+        came = [p.name for p in ranking if p.recommended and p.name not in base]
+        went = [p.name for p in result.assessment.ranking if p.recommended and p.name not in chosen]
+        if came or went:
+            parts = ([f"{join_and(came)} {agree(len(came), 'comes')} in"] if came else []) + (
+                [f"{join_and(went)} {agree(len(went), 'drops')} out"] if went else [])
+            changes.append(f'under "{scenario.name}", {" and ".join(parts)}')
+    names = join_and([f'"{s.name}"' for s, _ in scenarios])
+    if not changes:
+        return [f"The recommended priorities stay the same under every what-if scenario ({names}): see the "
+                f"{SCENARIOS} sheet."]
+    return [f"The what-if scenarios change the recommended priorities: {'; '.join(changes)} (see the "
+            f"{SCENARIOS} sheet)."]
+
+
+def scenarios_sheet(view: ExecutiveView) -> Sheet:
+    """Each priority's rank and total under the scheme and under each what-if scenario, the
+    recommended set of each shaded, and in words whether the recommended set changes."""
+    result, scheme = view.result, view.scheme
+    scenarios = result.assessment.scenarios
+    sheet = Sheet(SCENARIOS)
+    columns = 4 + 2 * len(scenarios)
+    sheet.column_widths = {0: 36, 1: 9, 2: 11, **{3 + i: 11 for i in range(2 * len(scenarios))}, columns - 1: 11}
+    heading(sheet, result, "what-if scenarios")
+    paragraph(sheet, "The same combined scores ranked with the weights each scenario gives (criteria it does not "
+              "name keep the scheme's weight), with the same tie rule and the same top "
+              f"{scheme.top_n}. Shaded: recommended under that weighting.", "note-wrap", last=columns - 1)
+    for line in scenario_sentences(result):
+        paragraph(sheet, line, "paragraph", last=columns - 1)
+    sheet.skip()
+    for scenario, _ in scenarios:
+        changed = "; ".join(f"{label} \u00d7{format_number(weight)}" for label, weight in scenario.changed(scheme))
+        paragraph(sheet, f"{scenario.name}: {changed or 'the scheme weights'}.", "note-wrap", last=columns - 1)
+    sheet.skip()
+    m = format_number(scheme.max_total)
+    names = ["Priority", "Rank", f"Total (out of {m})"]
+    for scenario, ranking in scenarios:
+        names += [f"{scenario.name}: rank", f"{scenario.name}: total (out of {format_number(ranking[0].max_total) if ranking else m})"]
+    header = sheet.add_row(names, "header")
+    sheet.row_heights[header] = 45
+    placed = [{p.key: p for p in ranking} for _, ranking in scenarios]
+    for p in view.ranking:
+        cells = [Cell(p.name, "recommended" if p.recommended else "text"),
+                 Cell(p.rank_label, "rank-recommended" if p.recommended else "rank"), Cell(stored(p.total), "total")]
+        for by_key in placed:
+            q = by_key[p.key]
+            cells += [Cell(q.rank_label, "rank-recommended" if q.recommended else "rank"), Cell(stored(q.total), "total")]
+        sheet.add_row(cells)
+    sheet.freeze = f"B{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    return sheet
+
+
 def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
     reasons = []
     if view.cut_off is not None and view.cut_off.total - priority.total <= NEAR_TIE_POINTS + 1e-9:
@@ -267,6 +341,8 @@ SUMMARY_STABILITY_LINES = 5
 
 def firmness_lines(view: ExecutiveView) -> list[str]:
     lines = close_call_sentences(view.ranking, view.scheme)
+    lines += confidence_sentences(view)
+    lines += scenario_sentences(view.result)
     lines += stability_sentences(view.stability, view.scheme, limit=SUMMARY_STABILITY_LINES)
     wide = [(p, s) for p in view.ranking for s in view.splits(p)]
     if wide:
@@ -369,6 +445,14 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
         scored = f"{plural(len(p.by_partner), 'partner')}, with their own totals: {partners}."
         scored += f" Their totals are {_points(spread.points)} apart."
     block.append(("Scored by", scored))
+    given = [(s.partner, s.confidence) for s in p.by_partner if s.confidence]
+    if given:
+        words = "; ".join(f"{partner} {level}" for partner, level in given)
+        unrated = len(p.by_partner) - len(given)
+        words += f"; {plural(unrated, 'partner')} gave none" if unrated else ""
+        if p.mostly_low_confidence:
+            words += ". Most of its scores rest on Low confidence: estimates, not data"
+        block.append(("Confidence", words + "."))
     if p.notes:
         block.append(("Partners' notes", "; ".join(f"{partner}: \u201c{note}\u201d" for partner, note in p.notes)))
     if p.pestelo:
@@ -599,5 +683,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
 def executive_sheets(result: MergeResult, previous: PreviousRanking | None = None) -> list[Sheet]:
     """Summary, Heatmap, Why it ranks here, Disagreement, Criteria apart and Stability, in that order."""
     view = ExecutiveView(result, previous)
-    return [summary_sheet(view), heatmap_sheet(view), why_sheet(view), disagreement_sheet(view),
-            criteria_apart_sheet(view), stability_sheet(view)]
+    sheets = [summary_sheet(view), heatmap_sheet(view), why_sheet(view)]
+    if result.assessment.scenarios:  # only where the settings declare some
+        sheets.append(scenarios_sheet(view))
+    return sheets + [disagreement_sheet(view), criteria_apart_sheet(view), stability_sheet(view)]

@@ -53,8 +53,8 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     _heading(sheet, result, "every score as typed")
     sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
                    "the last column says which and why. The Validation sheet says how to fix them."], "note")
-    header = sheet.add_row([*_SCORES_LEAD, *labels, "PESTELO", "Notes", "Not counted"],
-                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"] * 3)
+    header = sheet.add_row([*_SCORES_LEAD, *labels, "Confidence", "PESTELO", "Notes", "Not counted"],
+                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"] * 4)
     sheet.header_row = header
     column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(labels)}
     # The same few scores recur on every row: one Cell each, shared (keyed by type too, so
@@ -75,16 +75,17 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
                     score = score_cells[key] = Cell(typed, style)
                 values[column_of[cell.criterion]] = score
             priority = scored.get(row_number)
-            values += [Cell(priority.pestelo if priority else None, "center"),
+            values += [Cell(priority.confidence if priority else None, "center"),
+                       Cell(priority.pestelo if priority else None, "center"),
                        Cell(priority.notes if priority else None, "wrap"), Cell(_not_counted(cells), "wrap")]
             sheet.add_row(values)
-    last = 7 + len(labels)
+    last = 8 + len(labels)
     sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.row_heights = {header: 150}
     sheet.column_widths = {0: 20, 1: 30, 2: 12, 3: 6, 4: 28, **{5 + i: 5.5 for i in range(len(labels))},
-                           last - 2: 10, last - 1: 40, last: 40}
+                           last - 3: 11, last - 2: 10, last - 1: 40, last: 40}
     return sheet
 
 

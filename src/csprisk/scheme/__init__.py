@@ -6,12 +6,13 @@ label, scale bound or threshold is typed anywhere else.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from csprisk.findings import Stopped
 
@@ -24,7 +25,7 @@ HIGH, MEDIUM, LOW = BANDS = ("High", "Medium", "Low")
 TEXT_SETTINGS = ("partnership", "period", "aggregation", "protective_marking", "tie_break_criterion",
                  "returns_folder")
 WHOLE_SETTINGS = ("scale_max", "top_n", "spare_rows")
-LIST_SETTINGS = ("partners", "criteria", "priorities")
+LIST_SETTINGS = ("partners", "criteria", "priorities", "scenarios")
 #: [bands] key -> the Scheme field it sets.
 BAND_SETTINGS = {"high": "high_threshold", "medium": "medium_threshold"}
 SETTINGS_KEYS = (*TEXT_SETTINGS, *WHOLE_SETTINGS, *LIST_SETTINGS, "bands")
@@ -39,6 +40,12 @@ RETURN_DETAILS = (("partner", "Partner organisation"), ("lead", "Lead profession
                   ("date", "Date completed"))
 
 PESTELO_LABEL = "PESTELO"
+#: The column after the criteria where a partner says how sure they are of a row's scores.
+CONFIDENCE_LABEL = "Confidence"
+#: What each confidence level means (the template's input message and Guidance say it).
+CONFIDENCE_MEANINGS = ((HIGH, "based on data or an analysed problem profile"),
+                       (MEDIUM, "professional judgement with some data"),
+                       (LOW, "an estimate"))
 NOTES_LABEL = "Notes"
 PRIORITY_LABEL = "Priority"
 
@@ -125,6 +132,20 @@ HARM_TO_PEOPLE = "Harm / impact to people / victims"
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A what-if the partnership declares: the same combined scores ranked with other
+    weights ("what if harm counted double?")."""
+
+    name: str
+    #: One weight per criterion, in the scheme's order; criteria it does not name keep theirs.
+    weights: tuple[float, ...]
+
+    def changed(self, scheme: "Scheme") -> list[tuple[str, float]]:
+        """(criterion, weight) where this scenario differs from the scheme."""
+        return [(c.label, w) for c, w in zip(scheme.criteria, self.weights) if w != c.weight]
+
+
+@dataclass(frozen=True)
 class Scheme:
     partnership: str = "Community Safety Partnership"
     period: str = ""
@@ -144,6 +165,8 @@ class Scheme:
     partner_aliases: tuple[tuple[str, str], ...] = ()
     spare_rows: int = 10
     returns_folder: str = "returns"
+    #: What-if weightings, each ranked beside the scheme's own (the Scenarios sheet).
+    scenarios: tuple[Scenario, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -350,8 +373,48 @@ def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Sch
     if "priorities" in data:
         changes["priorities"] = tuple(_priority(entry) for entry in data["priorities"])
     scheme = replace(base, **changes)
+    if "scenarios" in data:
+        scheme = replace(scheme, scenarios=scenarios_of(data["scenarios"], scheme.criteria))
     scheme.check()
     return scheme
+
+
+def scenarios_of(entries: Any, criteria: Sequence[Criterion]) -> tuple[Scenario, ...]:
+    """[[scenarios]] name = "Harm first", [scenarios.weights] "Harm / impact ..." = 3: each
+    resolved to a weight per criterion. An unknown criterion, a weight that is not a number
+    or is negative, and a name given twice are settings errors naming the scenario."""
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, (list, tuple)):
+        raise SchemeError('The scenarios must be a list: [[scenarios]] with a name and a [scenarios.weights] table.')
+    by_key = {criterion_key(c.label): i for i, c in enumerate(criteria)}
+    found: list[Scenario] = []
+    for number, entry in enumerate(entries, start=1):
+        name = str(entry.get("name", "")).strip() if isinstance(entry, dict) else ""
+        if not name:
+            raise SchemeError(f"Scenario {number} in the settings needs a name (name = \"Harm first\").")
+        if any(s.name.casefold() == name.casefold() for s in found):
+            raise SchemeError(f'Two scenarios in the settings are called "{name}"; give each its own name.')
+        given = entry.get("weights", {})
+        if not isinstance(given, dict) or not given:
+            raise SchemeError(f'The scenario "{name}" gives no weights: add a [scenarios.weights] table '
+                              f'such as "{criteria[0].label}" = 2.')
+        weights = [c.weight for c in criteria]
+        for label, value in given.items():
+            index = by_key.get(criterion_key(str(label)))
+            if index is None:
+                raise SchemeError(f'The scenario "{name}" gives a weight to "{label}", which is not one of the '
+                                  f'criteria. Use a criterion\'s label as the settings or the template give it, '
+                                  f'such as "{criteria[0].label}".')
+            weight = _number(value, f'weight of "{label}" in the scenario "{name}"')
+            if weight < 0 or not math.isfinite(weight):
+                raise SchemeError(f'The scenario "{name}" gives "{label}" the weight {format_number(weight)}; '
+                                  "a weight must be zero or more.")
+            weights[index] = weight
+        if sum(weights) <= 0:
+            raise SchemeError(f'The scenario "{name}" gives every criterion a weight of 0; at least one must count.')
+        found.append(Scenario(name, tuple(weights)))
+    return tuple(found)
 
 
 def _criterion(entry: Any) -> Criterion:

@@ -21,6 +21,13 @@ PRIORITY_HEADER = ("Priority", "Aliases (other names partners use; separate with
 PARTNERS_HEADING = "Expected partners"
 PARTNER_HEADER = ("Partner", "Aliases (other names their returns carry; separate with ;)")
 VALUE_HEADER = ("Setting", "Value", "What it means")
+SCENARIOS_HEADING = "What-if scenarios"
+#: Blank rows under the scenarios, for the analyst to declare some.
+SCENARIO_SPARE_ROWS = 4
+SCENARIO_HEADER = ("Scenario", "Criterion", "Weight")
+SCENARIOS_NOTE = ("Each row gives one criterion a weight in a scenario; criteria a scenario does not name keep "
+                  "their weight. For example: Harm first | Harm / impact to people / victims | 3. Merge & Rank "
+                  "ranks the same scores under each scenario on a Scenarios sheet.")
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,9 @@ def _key(text: Any) -> str:
 
 
 _FIELD_BY_LABEL = {_key(f.label): f for f in FIELDS}
-_SECTIONS = {_key(PRIORITIES_HEADING): "priorities", _key(PARTNERS_HEADING): "partners"}
-_HEADERS = {_key(PRIORITY_HEADER[0]), _key(PARTNER_HEADER[0]), _key(VALUE_HEADER[0])}
+_SECTIONS = {_key(PRIORITIES_HEADING): "priorities", _key(PARTNERS_HEADING): "partners",
+             _key(SCENARIOS_HEADING): "scenarios"}
+_HEADERS = {_key(PRIORITY_HEADER[0]), _key(PARTNER_HEADER[0]), _key(VALUE_HEADER[0]), _key(SCENARIO_HEADER[0])}
 
 
 def value_cell(key: str) -> str:
@@ -90,6 +98,12 @@ def settings_rows(scheme: Scheme) -> list[list[Any]]:
     rows += [[], [PRIORITIES_HEADING], list(PRIORITY_HEADER)]
     for priority in scheme.priorities:
         rows.append([priority.name, "; ".join(priority.aliases) or None])
+    rows += [[], [SCENARIOS_HEADING, None, SCENARIOS_NOTE], list(SCENARIO_HEADER)]
+    for scenario in scheme.scenarios:
+        rows += [[scenario.name, label, int(weight) if float(weight).is_integer() else weight]
+                 for label, weight in scenario.changed(scheme)]
+    rows += [[]] * SCENARIO_SPARE_ROWS
+    # The partners come last, so that their list may grow down the sheet.
     rows += [[], [PARTNERS_HEADING], list(PARTNER_HEADER)]
     for partner in scheme.partners:
         aliases = [alias for alias, name in scheme.partner_aliases if name == partner]
@@ -128,12 +142,22 @@ def settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
         if section == "priorities":
             aliases = "" if is_blank(after) else _text(after)
             data["priorities"].append({"name": name, "aliases": aliases})
+        elif section == "scenarios":
+            weight = cells[first + 2] if first + 2 < len(cells) else None
+            scenario = next((s for s in data["scenarios"] if s["name"] == name), None)
+            if scenario is None:
+                scenario = {"name": name, "weights": {}}
+                data["scenarios"].append(scenario)
+            if not is_blank(after):
+                scenario["weights"][_text(after)] = _cell_value(weight) if not is_blank(weight) else ""
         else:
             aliases = "" if is_blank(after) else _text(after)
             data["partners"].append({"name": name, "aliases": aliases} if aliases else name)
     # An emptied list means "none listed", which for priorities means the defaults stay.
     if not data.get("priorities"):
         data.pop("priorities", None)
+    if not data.get("scenarios"):
+        data.pop("scenarios", None)
     return data
 
 

@@ -10,11 +10,12 @@ import math
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Callable, Iterable, Iterator, Sequence
 
 from csprisk.score.parse import Return
-from csprisk.scheme import Scheme, criterion_key, priority_key
+from csprisk.scheme import Scenario, Scheme, criterion_key, priority_key
 
 COMBINE: dict[str, Callable[[list[float]], float]] = {
     "mean": statistics.fmean,
@@ -39,6 +40,7 @@ class PartnerScores:
     #: The partner's PESTELO tags and notes for the priority, as typed ("" when none).
     pestelo: str = ""
     notes: str = ""
+    confidence: str = ""  # HIGH, MEDIUM, LOW, or "" when not given
 
 
 #: PESTELO: Political, Economic, Social, Technological, Environmental, Legal, Organisational.
@@ -91,6 +93,19 @@ class RankedPriority:
         return pestelo_factors(p.pestelo for p in self.by_partner)
 
     @property
+    def confidence(self) -> dict[str, int]:
+        """How many partners' returns for this priority give each confidence level."""
+        counts = {"high": 0, "medium": 0, "low": 0, "not_given": 0}
+        for p in self.by_partner:
+            counts[p.confidence.casefold() if p.confidence else "not_given"] += 1
+        return counts
+
+    @property
+    def mostly_low_confidence(self) -> bool:
+        """More than half of the partners' returns for it rate their scores Low."""
+        return self.confidence["low"] * 2 > len(self.by_partner)
+
+    @property
     def notes(self) -> tuple[tuple[str, str], ...]:
         """(partner, note) for each partner who wrote a note on this priority."""
         return tuple((p.partner, p.notes) for p in self.by_partner if p.notes)
@@ -117,6 +132,21 @@ class Assessment:
     @property
     def recommended(self) -> tuple[RankedPriority, ...]:
         return tuple(p for p in self.ranking if p.recommended)
+
+    @cached_property
+    def scenarios(self) -> tuple[tuple[Scenario, tuple[RankedPriority, ...]], ...]:
+        """Each of the scheme's what-if scenarios, with the ranking it gives."""
+        return tuple((scenario, rank_with(self, scenario.weights)) for scenario in self.scheme.scenarios)
+
+
+def rank_with(assessment: Assessment, weights: Sequence[float]) -> tuple[RankedPriority, ...]:
+    """The same combined scores ranked with other weights (a what-if scenario): total = the
+    sum of weight times combined score, with the same tie rule and the same top N."""
+    scheme = assessment.scheme
+    weighted = replace(scheme, criteria=tuple(replace(c, weight=w) for c, w in zip(scheme.criteria, weights)))
+    unranked = [(p.name, p.key, p.scores, _weighted_total(p.scores, weights), p.by_partner)
+                for p in assessment.ranking]
+    return _rank(unranked, weighted)
 
 
 def combine(values: Sequence[float], rule: str) -> float | None:
@@ -232,7 +262,7 @@ def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[s
             names.append(name)
             members.append((ret, PartnerScores(ret.partner, ret.file, priority.scores, priority.not_known,
                                                _weighted_total(priority.scores, weights), priority.pestelo,
-                                               priority.notes)))
+                                               priority.notes, priority.confidence)))
     return groups
 
 

@@ -82,11 +82,17 @@ class MergeResult:
             "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
             "recommended": p.recommended,
             "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores)},
+            "confidence": p.confidence,
             "pestelo": list(p.pestelo),
             "notes": [{"partner": partner, "note": note} for partner, note in p.notes],
         } for p in self.assessment.ranking]
+        scenarios = [{"name": scenario.name, "ranking": [{
+            "priority": p.name, "rank": p.rank, "rank_label": p.rank_label, "total": round(p.total, 4),
+            "max_total": p.max_total, "recommended": p.recommended} for p in ranked]}
+            for scenario, ranked in self.assessment.scenarios]
         document = {
             "ranking": ranking,
+            "scenarios": scenarios,
             "findings": [f.as_dict() for f in self.findings],
             "returns": [s.as_dict() for s in self.statuses],
             "aggregation": scheme.aggregation,

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Sequence
 
 from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter, is_blank
-from csprisk.scheme import (NOTES_LABEL, PESTELO_LABEL, RETURN_DETAILS, Scheme, criterion_key, display_name, format_number,
+from csprisk.scheme import (CONFIDENCE_LABEL, HIGH, LOW, MEDIUM, NOTES_LABEL, PESTELO_LABEL, RETURN_DETAILS, Scheme, criterion_key, display_name, format_number,
                             is_not_known, priority_key)
 
 HEADER_SEARCH_ROWS = 30
@@ -50,6 +50,8 @@ class ScoredPriority:
     typed_total: float | None
     pestelo: str
     notes: str
+    #: The partner's confidence in these scores: HIGH, MEDIUM, LOW, or "" when not given.
+    confidence: str = ""
 
     @property
     def total(self) -> float:
@@ -86,6 +88,7 @@ class Layout:
     #: The row below the header where the matrix's rows begin (past a second header row
     #: that a label merged over two rows spans).
     first_row: int = 0
+    confidence_col: int | None = None
 
 
 # ------------------------------------------------------------------------------ layout
@@ -154,7 +157,7 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
     header = [_header_text(grid, header_row, col) for col in range(grid.width)] if grid.merged else grid.rows[header_row]
     columns_of: list[list[int]] = [[] for _ in wanted]
     total_cols: list[int] = []
-    pestelo_col = notes_col = None
+    pestelo_col = notes_col = confidence_col = None
     named: list[tuple[int, int]] = []  # (strength, col) of columns a header calls the priority's
     code_cols: set[int] = set()
     unknown: list[int] = []
@@ -170,6 +173,8 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
             total_cols.append(col)
         elif key == criterion_key(PESTELO_LABEL) or key.startswith("pestelo"):
             pestelo_col = col
+        elif key.startswith(criterion_key(CONFIDENCE_LABEL)) and confidence_col is None:
+            confidence_col = col
         elif key.startswith(criterion_key(NOTES_LABEL)) or key in ("comments", "comment"):
             notes_col = col
         elif detail in _PRIORITY_HEADERS or any(word in detail for word in _PRIORITY_WORDS):
@@ -193,7 +198,7 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
     priority_col = _priority_column(grid, first_row, first_criterion, named, code_cols)
     unknown = [c for c in unknown if c != priority_col and c > priority_col]
     return Layout(grid, header_row, tuple(criteria_cols), priority_col, total_col,
-                  pestelo_col, notes_col, tuple(unknown), tuple(hidden), first_row)
+                  pestelo_col, notes_col, tuple(unknown), tuple(hidden), first_row, confidence_col)
 
 
 def _first_row(grid: Grid, header_row: int) -> int:
@@ -640,12 +645,23 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 file=file, sheet=sheet, cell=grid.address(row, layout.total_col), value=typed_total,
                 priority=label, what=what, typed=format_number(typed_total),
                 computed=format_number(computed), fix=fix))
+        confidence = ""
+        if layout.confidence_col is not None:
+            typed = grid.value(row, layout.confidence_col)
+            confidence = confidence_level(typed)
+            if confidence is None:
+                confidence = ""
+                if counted:
+                    findings.append(Code.CONFIDENCE_NOT_VALID.finding(
+                        file=file, sheet=sheet, cell=grid.address(row, layout.confidence_col), value=typed,
+                        priority=label, shown=_shown(typed)))
         if counted:
             priorities.append(ScoredPriority(
                 name=name, key=key, cell=name_cell, scores=tuple(scores), not_known=not_known,
                 typed_total=typed_total,
                 pestelo=_text(grid.value(row, layout.pestelo_col)) if layout.pestelo_col is not None else "",
-                notes=_text(grid.value(row, layout.notes_col)) if layout.notes_col is not None else ""))
+                notes=_text(grid.value(row, layout.notes_col)) if layout.notes_col is not None else "",
+                confidence=confidence))
     return priorities, cells
 
 
@@ -669,6 +685,22 @@ def _is_summary_name(name: str) -> bool:
     if words and words[0] in _SUMMARY_WORDS and set(words[1:]) <= _SUMMARY_WORDS | _SUMMARY_TAILS:
         return True
     return bool(_SCALE_KEY.match(name))
+
+
+#: What may be typed for each confidence level (compared casefolded): the word, its
+#: initial, or the number the template's validation also accepts.
+_CONFIDENCE_WORDS = {HIGH: ("high", "h", "3"), MEDIUM: ("medium", "med", "m", "2"), LOW: ("low", "l", "1")}
+_CONFIDENCE = {spelling: level for level, spellings in _CONFIDENCE_WORDS.items() for spelling in spellings}
+
+
+def confidence_level(value: Any) -> str | None:
+    """HIGH, MEDIUM or LOW for what a partner typed in the Confidence column; "" for a blank
+    (not given); None for anything else."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _CONFIDENCE.get(format_number(value)) if math.isfinite(value) else None
+    return _CONFIDENCE.get(str(value).strip().casefold())
 
 
 def _typed_total(layout: Layout, row: int) -> float | None:
