@@ -271,7 +271,8 @@ class Sheet:
         merged range) wraps, in a row tall enough; text outside a table that would run past
         the sheet's last column, or into a filled neighbour, is merged across to the last
         column first. Run once a sheet is complete."""
-        widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(self.width)]
+        width = max((c for _, c in self.cells), default=-1) + 1
+        widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(width)]
         if not widths:
             return
         merged = {}
@@ -280,9 +281,19 @@ class Sheet:
             merged[(top, left)] = (bottom, right)
             merged.update({(r, c): None for r in range(top, bottom + 1) for c in range(left, right + 1)
                            if (r, c) != (top, left)})
-        for (row, col), cell in list(self.cells.items()):  # a column never breaks an ordinary word
+        # A big sheet repeats the same text down a column (a partner's name and file on each
+        # of its rows): each (column, text, style) is measured once.
+        seen: set[tuple] = set()
+        texts = [(place, cell) for place, cell in self.cells.items() if type(cell.value) is str]
+        for (row, col), cell in texts:  # a column never breaks an ordinary word
             value = cell.value
-            if type(value) is str and (row, col) not in merged:
+            if (row, col) not in merged:
+                if not cell.link and len(value) * 1.15 + 1.5 <= widths[col]:
+                    continue  # no word of it can be wider than the column
+                key = (col, value, cell.style, cell.link is None)
+                if key in seen and cell.link is None:
+                    continue
+                seen.add(key)
                 style = STYLES.get(cell.style, STYLES["text"])
                 longest = longest_word(value, style)
                 if widths[col] < longest <= MAX_WORD_WIDTH and not style.rotation:
@@ -296,9 +307,18 @@ class Sheet:
                     else:
                         self.cells[(row, col)] = cell._replace(link=None, style="text")
         lines: dict[int, int] = {}
-        for (row, col), cell in list(self.cells.items()):
+        measured: dict[tuple, int] = {}  # (column, text, style) -> lines, for text in a table
+        for (row, col), cell in texts:
+            cell = self.cells[(row, col)]  # as the first pass left it
             value = cell.value
-            if type(value) is not str or len(value) <= widths[col] or merged.get((row, col), 0) is None:
+            if len(value) <= widths[col] or merged.get((row, col), 0) is None:
+                continue
+            known = measured.get((col, value, cell.style))
+            if known is not None:
+                if known > 1:
+                    if not STYLES[cell.style].wrap:
+                        self.cells[(row, col)] = cell._replace(style=_wrapped(cell.style or "text"))
+                    lines[row] = max(lines.get(row, 1), known)
                 continue
             span = merged.get((row, col))
             style = STYLES.get(cell.style, STYLES["text"])
@@ -316,7 +336,11 @@ class Sheet:
             width = sum(widths[col:span[1] + 1]) if span else widths[col]
             needed = _lines(value, width, style)
             if needed <= 1 and _text_width(value, style) <= width:
+                if span is None and style.border:
+                    measured[(col, value, cell.style)] = 1
                 continue
+            if span is None and style.border:
+                measured[(col, value, cell.style)] = needed
             if not style.wrap:
                 self.cells[(row, col)] = cell._replace(style=_wrapped(cell.style or "text"))
             if span is None or span[0] == row:
