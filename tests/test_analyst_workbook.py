@@ -177,3 +177,11 @@ def test_settings_text_that_starts_with_an_equals_sign_stays_text():
     formulas = [(ws.title, c.value) for ws in wb for c in ws._cells.values() if c.data_type == "f"]
     assert formulas and all(sheet == "Example" for sheet, _ in formulas)
     assert all(str(getattr(value, "text", value)).startswith("=RISK_") for _, value in formulas)
+
+
+def test_every_font_names_the_workbooks_own_face(tmp_path):
+    """LibreOffice draws a font with no name in a serif face beside the Calibri text."""
+    wb = openpyxl.load_workbook(write_analyst_workbook(tmp_path / "analyst.xlsx", Scheme()))
+    nameless = [(ws.title, c.coordinate) for ws in wb for row in ws.iter_rows() for c in row
+                if c.has_style and not c.font.name]
+    assert nameless == []

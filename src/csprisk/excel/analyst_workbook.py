@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import DEFAULT_FONT, Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
@@ -37,9 +37,15 @@ ANALYST_SHEETS = (START_SHEET, SETTINGS_SHEET, EXAMPLE_SHEET, XLWINGS_CONF_SHEET
 
 #: Fixed document dates, so the same scheme always gives the same bytes.
 _FIXED_TIME = dt.datetime(2026, 1, 1)
-_TITLE = Font(bold=True, size=16, color=NAVY)
-_HEADING = Font(bold=True, size=12, color=NAVY)
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
+def _font(**style) -> Font:
+    """A font in the workbook's own face and size: a nameless one is drawn in a serif face
+    by LibreOffice."""
+    return Font(**{"name": DEFAULT_FONT.name, "family": DEFAULT_FONT.family, "size": DEFAULT_FONT.sz, **style})
+
+
+_TITLE = _font(bold=True, size=16, color=NAVY)
+_HEADING = _font(bold=True, size=12, color=NAVY)
+_HEADER_FONT = _font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor=NAVY)
 _ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -76,8 +82,8 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
                  "beside this workbook.)"),
         ("step", "5. Click the Merge & Rank button above (or run merge_and_rank in the xlwings Lite task "
                  "pane; with the desktop add-in, Merge & Rank on the CSP Risk Matrix tab). It writes the "
-                 "Summary, Heatmap, Why it ranks here, Disagreement, Stability, Partner scores, "
-                 "Validation and Method sheets."),
+                 "Summary, Heatmap, Why it ranks here, Scenarios (when the Settings declare some), "
+                 "Disagreement, Criteria apart, Stability, Partner scores, Validation and Method sheets."),
         ("step", "6. Read the Validation sheet: errors must be fixed by the partner, warnings checked. "
                  "Chase partners, then click Merge & Rank again: it replaces its own sheets and "
                  "never touches yours."),
@@ -138,7 +144,7 @@ def build_analyst_workbook(scheme: Scheme) -> Workbook:
 
 def _build_start(ws, scheme: Scheme) -> None:
     ws.title = START_SHEET
-    fonts = {"title": _TITLE, "heading": _HEADING, "note": Font(italic=True, color="595959")}
+    fonts = {"title": _TITLE, "heading": _HEADING, "note": _font(italic=True, color="595959")}
     for row, (style, text) in enumerate(start_text(scheme), 1):
         if not text:
             continue
@@ -168,7 +174,7 @@ def _build_settings(ws, scheme: Scheme) -> None:
             if value is not None:
                 ws.cell(row=r, column=c, value=value)
     ws["A1"].font = _TITLE
-    ws["A2"].font = Font(italic=True, color="595959")
+    ws["A2"].font = _font(italic=True, color="595959")
     for r, values in enumerate(rows, 1):
         first = values[0] if values else None
         if list(values) == list(VALUE_HEADER):
@@ -178,7 +184,7 @@ def _build_settings(ws, scheme: Scheme) -> None:
             ws.cell(row=r, column=3).alignment = _WRAP
             _header(ws, r + 1, len(rows[r]))  # the list's column headers follow
         elif any(first == f.label for f in FIELDS):
-            ws.cell(row=r, column=1).font = Font(bold=True)
+            ws.cell(row=r, column=1).font = _font(bold=True)
             ws.cell(row=r, column=2).fill = _ENTRY_FILL
             ws.cell(row=r, column=3).alignment = _WRAP
             if first == next(f.label for f in FIELDS if f.key == "aggregation"):
@@ -214,7 +220,7 @@ def _build_example(ws, scheme: Scheme) -> None:
     ws["A1"].font = _TITLE
     ws["A2"] = ("Made-up scores. Merge & Rank never reads this sheet. Change a score to see the "
                 "total, the check and the rank follow; 4.5 and NK show how problems are reported.")
-    ws["A2"].font = Font(italic=True, color="595959")
+    ws["A2"].font = _font(italic=True, color="595959")
     header_row, first = 4, 5
     last = first + len(EXAMPLE_ROWS) - 1
     score_first, score_last = get_column_letter(2), get_column_letter(n + 1)

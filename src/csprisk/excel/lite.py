@@ -256,7 +256,7 @@ def _drawing_xml(button: SheetButton) -> str:
         f'<a:solidFill><a:srgbClr val="{NAVY}"/></a:solidFill><a:ln><a:noFill/></a:ln></xdr:spPr>'
         '<xdr:txBody><a:bodyPr vertOverflow="clip" horzOverflow="clip" rtlCol="0" anchor="ctr"/>'
         '<a:lstStyle/><a:p><a:pPr algn="ctr"/><a:r><a:rPr lang="en-GB" sz="1400" b="1">'
-        '<a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:rPr>'
+        '<a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill><a:latin typeface="Calibri"/></a:rPr>'
         f"<a:t>{escape(button.text)}</a:t></a:r></a:p></xdr:txBody>"
         '</xdr:sp><xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>')
 

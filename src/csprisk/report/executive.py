@@ -1,5 +1,5 @@
-"""Assessment -> the executive's sheets: Summary, Heatmap, Why it ranks here, Disagreement
-and Stability, as plain report data.
+"""Assessment -> the executive's sheets: Summary, Heatmap, Why it ranks here, Scenarios,
+Disagreement, Criteria apart and Stability, as plain report data.
 
 The facts come from firmness.py (drivers, disagreement, close calls, stability) and
 previous.py (movement since last time); this module only lays them out, in words the
