@@ -185,3 +185,9 @@ def test_every_font_names_the_workbooks_own_face(tmp_path):
     nameless = [(ws.title, c.coordinate) for ws in wb for row in ws.iter_rows() for c in row
                 if c.has_style and not c.font.name]
     assert nameless == []
+
+
+def test_a_blank_partnership_keeps_the_default_so_no_title_starts_with_a_colon():
+    from csprisk.scheme import Scheme, scheme_from_mapping
+
+    assert scheme_from_mapping({"partnership": "  "}).partnership == Scheme().partnership

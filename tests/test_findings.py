@@ -60,3 +60,4 @@ def test_errors_that_stop_a_run_carry_a_finding():
 
 def test_the_settings_sheet_uses_the_settings_files_keys():
     assert {f.key.split(".")[0] for f in FIELDS} <= set(SETTINGS_KEYS)
+

@@ -354,6 +354,8 @@ def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Sch
     for key in TEXT_SETTINGS:
         if key in data:
             changes[key] = str(data[key]).strip()
+    if "partnership" in changes and not changes["partnership"]:
+        del changes["partnership"]  # left blank: every title keeps the default description
     for key in WHOLE_SETTINGS:
         if key in data:
             changes[key] = _whole(data[key], key)
