@@ -18,6 +18,12 @@ def agree(count: int, word: str) -> str:
     return word if count == 1 else _PLURALS.get(word, word + "s")
 
 
+def moves(came_in: Sequence[str], dropped_out: Sequence[str]) -> list[str]:
+    """How a recommended set changes, in words: ["Hate crime comes in", "ASB and Arson drop out"]."""
+    return ([f"{join_and(came_in)} {agree(len(came_in), 'comes')} in"] if came_in else []) + (
+        [f"{join_and(dropped_out)} {agree(len(dropped_out), 'drops')} out"] if dropped_out else [])
+
+
 def join_and(items: Sequence[str]) -> str:
     """"A, B and C": names in a sentence."""
     return _join(items, "and")

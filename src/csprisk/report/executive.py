@@ -22,7 +22,7 @@ from csprisk.report.sheets import heading
 from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, SCENARIOS, STABILITY, SUMMARY, WHY
 from csprisk.report.sheets import summary_notes as ranking_notes
 from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
-from csprisk.words import agree, join_and, join_or, plural, possessive
+from csprisk.words import join_and, join_or, moves, plural, possessive
 from csprisk.scheme import figure, format_number, percent_figure, priority_key, stored, whole_or_figure
 
 #: How many priorities below the cut-off the watch list shows.
@@ -266,9 +266,7 @@ def scenario_sentences(result: MergeResult) -> list[str]:
         came = [p.name for p in ranking if p.recommended and p.name not in base]
         went = [p.name for p in result.assessment.ranking if p.recommended and p.name not in chosen]
         if came or went:
-            parts = ([f"{join_and(came)} {agree(len(came), 'comes')} in"] if came else []) + (
-                [f"{join_and(went)} {agree(len(went), 'drops')} out"] if went else [])
-            changes.append(f'under "{scenario.name}", {" and ".join(parts)}')
+            changes.append(f'under "{scenario.name}", {" and ".join(moves(came, went))}')
     names = join_and([f'"{s.name}"' for s, _ in scenarios])
     if not changes:
         return [f"The recommended priorities stay the same under every what-if scenario ({names}): see the "
@@ -662,11 +660,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
         _merge_across(sheet, row, middle + 1, text_last, "header")
         for run in runs:
             recommended = "; ".join(o.name for o in run.ranking if o.recommended)
-            change = []
-            if run.dropped_out:
-                change.append(f"{join_and(run.dropped_out)} {agree(len(run.dropped_out), 'drops')} out")
-            if run.came_in:
-                change.append(f"{join_and(run.came_in)} {agree(len(run.came_in), 'comes')} in")
+            change = moves(run.came_in, run.dropped_out)[::-1]  # what drops out, then what comes in
             change_text = "; ".join(change) or "no change"
             row = sheet.add_row([Cell("", ""), Cell(run.partner, "wrap"), Cell(recommended, "wrap")])
             _merge_across(sheet, row, 2, middle, "wrap")
