@@ -817,7 +817,7 @@ def _check_biff(stream: bytes, label: str, formulas: Formulas) -> Finding | None
         if kind == _BIFF_FILEPASS:
             return encrypted(label)
         if kind == _BIFF_BOUNDSHEET and len(body) >= 8:
-            sheet_names.append(_biff_name(body[6:]))
+            sheet_names.append(_biff_string(body[6:], length_bytes=1))
         elif kind == _BIFF_BOF:
             if len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] != 0x0005:  # not the globals
                 sheet_index += 1
@@ -883,23 +883,13 @@ def _add_percent(facts: SheetFacts, row: int, col: int) -> None:
         facts.percent.add((row, col))
 
 
-def _biff_string(body: bytes) -> str:
-    """A BIFF8 unicode string with a 16-bit length (as in FORMAT records)."""
-    if len(body) < 3:
+def _biff_string(body: bytes, length_bytes: int = 2) -> str:
+    """A BIFF8 unicode string: its length (16-bit in FORMAT records, 8-bit in a sheet's
+    BOUNDSHEET name), a flags byte (bit 0: two bytes a character), then the characters."""
+    if len(body) < length_bytes + 1:
         return ""
-    length, flags = struct.unpack_from("<H", body, 0)[0], body[2]
-    raw = body[3:]
-    try:
-        return raw[: length * 2].decode("utf-16-le") if flags & 1 else raw[:length].decode("latin-1")
-    except UnicodeDecodeError:
-        return ""
-
-
-def _biff_name(body: bytes) -> str:
-    if len(body) < 2:
-        return ""
-    length, flags = body[0], body[1]
-    raw = body[2:]
+    length = int.from_bytes(body[:length_bytes], "little")
+    flags, raw = body[length_bytes], body[length_bytes + 1:]
     try:
         return raw[: length * 2].decode("utf-16-le") if flags & 1 else raw[:length].decode("latin-1")
     except UnicodeDecodeError:

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
+from csprisk.grid import cell_address
 from csprisk.marks import RANKED
 from csprisk.scheme import HIGH, LOW, MEDIUM
 
@@ -156,19 +157,12 @@ def _wrapped(name: str) -> str:
 
 
 def _parse_ref(ref: str) -> tuple[int, int]:
+    """(row, col), 0-based, of an A1 address such as "B12" (grid.cell_address the other way)."""
     letters = "".join(ch for ch in ref if ch.isalpha())
     col = 0
     for ch in letters.upper():
         col = col * 26 + ord(ch) - 64
     return int(ref[len(letters):]) - 1, col - 1
-
-
-def cell_ref(row: int, col: int) -> str:
-    letters, col = "", col + 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 class Cell(NamedTuple):
@@ -331,7 +325,7 @@ class Sheet:
                 if _text_width(value, style) <= sum(widths[col:last + 1]):
                     continue
                 if last > col:
-                    self.merged.append(f"{cell_ref(row, col)}:{cell_ref(row, last)}")
+                    self.merged.append(f"{cell_address(row, col)}:{cell_address(row, last)}")
                     span = merged[(row, col)] = (row, last)
             width = sum(widths[col:span[1] + 1]) if span else widths[col]
             needed = _lines(value, width, style)
