@@ -246,9 +246,9 @@ def test_links_for_returns_in_the_workbooks_own_sheets_point_into_it(tmp_path):
     found = find_returns(book, scheme_from_book(book), skip=("Start", "Settings", "Example", "xlwings.conf"))
     report = build_report(merge_sources(found.sources, SCHEME))
     validation = report.sheet("Validation")
-    links = [cell.link for cell in validation.cells.values() if cell.link and not cell.link.startswith("#'Partner")]
+    links = [cell.link for _, cell in validation.all_cells() if cell.link and not cell.link.startswith("#'Partner")]
     assert links and all(re.fullmatch(r"#'Return \d'!(A1|[A-Z]+\d+)", link) for link in links), links
-    assert not any("file://" in (cell.link or "") for sheet in report.sheets for cell in sheet.cells.values())
+    assert not any("file://" in (cell.link or "") for sheet in report.sheets for _, cell in sheet.all_cells())
 
 
 def test_lite_files_area_is_the_returns_folder_and_says_what_it_left_out(tmp_path, monkeypatch):

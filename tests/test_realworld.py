@@ -293,7 +293,7 @@ def test_the_validation_sheet_links_each_finding_to_its_partner_and_cell(merged)
     rows = {(Path(str(sheet.value(r, 4))).name, sheet.value(r, 1), sheet.value(r, 6)): r
             for r in range(header + 1, sheet.height)}
     r = rows[("council.xlsx", "score-out-of-range", "C16")]
-    partner, file, cell = (sheet.cells[(r, c)] for c in (3, 4, 6))
+    partner, file, cell = (sheet.cell(r, c) for c in (3, 4, 6))
     assert partner.value == "Anytown Borough Council" and partner.link.startswith(f"#'{PARTNER_SCORES}'!A")
     if sys.platform == "emscripten":  # inside xlwings Lite, Excel cannot open Lite's own files
         assert file.link is None
@@ -306,9 +306,9 @@ def test_the_validation_sheet_links_each_finding_to_its_partner_and_cell(merged)
     assert scores.value(int(target[len(column_letter(col)):]) - 1, col) == 7
     # A file that could not be read has no partner row, but still links to the file.
     r = rows[("locked.xlsx", "file-encrypted", "")]
-    assert sheet.cells[(r, 3)].link is None if (r, 3) in sheet.cells else True
-    assert sheet.cells[(r, 4)].link is None if sys.platform == "emscripten" else \
-        sheet.cells[(r, 4)].link.startswith("file://")
+    assert sheet.cell(r, 3).link is None
+    assert sheet.cell(r, 4).link is None if sys.platform == "emscripten" else \
+        sheet.cell(r, 4).link.startswith("file://")
 
 
 def header_row(scores):

@@ -16,7 +16,7 @@ from copy import copy
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -107,7 +107,7 @@ def _build(report: Report, stream_big_sheets: bool = False) -> tuple[Workbook, d
 
 
 def _write_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> None:
-    for (row, col), cell in sorted(sheet.cells.items()):
+    for (row, col), cell in sorted(sheet.all_cells()):
         target = ws.cell(row=row + 1, column=col + 1)
         _set_value(target, cell.value)
         if cell.style:
@@ -225,63 +225,115 @@ _ERROR_TEXT = {True: "#N/A", False: "#NUM!"}  # NaN, infinity: as _set_value wri
 
 def _streamable(sheet: Sheet) -> bool:
     # Many merges too: openpyxl checks each new merge against every earlier one (N x N).
-    return len(sheet.cells) > STREAM_CELLS or len(sheet.merged) > STREAM_MERGES
+    body = sheet.body
+    cells = len(sheet.cells) + (body.count * body.width if body is not None else 0)
+    return cells > STREAM_CELLS or len(sheet.merged) > STREAM_MERGES
 
 
 class _Streamed(NamedTuple):
     dimension: str  # the used range, e.g. "A1:V7992"
-    rows: list[str]  # <sheetData> with every row, in pieces (joined a batch at a time when saved)
-    links: list[tuple[str, str]]  # (cell, "#place" or URL)
+    rows: Callable[[], Iterator[str]]  # <sheetData> with every row, in pieces, made as it is saved
+    links: list[tuple[str, str]]  # (cell, "#place" or URL); complete once `rows` has run
+
+
+#: Cells whose XML (but for its address) is kept, a sheet at a time, before the cache starts again.
+_SUFFIX_CACHE = 50_000
 
 
 def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _Streamed:
-    """Set up `ws` with everything but its cells, which are returned as XML."""
+    """Set up `ws` with everything but its cells, whose XML is made as the file is saved:
+    a big table's rows (Sheet.body) go from the report's data to the file a row at a
+    time, never all in memory."""
     style_ids: dict[str, int] = {}
+    sealed = []  # not empty once the workbook's styles are written: no style may be added then
 
     def style_id(name: str) -> int:
         if name not in style_ids:
+            if sealed:
+                raise ValueError(f"{sheet.name}: its rows use the style {name!r}, which their Rows do not declare")
             style_ids[name] = styles.style_id(ws, name) if name else 0
         return style_ids[name]
 
-    rows: dict[int, list] = {}
-    links: list[tuple[str, str]] = []
+    held: dict[int, list] = {}
     for (row, col), cell in sheet.cells.items():
-        rows.setdefault(row, []).append((col, cell))
-        if cell.link:
-            links.append((f"{get_column_letter(col + 1)}{row + 1}", cell.link))
+        held.setdefault(row, []).append((col, cell))
+    body = sheet.body
+    if body is not None and body.count:
+        clash = [row for row in held if body.first <= row < body.first + body.count]
+        if clash:
+            raise ValueError(f"{sheet.name}: cells held in row {clash[0] + 1}, among its big table's rows")
     heights = sheet.row_heights
-    letters: dict[int, str] = {}
-    out = ["<sheetData>"]
-    for row in sorted(rows.keys() | heights.keys()):
+    links: list[tuple[str, str]] = []
+    letters = [get_column_letter(col + 1) for col in range(max(sheet.width, 1))]
+    suffixes: dict[tuple, str] = {}  # (type, value, style) -> the <c> element after its r="..."
+
+    def cell_xml(ref: str, cell) -> str:
+        value = cell.value
+        kind = type(value)
+        if kind not in _PLAIN_XML:  # a date, time or numpy number: as the ordinary path writes it
+            if sealed:
+                raise ValueError(f"{sheet.name}: its rows hold a {kind.__name__}; a big table's rows "
+                                 "hold text, numbers and blanks only")
+            return _cell_xml_via_openpyxl(ws, styles, ref, cell)
+        key = (kind, value, cell.style)
+        suffix = suffixes.get(key)
+        if suffix is None:
+            if len(suffixes) > _SUFFIX_CACHE:
+                suffixes.clear()
+            suffix = suffixes[key] = _cell_xml("", style_id(cell.style), value)[len('<c r=""'):]
+        return f'<c r="{ref}"{suffix}'
+
+    def row_xml(row: int, cells) -> str:
         number = row + 1
         height = heights.get(row)
-        out.append(f'<row r="{number}" ht="{height}" customHeight="1">' if height is not None
-                   else f'<row r="{number}">')
-        for col, cell in sorted(rows.get(row, ()), key=lambda item: item[0]):
-            letter = letters.get(col) or letters.setdefault(col, get_column_letter(col + 1))
-            value, kind = cell.value, type(cell.value)
-            if value is None or kind is int or (kind is float and math.isfinite(value)):
-                # The usual cells, exactly as _cell_xml writes them, without its checks.
-                sid = style_id(cell.style)
-                s = f' s="{sid}"' if sid else ""
-                out.append(f'<c r="{letter}{number}"{s}/>' if value is None
-                           else f'<c r="{letter}{number}"{s}><v>{value!r}</v></c>')
-            elif kind in _PLAIN_XML:
-                out.append(_cell_xml(f"{letter}{number}", style_id(cell.style), cell.value))
-            else:
-                out.append(_cell_xml_via_openpyxl(ws, styles, f"{letter}{number}", cell))
+        out = [f'<row r="{number}" ht="{height}" customHeight="1">' if height is not None
+               else f'<row r="{number}">']
+        for col, cell in cells:
+            ref = f"{letters[col]}{number}"
+            out.append(cell_xml(ref, cell))
+            if cell.link:
+                links.append((ref, cell.link))
         out.append("</row>")
-    out.append("</sheetData>")
+        return "".join(out)
+
+    # Styles are registered before the workbook is saved: the cells held are made into XML
+    # now, and the styles a big table's rows may take are registered now too.
+    numbers = sorted(held.keys() | heights.keys())
+    body_first, body_end = (body.first, body.first + body.count) if body is not None else (0, 0)
+    before = [row_xml(row, sorted(held.get(row, ()), key=lambda item: item[0]))
+              for row in numbers if row < body_first]
+    after = [row_xml(row, sorted(held.get(row, ()), key=lambda item: item[0]))
+             for row in numbers if row >= body_first and not body_first <= row < body_end]
+    held_links = list(links)
+    if body is not None:
+        for name in sorted(body.styles | set(body.wrapped.values()) | set(body.unlinked.values())):
+            style_id(name)
+    sealed.append(True)
+
+    def rows() -> Iterator[str]:
+        links[:] = held_links
+        yield "<sheetData>"
+        yield from before
+        if body is not None and body.count:
+            for index, cells in enumerate(body):
+                yield row_xml(body_first + index, enumerate(cells))
+        yield from after
+        yield "</sheetData>"
+
     dimension = "A1:A1"
-    if rows:
-        columns = [col for cells in rows.values() for col, _ in cells]
-        dimension = (f"{get_column_letter(min(columns) + 1)}{min(rows) + 1}:"
-                     f"{get_column_letter(max(columns) + 1)}{max(rows) + 1}")
+    used_rows = set(held)
+    columns = [col for cells in held.values() for col, _ in cells]
+    if body is not None and body.count:
+        used_rows |= {body.first, body.first + body.count - 1}
+        columns += [0, body.width - 1]
+    if used_rows:
+        dimension = (f"{get_column_letter(min(columns) + 1)}{min(used_rows) + 1}:"
+                     f"{get_column_letter(max(columns) + 1)}{max(used_rows) + 1}")
 
     for ref in sheet.merged:
         ws.merged_cells.ranges.add(CellRange(ref))  # no per-cell objects; the XML has the cells
     _set_layout(ws, sheet, report)
-    return _Streamed(dimension, out, links)
+    return _Streamed(dimension, rows, links)
 
 
 def _cell_xml(ref: str, style: int, value: Any) -> str:
@@ -350,16 +402,21 @@ def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, "_Streamed"
             if len(pieces) != 2:
                 raise RuntimeError(f"openpyxl wrote {info.filename} without a sheetData element")
             head, tail = pieces
-            if part.links:
-                hyperlinks, external = _hyperlinks_xml(part.links)
-                at = _HYPERLINKS_BEFORE.search(tail)
-                at = at.start() if at else tail.rindex(b"</worksheet>")
-                tail = tail[:at] + hyperlinks + tail[at:]
-                relations[_rels_part(info.filename)] = external
             with target.open(info.filename, "w", force_zip64=True) as stream_part:
                 stream_part.write(head)
-                for at in range(0, len(part.rows), _WRITE_BATCH):  # never one huge string
-                    stream_part.write("".join(part.rows[at:at + _WRITE_BATCH]).encode("utf-8"))
+                batch: list[str] = []
+                for piece in part.rows():  # made a row at a time, written a batch at a time
+                    batch.append(piece)
+                    if len(batch) == _WRITE_BATCH:
+                        stream_part.write("".join(batch).encode("utf-8"))
+                        batch.clear()
+                stream_part.write("".join(batch).encode("utf-8"))
+                if part.links:  # known now that every row is made
+                    hyperlinks, external = _hyperlinks_xml(part.links)
+                    at = _HYPERLINKS_BEFORE.search(tail)
+                    at = at.start() if at else tail.rindex(b"</worksheet>")
+                    tail = tail[:at] + hyperlinks + tail[at:]
+                    relations[_rels_part(info.filename)] = external
                 stream_part.write(tail)
         for rels in _rels_parts(parts):
             extra = b"".join(relations.get(rels, []))

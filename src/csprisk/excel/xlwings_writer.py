@@ -101,7 +101,7 @@ def write_sheet(target: Any, sheet: Sheet) -> None:
             target.range(f"{letter}1"), "column_width", points_from_chars(width) if remote else width))
     for row, height in sorted(sheet.row_heights.items()):
         _try(lambda row=row, height=height: setattr(target.range(f"A{row + 1}"), "row_height", height))
-    for (row, col), cell in sorted(sheet.cells.items()):
+    for (row, col), cell in sorted(sheet.all_cells(), key=lambda item: item[0]):
         if cell.link and cell.value is not None:
             _try(lambda row=row, col=col, cell=cell: target.range((row + 1, col + 1)).add_hyperlink(
                 cell.link, str(cell.value)))
@@ -146,14 +146,12 @@ def style_blocks(sheet: Sheet) -> list[tuple[str, tuple[int, int, int, int]]]:
     a table of a thousand rows costs a handful of formatting calls, not thousands.
     """
     runs_by_row: dict[int, list[tuple[int, int, str]]] = {}
-    columns_of: dict[int, list[int]] = {}
-    for r, c in sheet.cells:  # one walk over the cells, not one per row
-        columns_of.setdefault(r, []).append(c)
+    columns_of: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), cell in sheet.all_cells():  # one walk over the cells, not one per row
+        columns_of.setdefault(r, []).append((c, cell.style))
     for row in sorted(columns_of):
-        cols = sorted(columns_of[row])
         runs: list[tuple[int, int, str]] = []
-        for col in cols:
-            name = sheet.cells[(row, col)].style
+        for col, name in sorted(columns_of[row]):
             if runs and runs[-1][2] == name and runs[-1][1] == col - 1:
                 runs[-1] = (runs[-1][0], col, name)
             else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from csprisk.grid import cell_address
 from csprisk.marks import RANKED
@@ -174,6 +174,66 @@ class Cell(NamedTuple):
     link: str | None = None  # "#'Sheet'!A1" for a place in the workbook, or a URL
 
 
+class Rows:
+    """A big table's rows, made as they are read rather than held as cells.
+
+    Partner scores has a row per matrix row of every return and Validation one per
+    finding: at national scale a million cells, which as a dict of Cells would be most of
+    a merge's memory. Row `i` is the sheet's row `first + i`; `make(i)` gives its cells
+    from column 0, and `each()`, where given, every row in order (quicker than `make` one
+    at a time). Its cells hold text, numbers and blanks, in the `styles` it names. What
+    `Sheet.fit_text` changes is kept as rules by column, text and style, and applied to
+    each row as it is made."""
+
+    def __init__(self, first: int, count: int, width: int, make: Callable[[int], Sequence[Cell]],
+                 each: Callable[[], Iterable[Sequence[Cell]]] | None = None, styles: Iterable[str] = ()) -> None:
+        self.first, self.count, self.width = first, count, width
+        self._make, self._each = make, each
+        #: Every style its cells may have (a writer registers them before it makes a row).
+        self.styles = frozenset(styles)
+        #: (column, text, style) -> the style a cell with that text and a link takes without the link.
+        self.unlinked: dict[tuple[int, str, str], str] = {}
+        #: (column, text, style) -> the wrapping style a cell with that text takes.
+        self.wrapped: dict[tuple[int, str, str], str] = {}
+
+    def row(self, index: int) -> Sequence[Cell]:
+        """The cells of row `index` (from 0), as they are written."""
+        return self._fixed(self._make(index))
+
+    def raw(self) -> Iterable[Sequence[Cell]]:
+        """Every row as made, before fit_text's changes."""
+        return self._each() if self._each is not None else (self._make(i) for i in range(self.count))
+
+    def __iter__(self) -> Iterator[Sequence[Cell]]:
+        if not (self.unlinked or self.wrapped):
+            yield from self.raw()
+            return
+        for cells in self.raw():
+            yield self._fixed(cells)
+
+    def _fixed(self, cells: Sequence[Cell]) -> Sequence[Cell]:
+        unlinked, wrapped = self.unlinked, self.wrapped
+        if not (unlinked or wrapped):
+            return cells
+        out = None
+        for col, cell in enumerate(cells):
+            if type(cell.value) is not str:
+                continue
+            new = cell
+            if cell.link and unlinked:
+                style = unlinked.get((col, cell.value, cell.style))
+                if style is not None:
+                    new = Cell(cell.value, style)
+            style = wrapped.get((col, new.value, new.style)) if wrapped else None
+            if style is not None:
+                new = new._replace(style=style)
+            if new is not cell:
+                if out is None:
+                    out = list(cells)
+                out[col] = new
+        return cells if out is None else out
+
+
 @dataclass(frozen=True)
 class ColourScale:
     """A 0-to-max colour scale over a range (conditional formatting)."""
@@ -226,6 +286,8 @@ class Sheet:
     margins: tuple[float, float, float, float] | None = None
     #: 0-based row of the column headers of the sheet's main table, where it has one.
     header_row: int | None = None
+    #: The rows of a big table, made as they are written (see Rows); `cells` has the rest.
+    body: Rows | None = None
     next_row: int = 0
 
     def put(self, row: int, col: int, value: Any, style: str = "", link: str | None = None) -> None:
@@ -265,7 +327,7 @@ class Sheet:
         merged range) wraps, in a row tall enough; text outside a table that would run past
         the sheet's last column, or into a filled neighbour, is merged across to the last
         column first. Run once a sheet is complete."""
-        width = max((c for _, c in self.cells), default=-1) + 1
+        width = self.width
         widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(width)]
         if not widths:
             return
@@ -275,93 +337,160 @@ class Sheet:
             merged[(top, left)] = (bottom, right)
             merged.update({(r, c): None for r in range(top, bottom + 1) for c in range(left, right + 1)
                            if (r, c) != (top, left)})
+        body = self.body
+        if body is not None and any(body.first <= r < body.first + body.count for r, _ in merged):
+            raise ValueError(f"{self.name}: a merged range in the rows of its big table")
         # A big sheet repeats the same text down a column (a partner's name and file on each
         # of its rows): each (column, text, style) is measured once.
         seen: set[tuple] = set()
         texts = [(place, cell) for place, cell in self.cells.items() if type(cell.value) is str]
         for (row, col), cell in texts:  # a column never breaks an ordinary word
-            value = cell.value
             if (row, col) not in merged:
-                if not cell.link and len(value) * 1.15 + 1.5 <= widths[col]:
-                    continue  # no word of it can be wider than the column
-                key = (col, value, cell.style, cell.link is None)
-                if key in seen and cell.link is None:
-                    continue
-                seen.add(key)
-                style = STYLES.get(cell.style, STYLES["text"])
-                longest = longest_word(value, style)
-                if widths[col] < longest <= MAX_WORD_WIDTH and not style.rotation:
-                    widths[col] = self.column_widths[col] = longest
-                if cell.link and _text_width(value, style) + 1 > widths[col]:
-                    # LibreOffice never wraps a cell that holds a link: the column holds it
-                    # whole, or (a long file path) the text wraps without its link.
-                    needed = _text_width(value, style) + 1
-                    if needed <= MAX_LINK_WIDTH:
-                        widths[col] = self.column_widths[col] = needed
-                    else:
-                        self.cells[(row, col)] = cell._replace(link=None, style="text")
+                unlinked = self._widen(col, cell, widths, seen)
+                if unlinked is not None:
+                    self.cells[(row, col)] = unlinked
+        if body is not None:
+            for cells in body.raw():
+                for col, cell in enumerate(cells):
+                    if type(cell.value) is str and (col, cell.value, cell.style, cell.link is None) not in seen:
+                        unlinked = self._widen(col, cell, widths, seen)
+                        if unlinked is not None:
+                            body.unlinked[(col, cell.value, cell.style)] = unlinked.style
         lines: dict[int, int] = {}
         measured: dict[tuple, int] = {}  # (column, text, style) -> lines, for text in a table
         for (row, col), cell in texts:
             cell = self.cells[(row, col)]  # as the first pass left it
-            value = cell.value
-            if len(value) <= widths[col] or merged.get((row, col), 0) is None:
+            if len(cell.value) <= widths[col] or merged.get((row, col), 0) is None:
                 continue
-            known = measured.get((col, value, cell.style))
-            if known is not None:
-                if known > 1:
-                    if not STYLES[cell.style].wrap:
-                        self.cells[(row, col)] = cell._replace(style=_wrapped(cell.style or "text"))
-                    lines[row] = max(lines.get(row, 1), known)
-                continue
-            span = merged.get((row, col))
-            style = STYLES.get(cell.style, STYLES["text"])
-            if style.rotation:
-                continue
-            if span is None and not style.border:
-                last = col  # outside a table: it may run on over empty cells, within the sheet
-                while last + 1 < len(widths) and (row, last + 1) not in self.cells:
-                    last += 1
-                if _text_width(value, style) <= sum(widths[col:last + 1]):
-                    continue
-                if last > col:
-                    self.merged.append(f"{cell_address(row, col)}:{cell_address(row, last)}")
-                    span = merged[(row, col)] = (row, last)
-            width = sum(widths[col:span[1] + 1]) if span else widths[col]
-            needed = _lines(value, width, style)
-            if needed <= 1 and _text_width(value, style) <= width:
-                if span is None and style.border:
-                    measured[(col, value, cell.style)] = 1
-                continue
-            if span is None and style.border:
-                measured[(col, value, cell.style)] = needed
-            if not style.wrap:
-                self.cells[(row, col)] = cell._replace(style=_wrapped(cell.style or "text"))
-            if span is None or span[0] == row:
+            needed, style = self._wrap(row, col, cell, widths, merged, measured)
+            if style is not None:
+                self.cells[(row, col)] = cell._replace(style=style)
+            if needed:
                 lines[row] = max(lines.get(row, 1), needed)
+        if body is not None:
+            unlinked = body.unlinked
+            for index, cells in enumerate(body.raw()):
+                row = body.first + index
+                for col, cell in enumerate(cells):
+                    if type(cell.value) is str and len(cell.value) > widths[col]:
+                        if cell.link and (col, cell.value, cell.style) in unlinked:  # as the first pass left it
+                            cell = Cell(cell.value, unlinked[(col, cell.value, cell.style)])
+                        needed, style = self._wrap(row, col, cell, widths, merged, measured)
+                        if style is not None:
+                            body.wrapped[(col, cell.value, cell.style)] = style
+                        if needed:
+                            lines[row] = max(lines.get(row, 1), needed)
         for row, count in lines.items():
             self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
+
+    def _widen(self, col: int, cell: Cell, widths: list[float], seen: set[tuple]) -> Cell | None:
+        """fit_text's first pass on one text cell: widen its column so that no ordinary word
+        breaks, and one holding a link so that the link shows whole. Returns the cell without
+        its link where the link's text is too long for any column."""
+        value = cell.value
+        if not cell.link and len(value) * 1.15 + 1.5 <= widths[col]:
+            return None  # no word of it can be wider than the column
+        key = (col, value, cell.style, cell.link is None)
+        if key in seen and cell.link is None:
+            return None
+        seen.add(key)
+        style = STYLES.get(cell.style, STYLES["text"])
+        longest = longest_word(value, style)
+        if widths[col] < longest <= MAX_WORD_WIDTH and not style.rotation:
+            widths[col] = self.column_widths[col] = longest
+        if cell.link and _text_width(value, style) + 1 > widths[col]:
+            # LibreOffice never wraps a cell that holds a link: the column holds it whole,
+            # or (a long file path) the text wraps without its link.
+            needed = _text_width(value, style) + 1
+            if needed <= MAX_LINK_WIDTH:
+                widths[col] = self.column_widths[col] = needed
+            else:
+                return cell._replace(link=None, style="text")
+        return None
+
+    def _wrap(self, row: int, col: int, cell: Cell, widths: list[float], merged: dict,
+              measured: dict[tuple, int]) -> tuple[int, str | None]:
+        """fit_text's second pass on one text cell wider than its column: (the printed lines
+        its row needs for it, or 0 where it asks nothing of the row's height; the wrapping
+        style it takes, or None to keep its own)."""
+        value = cell.value
+        known = measured.get((col, value, cell.style))
+        if known is not None:
+            if known > 1:
+                return known, None if STYLES[cell.style].wrap else _wrapped(cell.style or "text")
+            return 0, None
+        span = merged.get((row, col))
+        style = STYLES.get(cell.style, STYLES["text"])
+        if style.rotation:
+            return 0, None
+        if span is None and not style.border:
+            last = col  # outside a table: it may run on over empty cells, within the sheet
+            while last + 1 < len(widths) and (row, last + 1) not in self.cells:
+                last += 1
+            if _text_width(value, style) <= sum(widths[col:last + 1]):
+                return 0, None
+            if last > col:
+                self.merged.append(f"{cell_address(row, col)}:{cell_address(row, last)}")
+                span = merged[(row, col)] = (row, last)
+        width = sum(widths[col:span[1] + 1]) if span else widths[col]
+        needed = _lines(value, width, style)
+        if needed <= 1 and _text_width(value, style) <= width:
+            if span is None and style.border:
+                measured[(col, value, cell.style)] = 1
+            return 0, None
+        if span is None and style.border:
+            measured[(col, value, cell.style)] = needed
+        wrapped = None if style.wrap else _wrapped(cell.style or "text")
+        return (needed if span is None or span[0] == row else 0), wrapped
 
     def skip(self, rows: int = 1) -> None:
         self.next_row += rows
 
+    def set_body(self, count: int, width: int, make: Callable[[int], Sequence[Cell]],
+                 each: Callable[[], Iterable[Sequence[Cell]]] | None = None, styles: Iterable[str] = ()) -> Rows:
+        """Give the sheet `count` rows made as they are written, from `next_row` on."""
+        self.body = Rows(self.next_row, count, width, make, each, styles)
+        self.next_row += count
+        return self.body
+
+    def all_cells(self) -> Iterator[tuple[tuple[int, int], Cell]]:
+        """Every cell, ((row, col), cell): those held, then the big table's rows as made."""
+        yield from self.cells.items()
+        body = self.body
+        if body is not None:
+            for index, cells in enumerate(body):
+                row = body.first + index
+                for col, cell in enumerate(cells):
+                    yield (row, col), cell
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        body = self.body
+        if body is not None and body.first <= row < body.first + body.count:
+            cells = body.row(row - body.first)
+            return cells[col] if 0 <= col < len(cells) else None
+        return self.cells.get((row, col))
+
     @property
     def height(self) -> int:
-        return max((r for r, _ in self.cells), default=-1) + 1
+        held = max((r for r, _ in self.cells), default=-1) + 1
+        body = self.body
+        return max(held, body.first + body.count) if body is not None and body.count else held
 
     @property
     def width(self) -> int:
-        return max((c for _, c in self.cells), default=-1) + 1
+        held = max((c for _, c in self.cells), default=-1) + 1
+        body = self.body
+        return max(held, body.width) if body is not None and body.count else held
 
     def value(self, row: int, col: int) -> Any:
-        cell = self.cells.get((row, col))
+        cell = self.cell(row, col)
         return None if cell is None else cell.value
 
     def values(self) -> list[list[Any]]:
         """Dense rows of values (None for blanks), for writers that send whole blocks."""
         width = self.width  # once: it is a walk over every cell
         grid = [[None] * width for _ in range(self.height)]
-        for (row, col), cell in self.cells.items():
+        for (row, col), cell in self.all_cells():
             grid[row][col] = cell.value
         return grid
 

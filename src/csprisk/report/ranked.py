@@ -5,8 +5,9 @@ Both writers (the .xlsx file and the open workbook) render what this module buil
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import quote
 
 from csprisk.version import __version__
@@ -14,7 +15,7 @@ from csprisk.findings import SEVERITY_ORDER, count_by_severity
 from csprisk.grid import column_letter
 from csprisk.score.merge import MergeResult
 from csprisk.read.previous import PreviousRanking
-from csprisk.score.parse import BLANK, VALID
+from csprisk.score.parse import STATUS_OF
 from csprisk.report.executive import executive_sheets
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
@@ -47,7 +48,8 @@ _FILE_COLUMN, _SHEET_COLUMN, _ROW_COLUMN = (_SCORES_LEAD.index(c) for c in ("Fil
 
 def partner_scores_sheet(result: MergeResult) -> Sheet:
     """One row per partner and priority, laid out like the matrix: every score as typed,
-    with where it came from; scores that did not count are red and listed with why."""
+    with where it came from; scores that did not count are red and listed with why. Its
+    rows are made as the sheet is written (a Rows body), never held as cells."""
     labels = result.scheme.labels
     sheet = Sheet(PARTNER_SCORES)
     _heading(sheet, result, "every score as typed")
@@ -56,29 +58,9 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     header = sheet.add_row([*_SCORES_LEAD, *labels, "Confidence", "PESTELO", "Notes", "Not counted"],
                            ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"] * 4)
     sheet.header_row = header
-    column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(labels)}
-    # The same few scores recur on every row: one Cell each, shared (keyed by type too, so
-    # 1, 1.0 and True stay apart).
-    score_cells: dict[tuple, Cell] = {}
-    for ret in result.assessment.returns + result.superseded:
-        partner, file, sheet_name = Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text")
-        scored = {_row_number(p.cell): p for p in ret.priorities}
-        for row_number, cells in _cells_by_row(ret.cells):
-            values: list = [partner, file, sheet_name, Cell(row_number, "center"), Cell(cells[0].priority, "text")]
-            values += [Cell(None, "center")] * len(labels)
-            for cell in cells:
-                typed = cell.value if not isinstance(cell.value, (dt.date, dt.time)) else str(cell.value)
-                style = "center" if cell.counted else "counted-no"
-                key = (type(typed), typed, style)
-                score = score_cells.get(key)
-                if score is None:
-                    score = score_cells[key] = Cell(typed, style)
-                values[column_of[cell.criterion]] = score
-            priority = scored.get(row_number)
-            values += [Cell(priority.confidence if priority else None, "center"),
-                       Cell(priority.pestelo if priority else None, "center"),
-                       Cell(priority.notes if priority else None, "wrap"), Cell(_not_counted(cells), "wrap")]
-            sheet.add_row(values)
+    rows = _ScoreRows(result)
+    sheet.set_body(rows.count, len(_SCORES_LEAD) + len(labels) + 4, rows.row, rows.each,
+                   styles=("text", "center", "counted-no", "wrap"))
     last = 8 + len(labels)
     sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"F{header + 2}"
@@ -89,22 +71,79 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     return sheet
 
 
+_BLANK_SCORE = Cell(None, "center")
+
+
+class _ScoreRows:
+    """Partner scores' rows, made from each return's ScoreRows as they are asked for: one
+    per matrix row of every return (merged first, then superseded), in the order read."""
+
+    def __init__(self, result: MergeResult) -> None:
+        self.returns = result.assessment.returns + result.superseded
+        self.starts: list[int] = []  # the index of each return's first row
+        count = 0
+        for ret in self.returns:
+            self.starts.append(count)
+            count += len(ret.rows)
+        self.count = count
+        # The same few scores recur on every row: one Cell each, shared (keyed by type too,
+        # so 1, 1.0 and True stay apart).
+        self._scores: dict[tuple, Cell] = {}
+
+    def row(self, index: int) -> list[Cell]:
+        at = bisect.bisect_right(self.starts, index) - 1
+        while not self.returns[at].rows:  # returns with no rows share a start with the next
+            at += 1
+        ret = self.returns[at]
+        return self._cells(ret, self._lead(ret), ret.rows[index - self.starts[at]], self._scored(ret))
+
+    def each(self) -> Iterator[list[Cell]]:
+        for ret in self.returns:
+            if ret.rows:
+                lead, scored = self._lead(ret), self._scored(ret)
+                for row in ret.rows:
+                    yield self._cells(ret, lead, row, scored)
+
+    @staticmethod
+    def _lead(ret) -> tuple[Cell, Cell, Cell]:
+        return Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text")
+
+    @staticmethod
+    def _scored(ret) -> dict[int, object]:
+        return {_row_number(p.cell): p for p in ret.priorities}
+
+    def _cells(self, ret, lead: tuple[Cell, Cell, Cell], row, scored: dict) -> list[Cell]:
+        shared = self._scores
+        values: list = [*lead, Cell(row.number, "center"), Cell(row.priority, "text")]
+        for value, status in zip(row.values, row.statuses):
+            if status == "b" or status == "-":
+                values.append(_BLANK_SCORE)
+                continue
+            typed = value if not isinstance(value, (dt.date, dt.time)) else str(value)
+            style = "center" if row.counted and status == "v" else "counted-no"
+            key = (type(typed), typed, style)
+            score = shared.get(key)
+            if score is None:
+                score = shared[key] = Cell(typed, style)
+            values.append(score)
+        priority = scored.get(row.number)
+        values += [Cell(priority.confidence if priority else None, "center"),
+                   Cell(priority.pestelo if priority else None, "center"),
+                   Cell(priority.notes if priority else None, "wrap"), Cell(_not_counted(ret, row), "wrap")]
+        return values
+
+
 def _row_number(cell: str) -> int:
     return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
-def _cells_by_row(cells) -> list[tuple[int, list]]:
-    rows: dict[int, list] = {}
-    for cell in cells:
-        rows.setdefault(_row_number(cell.cell), []).append(cell)
-    return list(rows.items())
-
-
-def _not_counted(cells) -> str:
-    if all(not c.counted for c in cells) and all(c.status == VALID for c in cells):
+def _not_counted(ret, row) -> str:
+    typed = [(letter, value, status) for letter, value, status in zip(ret.letters, row.values, row.statuses)
+             if status != "b" and status != "-"]
+    if not row.counted and all(status == "v" for _, _, status in typed):
         return "Row not used (see the Validation sheet)"
-    return "; ".join(f"{c.cell} {_typed(c.value)} ({c.status})" for c in cells
-                     if not c.counted and c.status != BLANK)
+    return "; ".join(f"{letter}{row.number} {_typed(value)} ({STATUS_OF[status]})"
+                     for letter, value, status in typed if not (row.counted and status == "v"))
 
 
 def _typed(value) -> str:
@@ -114,7 +153,8 @@ def _typed(value) -> str:
 
 
 def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
-    """Every finding; `scores` is the Partner scores sheet its links point into."""
+    """Every finding; `scores` is the Partner scores sheet its links point into. Its rows
+    are made as the sheet is written (a Rows body), never held as cells."""
     sheet = Sheet(VALIDATION)
     _heading(sheet, result, "what needs fixing")
     counts = count_by_severity(list(result.findings))
@@ -125,65 +165,86 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
     ordered = sorted(result.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9)))
     links = _partner_score_links(result, scores or partner_scores_sheet(result))
     file_link = _file_links(result)
-    for f in ordered:
+    partner_of = result.partner_of
+
+    def row(index: int) -> list[Cell]:
+        f = ordered[index]
         value = f.value
         if isinstance(value, (dt.date, dt.time)):
             value = str(value)
         # Partner -> that return's first row in Partner scores; Cell -> the score as typed
         # there; File -> the return itself, to open it at the cell.
         partner_link, cell_link = links(f.file, f.sheet, f.cell)
-        sheet.add_row([
+        return [
             Cell(f.severity, f"severity-{f.severity}"), Cell(f.code, "text"), Cell(f.title, "text"),
-            Cell(result.partner_of(f.file, f.sheet), "link" if partner_link else "text", partner_link),
+            Cell(partner_of(f.file, f.sheet), "link" if partner_link else "text", partner_link),
             Cell(f.file, "link" if f.file else "text", file_link(f.file, f.sheet, f.cell)),
             Cell(f.sheet, "text"),
             Cell(f.cell, "link" if cell_link else "text", cell_link),
             Cell(value, "value"), Cell(f.message, "wrap"),
-        ])
+        ]
+
+    body = sheet.set_body(len(ordered), 9, row, styles=(
+        "text", "link", "value", "wrap", *{f"severity-{f.severity}" for f in ordered}))
     if not result.findings:
         sheet.add_row(["No problems found."], "note")
     sheet.autofilter = f"A{header + 1}:I{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"A{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.column_widths = {0: 10, 1: 20, 2: 26, 3: 20, 4: 26, 5: 14, 6: 7, 7: 12, 8: 70}
-    for row in range(header + 1, sheet.next_row):
-        sheet.fit_row(row, columns=range(9))
+    # Printers and Excel do not grow a row for wrapped text: the message (the only wrapped
+    # cell of a row) gets the lines it needs.
+    for index, f in enumerate(ordered):
+        if f.message is not None:
+            lines = lines_needed(f.message, sheet.column_widths[8])
+            if lines > 1:
+                sheet.row_heights[body.first + index] = LINE_HEIGHT * lines + 3
     return sheet
 
 
 def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str, str], tuple[str | None, str | None]]:
     """For a finding's (file, sheet, cell): a link to that return's first row on Partner
     scores, and one to the very score (its row and criterion column), where the sheet shows them."""
-    header = scores.header_row
-    if header is None:
+    if scores.header_row is None or scores.body is None:
         return lambda file, sheet, cell: (None, None)
     column_of = {label: len(_SCORES_LEAD) + i for i, label in enumerate(result.scheme.labels)}
-    first: dict = {}
-    by_row: dict[tuple[str, str, int], int] = {}
-    for r in range(header + 1, scores.height):
-        file = scores.value(r, _FILE_COLUMN)
-        if not file:
+    priority_column = _SCORES_LEAD.index("Priority")
+    first: dict = {}  # file, and (file, sheet) -> the 1-based row of its first row on the sheet
+    placed: dict[tuple[str, str], list] = {}  # (file, sheet) -> [(its return, 1-based row of its first row)]
+    row = scores.body.first + 1
+    for ret in result.assessment.returns + result.superseded:
+        if not ret.rows or not ret.file:
             continue
-        sheet = scores.value(r, _SHEET_COLUMN) or ""
-        first.setdefault(file, r + 1)
-        first.setdefault((file, sheet), r + 1)
-        number = scores.value(r, _ROW_COLUMN)
-        if isinstance(number, int):
-            by_row.setdefault((file, sheet, number), r + 1)
-    criterion_of = {(ret.file, ret.sheet, c.cell): c.criterion
-                    for ret in result.assessment.returns + result.superseded for c in ret.cells}
+        first.setdefault(ret.file, row)
+        first.setdefault((ret.file, ret.sheet), row)
+        placed.setdefault((ret.file, ret.sheet), []).append((ret, row))
+        row += len(ret.rows)
 
     def links(file: str, sheet: str, cell: str) -> tuple[str | None, str | None]:
         row_of_return = first.get((file, sheet)) or first.get(file)
         start = f"#'{PARTNER_SCORES}'!A{row_of_return}" if row_of_return else None
         digits = "".join(ch for ch in cell if ch.isdigit())
-        row = by_row.get((file, sheet, int(digits))) if digits else None
-        if row is None:
-            return start, None
-        col = column_of.get(criterion_of.get((file, sheet, cell)), _SCORES_LEAD.index("Priority"))
-        return start, f"#'{PARTNER_SCORES}'!{column_letter(col)}{row}"
+        for ret, top in placed.get((file, sheet), ()) if digits else ():
+            at = _row_index(ret, int(digits))
+            if at is None:
+                continue
+            letters = cell[:len(cell) - len(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+            col = priority_column  # the score's own column where the cell is a typed score
+            for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses):
+                if letter == letters and status != "b" and status != "-":
+                    col = column_of.get(label, priority_column)
+                    break
+            return start, f"#'{PARTNER_SCORES}'!{column_letter(col)}{top + at}"
+        return start, None
 
     return links
+
+
+def _row_index(ret, number: int) -> int | None:
+    """Where the sheet row `number` is among a return's rows (they are in sheet order)."""
+    rows = ret.rows
+    at = bisect.bisect_left(rows, number, key=lambda r: r.number)
+    return at if at < len(rows) and rows[at].number == number else None
 
 
 def _file_links(result: MergeResult) -> Callable[[str, str, str], str | None]:

@@ -27,8 +27,7 @@ VALID, NOT_KNOWN, INVALID, BLANK = "valid", "not known", "invalid", "blank"
 
 
 class ScoreCell(NamedTuple):
-    """One score cell as typed, and what became of it (a named tuple: a merge holds one
-    per score of every return)."""
+    """One score cell as typed, and what became of it."""
 
     priority: str
     criterion: str
@@ -37,6 +36,23 @@ class ScoreCell(NamedTuple):
     status: str  # VALID, NOT_KNOWN, INVALID or BLANK
     score: float | None
     counted: bool
+
+
+#: A status as one letter of a ScoreRow's `statuses`; "-" is a criterion with no column.
+STATUS_LETTER = {VALID: "v", NOT_KNOWN: "n", INVALID: "i", BLANK: "b"}
+STATUS_OF = {letter: status for status, letter in STATUS_LETTER.items()}
+
+
+class ScoreRow(NamedTuple):
+    """One matrix row as typed, compactly: a merge holds one per row of every return, and
+    the ScoreCells are made from it only when asked for (`Return.cells`)."""
+
+    priority: str  # the name as read, or "Row N" for a row without one
+    number: int  # the sheet's row number, from 1
+    counted: bool  # the row counts toward the ranking (named, not a repeat, scored)
+    values: tuple  # per criterion: the value as typed (an error value as its text), None if blank
+    statuses: str  # per criterion: a STATUS_LETTER, or "-" where the matrix has no such column
+    scores: tuple[float | None, ...]  # per criterion: the valid score, or None
 
 
 @dataclass(frozen=True)
@@ -68,8 +84,26 @@ class Return:
     email: str
     date: dt.date | None
     priorities: tuple[ScoredPriority, ...]
-    cells: tuple[ScoreCell, ...]
+    #: Every matrix row read, with a typed cell (a blank row of the matrix is not kept).
+    rows: tuple[ScoreRow, ...] = ()
     partner_named: bool = True
+    #: The scheme's criteria and the column letter each was read from (None: no column).
+    labels: tuple[str, ...] = ()
+    letters: tuple[str | None, ...] = ()
+
+    @property
+    def cells(self) -> tuple[ScoreCell, ...]:
+        """Every score cell a partner typed, row by row, and what became of it."""
+        cells = []
+        for row in self.rows:
+            number = str(row.number)
+            for label, letter, value, status, score in zip(self.labels, self.letters, row.values, row.statuses,
+                                                            row.scores):
+                if status in "b-":
+                    continue
+                cells.append(ScoreCell(row.priority, label, letter + number, value, STATUS_OF[status], score,
+                                       row.counted and status == "v"))
+        return tuple(cells)
 
 
 @dataclass(frozen=True)
@@ -367,10 +401,11 @@ def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
         partner = PurePath(file).stem
         findings.append(Code.PARTNER_MISSING.finding(file=file, sheet=grid.sheet,
                                                      cell=meta.get("partner_cell", ""), used=partner))
-    priorities, cells = _read_rows(layout, scheme, file, findings)
+    priorities, rows, letters = _read_rows(layout, scheme, file, findings)
     return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
                   email=str(meta.get("email") or "").strip(), date=_as_date(meta.get("date")),
-                  priorities=tuple(priorities), cells=tuple(cells), partner_named=partner_named)
+                  priorities=tuple(priorities), rows=tuple(rows), partner_named=partner_named,
+                  labels=scheme.labels, letters=tuple(letters))
 
 
 def _is_scored(layout: Layout, scheme: Scheme) -> bool:
@@ -528,16 +563,17 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _read_rows(layout: Layout, scheme: Scheme, file: str,
-               findings: list[Finding]) -> tuple[list[ScoredPriority], list[ScoreCell]]:
+               findings: list[Finding]) -> tuple[list[ScoredPriority], list[ScoreRow], list[str | None]]:
     grid, sheet = layout.grid, layout.grid.sheet
     priorities: list[ScoredPriority] = []
-    cells: list[ScoreCell] = []
+    rows: list[ScoreRow] = []
     first_row_of: dict[str, int] = {}
     labels, weights, scale_max = scheme.labels, scheme.weights, scheme.scale_max
     # Column letters once per layout, not once per cell.
     letters = [None if col is None else column_letter(grid.left + col) for col in layout.criteria_cols]
     # A plain whole-number score in range is by far the usual cell: decided without a call.
     valid_scores = frozenset(range(scale_max + 1))
+    floats = {n: float(n) for n in range(scale_max + 1)}  # one float object per score, shared
     columns = layout.criteria_cols
     first = layout.first_row or layout.header_row + 1
     # What the file says beyond values, looked at only where it has something to say.
@@ -584,6 +620,8 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         else:
             first_row_of[key] = row + grid.top
         scores: list[float | None] = []
+        typed: list = []
+        statuses: list[str] = []
         not_known = 0
         row_findings: list[Finding] = []
         invalid = False
@@ -591,11 +629,15 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         for criterion, letter, value in zip(labels, letters, raw):
             if letter is None:
                 scores.append(None)
+                typed.append(None)
+                statuses.append("-")
                 continue
             if (type(value) is float or type(value) is int) and value in valid_scores:
-                status, score, code = VALID, float(value), None
+                status, score, code = VALID, floats[value], None
             else:
                 status, score, code = classify_score(value, scale_max)
+                if score is not None:
+                    score = floats.get(score, score)
             cell = letter + number
             if marked:
                 col = columns[len(scores)]
@@ -619,9 +661,8 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
             invalid |= status == INVALID
             not_known += status == NOT_KNOWN
             scores.append(score)
-            if status != BLANK:
-                cells.append(ScoreCell(label, criterion, cell, value, status, score,
-                                       counted and status == VALID))
+            typed.append(None if status == BLANK else value)
+            statuses.append(STATUS_LETTER[status])
         if counted and not invalid and not any(s is not None for s in scores):
             counted = False  # every criterion NK or blank: no score, not a 0 out of 80
             row_findings = [f for f in row_findings if f.code != "score-missing"]
@@ -629,6 +670,9 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 file=file, sheet=sheet, cell=name_cell, value=name, priority=name,
                 max_total=format_number(scheme.max_total)))
         findings += row_findings
+        scores_row = tuple(scores)
+        if any(s != "b" and s != "-" for s in statuses):
+            rows.append(ScoreRow(label, row + grid.top + 1, counted, tuple(typed), "".join(statuses), scores_row))
         weighted = tuple(None if s is None else s * w for s, w in zip(scores, weights))
         typed_total = _typed_total(layout, row)
         computed = sum(s for s in weighted if s is not None)
@@ -657,12 +701,12 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                         priority=label, shown=_shown(typed)))
         if counted:
             priorities.append(ScoredPriority(
-                name=name, key=key, cell=name_cell, scores=tuple(scores), not_known=not_known,
+                name=name, key=key, cell=name_cell, scores=scores_row, not_known=not_known,
                 typed_total=typed_total,
                 pestelo=_text(grid.value(row, layout.pestelo_col)) if layout.pestelo_col is not None else "",
                 notes=_text(grid.value(row, layout.notes_col)) if layout.notes_col is not None else "",
                 confidence=confidence))
-    return priorities, cells
+    return priorities, rows, letters
 
 
 def _visible_rows(layout: Layout, first: int, hidden: set[int]) -> dict[str, int]:
