@@ -100,7 +100,7 @@ def test_weights_and_scale_change_the_maximum():
 def test_leaving_one_return_out_ranks_exactly_as_assessing_the_others(rule):
     import random
 
-    from csprisk.score.assess import leave_one_out
+    from csprisk.score.assess import Place, leave_one_out, leave_one_out_places
 
     rng = random.Random(7)
     names = ["Domestic abuse", "ASB", "Anti-social behaviour", "Hate crime", "Knife crime", "Drugs", "Fraud"]
@@ -118,3 +118,8 @@ def test_leaving_one_return_out_ranks_exactly_as_assessing_the_others(rule):
     assert [left_out for left_out, _ in runs] == returns
     for left_out, ranking in runs:
         assert ranking == assess([r for r in returns if r is not left_out], scheme).ranking, left_out.partner
+    # The places alone (what the Stability sheet shows), without the partners' scores.
+    places = list(leave_one_out_places(assessment))
+    assert [left_out for left_out, _ in places] == returns
+    for (_, ranking), (_, placed) in zip(runs, places):
+        assert placed == tuple(Place(p.name, p.key, p.rank, p.tied, p.recommended) for p in ranking)

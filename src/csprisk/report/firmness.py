@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
-from csprisk.score.assess import Assessment, RankedPriority, TOTAL_PRECISION, leave_one_out
+from csprisk.score.assess import Assessment, Place, RankedPriority, TOTAL_PRECISION, leave_one_out_places
 from csprisk.scheme import Scheme, figure, format_number
 from csprisk.words import join_and, plural, possessive
 
@@ -161,21 +161,10 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
 
 # --- stability: leave each partner out in turn --------------------------------------------
 
-@dataclass(frozen=True)
-class RerankedPriority:
-    """Where a priority lands in one leave-one-out re-ranking. Only the place is kept: a
-    RankedPriority holds every partner's scores, and a thousand re-rankings of them were
-    most of a big merge's memory."""
-
-    name: str
-    key: str
-    rank: int
-    tied: bool
-    recommended: bool
-
-    @property
-    def rank_label(self) -> str:
-        return f"={self.rank}" if self.tied else str(self.rank)
+#: Where a priority lands in one leave-one-out re-ranking. Only the place is kept: a
+#: RankedPriority holds every partner's scores, and a thousand re-rankings of them were
+#: most of a big merge's memory.
+RerankedPriority = Place
 
 
 @dataclass(frozen=True)
@@ -233,11 +222,11 @@ def stability(assessment: Assessment) -> Stability:
     runs = []
     if len(returns) >= 2:
         now = {p.name for p in assessment.recommended}
-        for left_out, ranking in leave_one_out(assessment):
+        for left_out, ranking in leave_one_out_places(assessment):
             then = {p.name for p in ranking if p.recommended}
             runs.append(LeaveOneOut(
                 left_out.partner,
-                tuple(RerankedPriority(p.name, p.key, p.rank, p.tied, p.recommended) for p in ranking),
+                ranking,
                 tuple(p.name for p in assessment.ranking if p.name in now - then),
                 tuple(p.name for p in ranking if p.name in then - now)))
     ranges = []

@@ -12,7 +12,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from csprisk.score.parse import Return
 from csprisk.scheme import Scenario, Scheme, criterion_key, priority_key
@@ -166,10 +166,37 @@ def assess(returns: Sequence[Return], scheme: Scheme) -> Assessment:
     return Assessment(scheme, _rank(unranked, scheme), tuple(returns))
 
 
+class Place(NamedTuple):
+    """Where a priority ranks in a re-ranking: all that a stability test looks at."""
+
+    name: str
+    key: str
+    rank: int
+    tied: bool
+    recommended: bool
+
+    @property
+    def rank_label(self) -> str:
+        return f"={self.rank}" if self.tied else str(self.rank)
+
+
 def leave_one_out(assessment: Assessment) -> Iterator[tuple[Return, tuple[RankedPriority, ...]]]:
     """For each return in turn, the ranking without it: exactly what `assess` gives for the
     other returns, but only the priorities that return scored are combined again (from
     running sums and sorted scores), so N re-rankings cost about N, not N squared."""
+    return _leave_one_out(assessment, with_partners=True)
+
+
+def leave_one_out_places(assessment: Assessment) -> Iterator[tuple[Return, tuple[Place, ...]]]:
+    """leave_one_out's rankings as places only: the same ranks, ties and recommended set,
+    without the partners' scores of every priority of every re-ranking (at 1,000 returns,
+    copying those was most of the work)."""
+    return _leave_one_out(assessment, with_partners=False)
+
+
+def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tuple[Return, tuple]]:
+    """Each re-ranking as RankedPriority (`with_partners`) or as Place: then each priority
+    carries how many partners scored it, not their scores, until it is placed."""
     scheme, returns = assessment.scheme, assessment.returns
     groups = _groups(returns, scheme)
     weights, rule = scheme.weights, scheme.aggregation
@@ -185,7 +212,8 @@ def leave_one_out(assessment: Assessment) -> Iterator[tuple[Return, tuple[Ranked
         # fmean of the others; anything else is combined again from the scores themselves.
         stats[key] = (columns, [math.fsum(c) for c in columns]) if exact else None
         combined = tuple(combine(c, rule) for c in columns)
-        full[key] = (names[0], key, combined, _weighted_total(combined, weights), by_partner)
+        full[key] = (names[0], key, combined, _weighted_total(combined, weights),
+                     by_partner if with_partners else len(by_partner))
         for index, (ret, _) in enumerate(members):
             touched.setdefault(id(ret), []).append((key, index))
     for ret in returns:
@@ -203,19 +231,22 @@ def leave_one_out(assessment: Assessment) -> Iterator[tuple[Return, tuple[Ranked
                 continue  # only this return scored it: not ranked without them
             if len(out) == 1:  # the usual case: slices, not a walk over every member
                 at = out[0]
-                by_partner = item[4][:at] + item[4][at + 1:]
+                kept = (item[4][:at] + item[4][at + 1:]) if with_partners else item[4] - 1
                 name = names[1] if at == 0 else names[0]
             else:
                 keep = [i for i in range(len(members)) if i not in out]
-                by_partner = tuple(members[i][1] for i in keep)
+                kept = tuple(members[i][1] for i in keep)
                 name = names[keep[0]]
             if len(out) == 1 and stats[key] is not None:
                 combined = _combined_without(stats[key], item[2], members[out[0]][1].scores, rule)
             else:
-                combined = tuple(combine([p.scores[i] for p in by_partner if p.scores[i] is not None], rule)
+                others = kept if isinstance(kept, tuple) else [m for i, (_, m) in enumerate(members) if i not in out]
+                combined = tuple(combine([p.scores[i] for p in others if p.scores[i] is not None], rule)
                                  for i in criteria)
-            unranked.append((name, key, combined, _weighted_total(combined, weights), by_partner))
-        yield ret, _rank(unranked, scheme)
+                if not with_partners:
+                    kept = len(others)
+            unranked.append((name, key, combined, _weighted_total(combined, weights), kept))
+        yield ret, (_rank(unranked, scheme) if with_partners else _places(unranked, scheme))
 
 
 def _combined_without(stats, full: Sequence[float | None], scores: Sequence[float | None],
@@ -266,23 +297,38 @@ def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[s
     return groups
 
 
-def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
-    """(name, key, combined, total, by_partner) per priority -> the ranking."""
-    candidates = scheme.candidate_names
-    max_total = scheme.max_total
+def _ordered(unranked: list[tuple], scheme: Scheme) -> tuple[list[tuple], list[float], dict[float, int], Counter]:
+    """(name, key, combined, total, by_partner or how many partners) per priority -> those
+    items in rank order, their rounded totals, the rank of each total and how many share it."""
     tie_index = _criterion_index(scheme, scheme.tie_break_criterion)
 
     def order(item):
         name, _key, combined, total, by_partner = item
         tie_score = combined[tie_index] if combined[tie_index] is not None else -1.0
-        return (-round(total, TOTAL_PRECISION), -tie_score, -len(by_partner), name.casefold())
+        partners = by_partner if type(by_partner) is int else len(by_partner)
+        return (-round(total, TOTAL_PRECISION), -tie_score, -partners, name.casefold())
 
     unranked = sorted(unranked, key=order)
     rounded = [round(item[3], TOTAL_PRECISION) for item in unranked]
-    first = {}
+    first: dict[float, int] = {}
     for position, value in enumerate(rounded):
         first.setdefault(value, position + 1)
-    counts = Counter(rounded)
+    return unranked, rounded, first, Counter(rounded)
+
+
+def _places(unranked: list[tuple], scheme: Scheme) -> tuple[Place, ...]:
+    """The places _rank gives the same items."""
+    unranked, rounded, first, counts = _ordered(unranked, scheme)
+    top_n = scheme.top_n
+    return tuple(Place(item[0], item[1], first[value], counts[value] > 1, first[value] <= top_n)
+                 for item, value in zip(unranked, rounded))
+
+
+def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
+    """(name, key, combined, total, by_partner) per priority -> the ranking."""
+    candidates = scheme.candidate_names
+    max_total = scheme.max_total
+    unranked, rounded, first, counts = _ordered(unranked, scheme)
     ranking = []
     for position, (name, key, combined, total, by_partner) in enumerate(unranked):
         rank = first[rounded[position]]
