@@ -11,6 +11,8 @@ import datetime as dt
 import io
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from copy import copy
 from decimal import Decimal
@@ -115,7 +117,7 @@ def _write_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> Non
         if cell.link:
             _set_link(target, cell.link)
 
-    for row, height in sheet.row_heights.items():
+    for row, height in sheet.all_row_heights().items():
         ws.row_dimensions[row + 1].height = height
     for ref in sheet.merged:
         ws.merge_cells(ref)
@@ -232,8 +234,46 @@ def _streamable(sheet: Sheet) -> bool:
 
 class _Streamed(NamedTuple):
     dimension: str  # the used range, e.g. "A1:V7992"
-    rows: Callable[[], Iterator[str]]  # <sheetData> with every row, in pieces, made as it is saved
-    links: list[tuple[str, str]]  # (cell, "#place" or URL); complete once `rows` has run
+    #: <sheetData> with every row, in pieces, made as it is saved; each link met goes to `links`.
+    rows: Callable[["_Links"], Iterator[str]]
+
+
+class _Links:
+    """A sheet's hyperlinks as they are met, spooled to a temporary file rather than held:
+    the <hyperlink> elements, and the relationships that its links to files and sites need
+    (a national roll-up's Validation sheet has hundreds of thousands)."""
+
+    def __init__(self) -> None:
+        self.count = self.external = 0
+        self._elements = tempfile.SpooledTemporaryFile(max_size=4 << 20)
+        self._relations = tempfile.SpooledTemporaryFile(max_size=4 << 20)
+
+    def add(self, ref: str, link: str) -> None:
+        self.count += 1
+        if link.startswith("#"):
+            self._elements.write(f'<hyperlink ref="{ref}" location="{_xml_attr(link[1:])}"/>'.encode("utf-8"))
+            return
+        self.external += 1
+        rid = f"rIdLink{self.external}"
+        self._elements.write(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode("utf-8"))
+        self._relations.write(f'<Relationship Id="{rid}" Type="{_HYPERLINK_TYPE}" Target="{_xml_attr(link)}" '
+                              'TargetMode="External"/>'.encode("utf-8"))
+
+    def write_hyperlinks(self, stream) -> None:
+        """<hyperlinks> with every link, to `stream`."""
+        stream.write(b'<hyperlinks xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">')
+        self._elements.seek(0)
+        shutil.copyfileobj(self._elements, stream, 1 << 20)
+        stream.write(b"</hyperlinks>")
+
+    def write_relations(self, stream) -> None:
+        """The <Relationship> elements of the links to files and sites, to `stream`."""
+        self._relations.seek(0)
+        shutil.copyfileobj(self._relations, stream, 1 << 20)
+
+    def close(self) -> None:
+        self._elements.close()
+        self._relations.close()
 
 
 #: Cells whose XML (but for its address) is kept, a sheet at a time, before the cache starts again.
@@ -263,7 +303,6 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
         if clash:
             raise ValueError(f"{sheet.name}: cells held in row {clash[0] + 1}, among its big table's rows")
     heights = sheet.row_heights
-    links: list[tuple[str, str]] = []
     letters = [get_column_letter(col + 1) for col in range(max(sheet.width, 1))]
     suffixes: dict[tuple, str] = {}  # (type, value, style) -> the <c> element after its r="..."
 
@@ -283,9 +322,8 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
             suffix = suffixes[key] = _cell_xml("", style_id(cell.style), value)[len('<c r=""'):]
         return f'<c r="{ref}"{suffix}'
 
-    def row_xml(row: int, cells) -> str:
+    def row_xml(row: int, cells, height: float | None, links: list) -> str:
         number = row + 1
-        height = heights.get(row)
         out = [f'<row r="{number}" ht="{height}" customHeight="1">' if height is not None
                else f'<row r="{number}">']
         for col, cell in cells:
@@ -300,23 +338,35 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
     # now, and the styles a big table's rows may take are registered now too.
     numbers = sorted(held.keys() | heights.keys())
     body_first, body_end = (body.first, body.first + body.count) if body is not None else (0, 0)
-    before = [row_xml(row, sorted(held.get(row, ()), key=lambda item: item[0]))
+    before_links: list[tuple[str, str]] = []
+    after_links: list[tuple[str, str]] = []
+    before = [row_xml(row, sorted(held.get(row, ()), key=lambda item: item[0]), heights.get(row), before_links)
               for row in numbers if row < body_first]
-    after = [row_xml(row, sorted(held.get(row, ()), key=lambda item: item[0]))
+    after = [row_xml(row, sorted(held.get(row, ()), key=lambda item: item[0]), heights.get(row), after_links)
              for row in numbers if row >= body_first and not body_first <= row < body_end]
-    held_links = list(links)
+    if body is not None and any(body_first <= row < body_end for row in heights):
+        raise ValueError(f"{sheet.name}: its big table's rows take their heights from its Rows")
     if body is not None:
         for name in sorted(body.styles | set(body.wrapped.values()) | set(body.unlinked.values())):
             style_id(name)
     sealed.append(True)
 
-    def rows() -> Iterator[str]:
-        links[:] = held_links
+    def rows(links: _Links) -> Iterator[str]:
+        for ref, link in before_links:
+            links.add(ref, link)
         yield "<sheetData>"
         yield from before
         if body is not None and body.count:
+            row_height = body.row_height
+            met: list[tuple[str, str]] = []
             for index, cells in enumerate(body):
-                yield row_xml(body_first + index, enumerate(cells))
+                yield row_xml(body_first + index, enumerate(cells), row_height(cells), met)
+                if met:
+                    for ref, link in met:
+                        links.add(ref, link)
+                    met.clear()
+        for ref, link in after_links:
+            links.add(ref, link)
         yield from after
         yield "</sheetData>"
 
@@ -333,7 +383,7 @@ def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _S
     for ref in sheet.merged:
         ws.merged_cells.ranges.add(CellRange(ref))  # no per-cell objects; the XML has the cells
     _set_layout(ws, sheet, report)
-    return _Streamed(dimension, rows, links)
+    return _Streamed(dimension, rows)
 
 
 def _cell_xml(ref: str, style: int, value: Any) -> str:
@@ -389,45 +439,58 @@ def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, "_Streamed"
     with zipfile.ZipFile(buffer) as source, \
             zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         names = set(source.namelist())
-        relations: dict[str, list[bytes]] = {}  # rels part -> <Relationship> elements to add
-        for info in source.infolist():
-            data = source.read(info)
-            part = parts.get(info.filename)
-            if part is None:
-                if info.filename not in _rels_parts(parts):
-                    target.writestr(info.filename, data)
-                continue
-            data = _DIMENSION.sub(f'<dimension ref="{part.dimension}"/>'.encode(), data, count=1)
-            pieces = _SHEET_DATA.split(data, maxsplit=1)
-            if len(pieces) != 2:
-                raise RuntimeError(f"openpyxl wrote {info.filename} without a sheetData element")
-            head, tail = pieces
-            with target.open(info.filename, "w", force_zip64=True) as stream_part:
-                stream_part.write(head)
-                batch: list[str] = []
-                for piece in part.rows():  # made a row at a time, written a batch at a time
-                    batch.append(piece)
-                    if len(batch) == _WRITE_BATCH:
-                        stream_part.write("".join(batch).encode("utf-8"))
-                        batch.clear()
-                stream_part.write("".join(batch).encode("utf-8"))
-                if part.links:  # known now that every row is made
-                    hyperlinks, external = _hyperlinks_xml(part.links)
-                    at = _HYPERLINKS_BEFORE.search(tail)
-                    at = at.start() if at else tail.rindex(b"</worksheet>")
-                    tail = tail[:at] + hyperlinks + tail[at:]
-                    relations[_rels_part(info.filename)] = external
-                stream_part.write(tail)
-        for rels in _rels_parts(parts):
-            extra = b"".join(relations.get(rels, []))
-            if rels in names:
-                data = source.read(rels)
-                at = data.rindex(b"</Relationships>")
-                target.writestr(rels, data[:at] + extra + data[at:])
-            elif extra:
-                target.writestr(rels, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                                + extra + b"</Relationships>")
+        relations: dict[str, _Links] = {}  # rels part -> the links whose relationships it gains
+        try:
+            for info in source.infolist():
+                data = source.read(info)
+                part = parts.get(info.filename)
+                if part is None:
+                    if info.filename not in _rels_parts(parts):
+                        target.writestr(info.filename, data)
+                    continue
+                data = _DIMENSION.sub(f'<dimension ref="{part.dimension}"/>'.encode(), data, count=1)
+                pieces = _SHEET_DATA.split(data, maxsplit=1)
+                if len(pieces) != 2:
+                    raise RuntimeError(f"openpyxl wrote {info.filename} without a sheetData element")
+                head, tail = pieces
+                links = _Links()
+                relations[_rels_part(info.filename)] = links
+                with target.open(info.filename, "w", force_zip64=True) as stream_part:
+                    stream_part.write(head)
+                    batch: list[str] = []
+                    for piece in part.rows(links):  # made a row at a time, written a batch at a time
+                        batch.append(piece)
+                        if len(batch) == _WRITE_BATCH:
+                            stream_part.write("".join(batch).encode("utf-8"))
+                            batch.clear()
+                    stream_part.write("".join(batch).encode("utf-8"))
+                    if links.count:  # known now that every row is made
+                        at = _HYPERLINKS_BEFORE.search(tail)
+                        at = at.start() if at else tail.rindex(b"</worksheet>")
+                        stream_part.write(tail[:at])
+                        links.write_hyperlinks(stream_part)
+                        tail = tail[at:]
+                    stream_part.write(tail)
+            for rels in _rels_parts(parts):
+                links = relations.get(rels)
+                extra = links is not None and links.external > 0
+                if rels in names:
+                    data = source.read(rels)
+                    at = data.rindex(b"</Relationships>")
+                    with target.open(rels, "w") as out:
+                        out.write(data[:at])
+                        if extra:
+                            links.write_relations(out)
+                        out.write(data[at:])
+                elif extra:
+                    with target.open(rels, "w") as out:
+                        out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                  b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">')
+                        links.write_relations(out)
+                        out.write(b"</Relationships>")
+        finally:
+            for links in relations.values():
+                links.close()
 
 
 _WRITE_BATCH = 8192
@@ -447,22 +510,6 @@ def _rels_part(sheet_part: str) -> str:
 
 def _rels_parts(parts) -> set[str]:
     return {_rels_part(name) for name in parts}
-
-
-def _hyperlinks_xml(links: list[tuple[str, str]]) -> tuple[bytes, list[bytes]]:
-    """<hyperlinks> for a sheet, and the relationships its links to files and sites need."""
-    out = ['<hyperlinks xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">']
-    relations = []
-    for ref, link in links:
-        if link.startswith("#"):
-            out.append(f'<hyperlink ref="{ref}" location="{_xml_attr(link[1:])}"/>')
-        else:
-            rid = f"rIdLink{len(relations) + 1}"
-            out.append(f'<hyperlink ref="{ref}" r:id="{rid}"/>')
-            relations.append(f'<Relationship Id="{rid}" Type="{_HYPERLINK_TYPE}" Target="{_xml_attr(link)}" '
-                             'TargetMode="External"/>'.encode("utf-8"))
-    out.append("</hyperlinks>")
-    return "".join(out).encode("utf-8"), relations
 
 
 def _xml_attr(text: str) -> str:

@@ -99,7 +99,7 @@ def write_sheet(target: Any, sheet: Sheet) -> None:
         letter = column_letter(col)
         _try(lambda letter=letter, width=width: setattr(
             target.range(f"{letter}1"), "column_width", points_from_chars(width) if remote else width))
-    for row, height in sorted(sheet.row_heights.items()):
+    for row, height in sorted(sheet.all_row_heights().items()):
         _try(lambda row=row, height=height: setattr(target.range(f"A{row + 1}"), "row_height", height))
     for (row, col), cell in sorted(sheet.all_cells(), key=lambda item: item[0]):
         if cell.link and cell.value is not None:

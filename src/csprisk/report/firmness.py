@@ -6,7 +6,7 @@ executive's sheets (executive.py) put these facts into words and tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
@@ -67,11 +67,19 @@ class Split:
     high: float
     low_partners: tuple[str, ...]
     high_partners: tuple[str, ...]
-    scores: tuple[tuple[str, float], ...]  # every partner's valid score, in return order
+    #: The priority's partners' scores (PartnerScores), held by reference: `scores` pairs them up.
+    by_partner: tuple = field(repr=False, compare=False, default=())
 
     @property
     def points(self) -> float:
         return self.high - self.low
+
+    @property
+    def scores(self) -> tuple[tuple[str, float], ...]:
+        """Every partner's valid score, in return order (made when asked: at national scale
+        the pairs of every split of every priority were most of the report's memory)."""
+        index = self.index
+        return tuple((p.partner, p.scores[index]) for p in self.by_partner if p.scores[index] is not None)
 
 
 def total_spread(priority: RankedPriority) -> Spread | None:
@@ -86,14 +94,13 @@ def splits(priority: RankedPriority, scheme: Scheme,
     """Criteria where partners differ by `points` or more, widest first."""
     found = []
     for index, criterion in enumerate(scheme.criteria):
-        scores = tuple((p.partner, p.scores[index]) for p in priority.by_partner
-                       if p.scores[index] is not None)
+        scores = [(p.partner, p.scores[index]) for p in priority.by_partner if p.scores[index] is not None]
         if len(scores) < 2:
             continue
         spread = _spread(scores, Spread)
         if spread.points >= points - 10 ** -TOTAL_PRECISION:
             found.append(Split(index, criterion.label, spread.low, spread.high,
-                               spread.low_partners, spread.high_partners, scores))
+                               spread.low_partners, spread.high_partners, priority.by_partner))
     found.sort(key=lambda s: (-s.points, s.index))
     return tuple(found)
 

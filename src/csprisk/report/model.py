@@ -181,20 +181,24 @@ class Rows:
     finding: at national scale a million cells, which as a dict of Cells would be most of
     a merge's memory. Row `i` is the sheet's row `first + i`; `make(i)` gives its cells
     from column 0, and `each()`, where given, every row in order (quicker than `make` one
-    at a time). Its cells hold text, numbers and blanks, in the `styles` it names. What
-    `Sheet.fit_text` changes is kept as rules by column, text and style, and applied to
-    each row as it is made."""
+    at a time). Its cells hold text, numbers and blanks, in the bordered `styles` it names
+    (a table's). `height(cells)`, where given, is the height a row asks for (None: the
+    default). What `Sheet.fit_text` decides is kept as rules by column, text and style,
+    applied to each row as it is made: no row is held."""
 
     def __init__(self, first: int, count: int, width: int, make: Callable[[int], Sequence[Cell]],
-                 each: Callable[[], Iterable[Sequence[Cell]]] | None = None, styles: Iterable[str] = ()) -> None:
+                 each: Callable[[], Iterable[Sequence[Cell]]] | None = None, styles: Iterable[str] = (),
+                 height: Callable[[Sequence[Cell]], float | None] | None = None) -> None:
         self.first, self.count, self.width = first, count, width
-        self._make, self._each = make, each
+        self._make, self._each, self._height = make, each, height
         #: Every style its cells may have (a writer registers them before it makes a row).
         self.styles = frozenset(styles)
         #: (column, text, style) -> the style a cell with that text and a link takes without the link.
         self.unlinked: dict[tuple[int, str, str], str] = {}
         #: (column, text, style) -> the wrapping style a cell with that text takes.
         self.wrapped: dict[tuple[int, str, str], str] = {}
+        #: (column, text, style as written) -> the printed lines a row holding it needs.
+        self.lines: dict[tuple[int, str, str], int] = {}
 
     def row(self, index: int) -> Sequence[Cell]:
         """The cells of row `index` (from 0), as they are written."""
@@ -210,6 +214,21 @@ class Rows:
             return
         for cells in self.raw():
             yield self._fixed(cells)
+
+    def row_height(self, cells: Sequence[Cell]) -> float | None:
+        """The height of a row holding `cells` (as written), or None for the default."""
+        height = self._height(cells) if self._height is not None else None
+        lines = self.lines
+        if lines:
+            count = 0
+            for col, cell in enumerate(cells):
+                if type(cell.value) is str:
+                    needed = lines.get((col, cell.value, cell.style))
+                    if needed is not None and needed > count:
+                        count = needed
+            if count:
+                height = max(height or 0, LINE_HEIGHT * count + 3)
+        return height
 
     def _fixed(self, cells: Sequence[Cell]) -> Sequence[Cell]:
         unlinked, wrapped = self.unlinked, self.wrapped
@@ -349,13 +368,22 @@ class Sheet:
                 unlinked = self._widen(col, cell, widths, seen)
                 if unlinked is not None:
                     self.cells[(row, col)] = unlinked
+        candidates: set[tuple[int, str, str]] = set()  # the big table's texts that may need wrapping
         if body is not None:
             for cells in body.raw():
                 for col, cell in enumerate(cells):
-                    if type(cell.value) is str and (col, cell.value, cell.style, cell.link is None) not in seen:
-                        unlinked = self._widen(col, cell, widths, seen)
-                        if unlinked is not None:
-                            body.unlinked[(col, cell.value, cell.style)] = unlinked.style
+                    value = cell.value
+                    if type(value) is not str or (not cell.link and len(value) * 1.15 + 1.5 <= widths[col]):
+                        continue  # no word of it can be wider than the column, nor it
+                    if (col, value, cell.style, cell.link is None) in seen:
+                        continue  # measured already: the same text, style and column decide the same
+                    unlinked = self._widen(col, cell, widths, seen)
+                    style = cell.style if unlinked is None else unlinked.style
+                    if unlinked is not None:
+                        body.unlinked[(col, value, cell.style)] = style
+                    if not STYLES.get(style, STYLES["text"]).border:
+                        raise ValueError(f"{self.name}: the cells of its big table are bordered (not {style!r})")
+                    candidates.add((col, value, style))
         lines: dict[int, int] = {}
         measured: dict[tuple, int] = {}  # (column, text, style) -> lines, for text in a table
         for (row, col), cell in texts:
@@ -367,19 +395,15 @@ class Sheet:
                 self.cells[(row, col)] = cell._replace(style=style)
             if needed:
                 lines[row] = max(lines.get(row, 1), needed)
-        if body is not None:
-            unlinked = body.unlinked
-            for index, cells in enumerate(body.raw()):
-                row = body.first + index
-                for col, cell in enumerate(cells):
-                    if type(cell.value) is str and len(cell.value) > widths[col]:
-                        if cell.link and (col, cell.value, cell.style) in unlinked:  # as the first pass left it
-                            cell = Cell(cell.value, unlinked[(col, cell.value, cell.style)])
-                        needed, style = self._wrap(row, col, cell, widths, merged, measured)
-                        if style is not None:
-                            body.wrapped[(col, cell.value, cell.style)] = style
-                        if needed:
-                            lines[row] = max(lines.get(row, 1), needed)
+        # The big table's texts wider than their column, each measured once; a row's height
+        # comes from them as it is written (Rows.row_height).
+        for col, value, style in candidates:
+            if len(value) > widths[col]:
+                needed, wrapped = self._wrap(-1, col, Cell(value, style), widths, {}, measured)
+                if wrapped is not None:
+                    body.wrapped[(col, value, style)] = wrapped
+                if needed:
+                    body.lines[(col, value, wrapped or style)] = needed
         for row, count in lines.items():
             self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
 
@@ -447,9 +471,10 @@ class Sheet:
         self.next_row += rows
 
     def set_body(self, count: int, width: int, make: Callable[[int], Sequence[Cell]],
-                 each: Callable[[], Iterable[Sequence[Cell]]] | None = None, styles: Iterable[str] = ()) -> Rows:
-        """Give the sheet `count` rows made as they are written, from `next_row` on."""
-        self.body = Rows(self.next_row, count, width, make, each, styles)
+                 each: Callable[[], Iterable[Sequence[Cell]]] | None = None, styles: Iterable[str] = (),
+                 height: Callable[[Sequence[Cell]], float | None] | None = None) -> Rows:
+        """Give the sheet `count` rows made as they are written, from `next_row` on (see Rows)."""
+        self.body = Rows(self.next_row, count, width, make, each, styles, height)
         self.next_row += count
         return self.body
 
@@ -462,6 +487,17 @@ class Sheet:
                 row = body.first + index
                 for col, cell in enumerate(cells):
                     yield (row, col), cell
+
+    def all_row_heights(self) -> dict[int, float]:
+        """Every row's height that is not the default: those held, and the big table's rows'."""
+        heights = dict(self.row_heights)
+        body = self.body
+        if body is not None:
+            for index, cells in enumerate(body):
+                height = body.row_height(cells)
+                if height is not None:
+                    heights[body.first + index] = height
+        return heights
 
     def cell(self, row: int, col: int) -> Cell | None:
         body = self.body

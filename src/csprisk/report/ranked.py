@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from typing import Callable, Iterator
 from urllib.parse import quote
 
@@ -86,9 +87,10 @@ class _ScoreRows:
             self.starts.append(count)
             count += len(ret.rows)
         self.count = count
-        # The same few scores recur on every row: one Cell each, shared (keyed by type too,
-        # so 1, 1.0 and True stay apart).
-        self._scores: dict[tuple, Cell] = {}
+        # The same few scores recur on every row: one Cell each, shared. By style, then by
+        # type (so 1, 1.0 and True stay apart), then by value.
+        self._counted: dict[type, dict] = {}
+        self._not_counted: dict[type, dict] = {}
 
     def row(self, index: int) -> list[Cell]:
         at = bisect.bisect_right(self.starts, index) - 1
@@ -113,24 +115,41 @@ class _ScoreRows:
         return {_row_number(p.cell): p for p in ret.priorities}
 
     def _cells(self, ret, lead: tuple[Cell, Cell, Cell], row, scored: dict) -> list[Cell]:
-        shared = self._scores
+        counted_cells, red_cells = self._counted, self._not_counted
         values: list = [*lead, Cell(row.number, "center"), Cell(row.priority, "text")]
+        counted = row.counted
         for value, status in zip(row.values, row.statuses):
-            if status == "b" or status == "-":
+            if status == "v":
+                shared, style = (counted_cells, "center") if counted else (red_cells, "counted-no")
+            elif status == "b" or status == "-":
                 values.append(_BLANK_SCORE)
                 continue
-            typed = value if not isinstance(value, (dt.date, dt.time)) else str(value)
-            style = "center" if row.counted and status == "v" else "counted-no"
-            key = (type(typed), typed, style)
-            score = shared.get(key)
-            if score is None:
-                score = shared[key] = Cell(typed, style)
-            values.append(score)
+            else:
+                shared, style = red_cells, "counted-no"
+                if isinstance(value, (dt.date, dt.time)):
+                    value = str(value)
+            kind = type(value)
+            by_value = shared.get(kind)
+            if by_value is None:
+                by_value = shared[kind] = {}
+            cell = by_value.get(value)
+            if cell is None:
+                cell = by_value[value] = Cell(value, style)
+            values.append(cell)
         priority = scored.get(row.number)
-        values += [Cell(priority.confidence if priority else None, "center"),
-                   Cell(priority.pestelo if priority else None, "center"),
-                   Cell(priority.notes if priority else None, "wrap"), Cell(_not_counted(ret, row), "wrap")]
+        if priority is None:
+            values += [_NO_CONFIDENCE, _NO_PESTELO, _NO_NOTES]
+        else:
+            values += [Cell(priority.confidence, "center"), Cell(priority.pestelo, "center"),
+                       Cell(priority.notes, "wrap")]
+        # A counted row of valid and blank scores (most rows) has nothing that did not count.
+        values.append(_ALL_COUNTED if counted and not row.statuses.strip("vb-") else
+                      Cell(_not_counted(ret, row), "wrap"))
         return values
+
+
+_NO_CONFIDENCE, _NO_PESTELO, _NO_NOTES = Cell(None, "center"), Cell(None, "center"), Cell(None, "wrap")
+_ALL_COUNTED = Cell("", "wrap")
 
 
 def _row_number(cell: str) -> int:
@@ -184,21 +203,23 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
             Cell(value, "value"), Cell(f.message, "wrap"),
         ]
 
-    body = sheet.set_body(len(ordered), 9, row, styles=(
+    widths = {0: 10, 1: 20, 2: 26, 3: 20, 4: 26, 5: 14, 6: 7, 7: 12, 8: 70}
+
+    def height(cells) -> float | None:
+        # Printers and Excel do not grow a row for wrapped text: the message (the only
+        # wrapped cell of a row) gets the lines it needs.
+        message = cells[8].value
+        lines = lines_needed(message, widths[8]) if message is not None else 1
+        return LINE_HEIGHT * lines + 3 if lines > 1 else None
+
+    sheet.set_body(len(ordered), 9, row, height=height, styles=(
         "text", "link", "value", "wrap", *{f"severity-{f.severity}" for f in ordered}))
     if not result.findings:
         sheet.add_row(["No problems found."], "note")
     sheet.autofilter = f"A{header + 1}:I{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"A{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.column_widths = {0: 10, 1: 20, 2: 26, 3: 20, 4: 26, 5: 14, 6: 7, 7: 12, 8: 70}
-    # Printers and Excel do not grow a row for wrapped text: the message (the only wrapped
-    # cell of a row) gets the lines it needs.
-    for index, f in enumerate(ordered):
-        if f.message is not None:
-            lines = lines_needed(f.message, sheet.column_widths[8])
-            if lines > 1:
-                sheet.row_heights[body.first + index] = LINE_HEIGHT * lines + 3
+    sheet.column_widths = dict(widths)
     return sheet
 
 
@@ -223,12 +244,16 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
     def links(file: str, sheet: str, cell: str) -> tuple[str | None, str | None]:
         row_of_return = first.get((file, sheet)) or first.get(file)
         start = f"#'{PARTNER_SCORES}'!A{row_of_return}" if row_of_return else None
-        digits = "".join(ch for ch in cell if ch.isdigit())
+        address = _ADDRESS.fullmatch(cell)
+        if address:  # the usual cell, "F12"
+            letters, digits = address.groups()
+        else:
+            digits = "".join(ch for ch in cell if ch.isdigit())
+            letters = cell[:len(cell) - len(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
         for ret, top in placed.get((file, sheet), ()) if digits else ():
             at = _row_index(ret, int(digits))
             if at is None:
                 continue
-            letters = cell[:len(cell) - len(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
             col = priority_column  # the score's own column where the cell is a typed score
             for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses):
                 if letter == letters and status != "b" and status != "-":
@@ -238,6 +263,9 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
         return start, None
 
     return links
+
+
+_ADDRESS = re.compile(r"([A-Z]*)([0-9]+)")
 
 
 def _row_index(ret, number: int) -> int | None:
@@ -258,6 +286,7 @@ def _file_links(result: MergeResult) -> Callable[[str, str, str], str | None]:
     # Inside xlwings Lite (Pyodide) files live in Lite's own storage: Excel cannot open them.
     files_openable = sys.platform != "emscripten"
     uris: dict[str, str | None] = {}
+    places: dict[str, str] = {}  # sheet -> "'Sheet'!" as a URL fragment
 
     def link(file: str, sheet: str, cell: str) -> str | None:
         if not file:
@@ -275,7 +304,10 @@ def _file_links(result: MergeResult) -> Callable[[str, str, str], str | None]:
         if uri is None:
             return None
         if sheet and cell:
-            uri += "#" + quote(f"'{sheet}'!{cell}", safe="'!")
+            place = places.get(sheet)
+            if place is None:
+                place = places[sheet] = quote(f"'{sheet}'!", safe="'!")
+            uri += "#" + place + (cell if cell.isascii() and cell.isalnum() else quote(cell, safe="'!"))
         return uri
 
     return link
