@@ -170,7 +170,7 @@ class Code(str, Enum):
 CODES: dict[str, tuple[str, str]] = {code.value: (code.severity, code.title) for code in Code}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national roll-up holds 130,000 of them
 class Finding:
     code: str
     severity: str

@@ -55,7 +55,7 @@ class ScoreRow(NamedTuple):
     scores: tuple[float | None, ...]  # per criterion: the valid score, or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national roll-up holds 180,000 of them
 class ScoredPriority:
     name: str
     key: str
@@ -634,6 +634,8 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 continue
             if (type(value) is float or type(value) is int) and value in valid_scores:
                 status, score, code = VALID, floats[value], None
+                if type(value) is float and (value or math.copysign(1.0, value) > 0):
+                    value = score  # the same number (not -0.0): one float object, shared
             else:
                 status, score, code = classify_score(value, scale_max)
                 if score is not None:
@@ -672,7 +674,9 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
         findings += row_findings
         scores_row = tuple(scores)
         if any(s != "b" and s != "-" for s in statuses):
-            rows.append(ScoreRow(label, row + grid.top + 1, counted, tuple(typed), "".join(statuses), scores_row))
+            # Typed exactly as scored (whole numbers stored as such, blanks): one tuple for both.
+            values = scores_row if all(a is b for a, b in zip(typed, scores_row)) else tuple(typed)
+            rows.append(ScoreRow(label, row + grid.top + 1, counted, values, "".join(statuses), scores_row))
         weighted = tuple(None if s is None else s * w for s, w in zip(scores, weights))
         typed_total = _typed_total(layout, row)
         computed = sum(s for s in weighted if s is not None)
