@@ -231,3 +231,19 @@ def test_feedback_note_for_a_partner_with_one_problem(tmp_path, capsys):
     blocked.write_text("a file where the folder should be")
     assert main(["validate", str(tmp_path / "fire.xlsx"), "--feedback", str(blocked)]) == 2
     assert "could not write feedback" in capsys.readouterr().err
+
+
+def test_merge_json_is_what_json_dumps_prints_a_megabyte_at_a_time(returns, tmp_path, capsys):
+    """--json is printed in pieces (a national roll-up's document is tens of megabytes), and
+    comes out exactly as one json.dumps of the same document."""
+    from csprisk.app.cli import print_json
+
+    document = {"returns": [{"partner": f"Partner {i} – “quoted”", "scores": [1.5, None, 3]} for i in range(20000)],
+                "empty": {}, "list": [], "text": "naïve"}
+    print_json(document)
+    printed = capsys.readouterr().out
+    assert len(printed) > 2 * (1 << 20)  # more than one piece
+    assert printed == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert main(["merge", str(returns), "-o", str(tmp_path / "ranked.xlsx"), "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed)["returns"] and printed.endswith("}\n")
