@@ -39,4 +39,4 @@ clean:
 	rm -rf out examples/returns
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench.py --double
+	$(PY) benchmarks/bench.py --double --national 6000

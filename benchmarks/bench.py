@@ -1,14 +1,17 @@
 """Merge & Rank benchmark: ours against the naive pandas way and the floor of just reading.
 
-    python benchmarks/bench.py [--returns 1000] [--runs 3] [--double]
+    python benchmarks/bench.py [--returns 1000] [--runs 3] [--double] [--national 6000]
 
 Generates N realistic returns once (cached under benchmarks/.cache/), then times, in one
 run and alternating, each variant in its own process:
   ours   `csprisk merge DIR -o OUT --json` end to end (read, validate, combine, rank, write)
   naive  pandas.read_excel(engine="openpyxl") per file, concat, groupby, to_excel
   floor  python-calamine reading every cell value of every file, nothing else
-and prints median wall time, ms per return, peak memory (max RSS of that process) and the
-ratios naive/ours and ours/floor, then the cold start of `csprisk --version`, and the Merge
+and prints median wall time, ms per return, peak memory (the most resident at once in that
+process and its reading workers together) and the
+ratios naive/ours and ours/floor; with --double the same for 2N returns and the ratios of
+time and memory at 2N to N; with --national M a national roll-up of M returns (ours only,
+one run: time and peak memory); then the cold start of `csprisk --version`, and the Merge
 & Rank script run through xlwings' own dispatch (as xlwings Lite and Server run it) on the
 analyst workbook holding 30 partner sheets, sent as the Office.js client sends it (the
 JSON book is made by tests/officejs.py, the helper the script tests use), on CPython and
@@ -113,17 +116,39 @@ print(cells)
 
 
 def run(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process."""
+    """(wall seconds, peak RSS in MB) of one child process; its peak counts the RSS of its
+    worker processes too, summed while they run (sampled every 20 ms), since a merge of many
+    files reads them in workers."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    tree_peak = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        tree_peak = max(tree_peak, _tree_rss(proc.pid))
+        time.sleep(0.02)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode()
     proc.stderr.close()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {err}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, max(usage.ru_maxrss * 1024, tree_peak) / 2 ** 20
+
+
+def _tree_rss(pid: int) -> int:
+    """Bytes resident in a process and its descendants now (0 where /proc cannot tell)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+                break
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (OSError, ValueError):
+        return total
+    return total + sum(_tree_rss(int(child)) for child in children)
 
 
 def variants(folder: Path, out_dir: Path) -> dict[str, list[str]]:
@@ -270,6 +295,35 @@ def print_pyodide_script_times(folder: Path, runs: int) -> None:
               f"the whole Node run, Pyodide's start and installs included, {wall:.1f} s")
 
 
+def machine() -> str:
+    """The machine, as the README's Performance table names it."""
+    import platform
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages * size / 2 ** 30:.0f} GiB RAM"
+    except (ValueError, OSError, AttributeError):
+        pass
+    return (f"{os.cpu_count()} cores{' (' + cpu + ')' if cpu else ''}{memory}, {platform.system()}, "
+            f"Python {sys.version.split()[0]}")
+
+
+def national(n: int) -> tuple[float, float]:
+    """(seconds, peak MB) of one `csprisk merge --json` of n returns: a national roll-up."""
+    folder = generate(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(variants(folder, Path(tmp))["ours"])
+
+
 def table(n: int, results: dict[str, tuple[float, float]]) -> str:
     lines = [f"{n} returns ({PRIORITIES_PER_RETURN} priorities x 16 criteria each)",
              f"{'variant':<8} {'median s':>9} {'ms/return':>10} {'peak MB':>8}"]
@@ -286,10 +340,12 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--double", action="store_true", help="also time 2N returns (scaling)")
+    parser.add_argument("--national", type=int, default=0, metavar="M",
+                        help="also merge M returns once, ours only (a national roll-up; 6000 in make bench)")
     parser.add_argument("--script-only", action="store_true",
                         help="only the Merge & Rank script: xlwings dispatch on CPython and inside Pyodide")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"machine: {machine()}")
     if args.script_only:
         folder = generate(SCRIPT_SHEETS)
         script = script_time(folder, max(args.runs, 3))
@@ -299,12 +355,19 @@ def main() -> None:
         return
     results = measure(args.returns, args.runs)
     print(table(args.returns, results))
-    print(f"peak memory, ours: {results['ours'][1]:.0f} MB (target < 300 MB)")
+    print(f"peak memory, ours: {results['ours'][1]:.0f} MB (target < 300 MB at 1000 returns)")
     if args.double:
         doubled = measure(2 * args.returns, args.runs)
         print(table(2 * args.returns, doubled))
         ratio = doubled["ours"][0] / results["ours"][0]
-        print(f"ours at {2 * args.returns} / ours at {args.returns} = {ratio:.2f}x (target <= 2.2x)")
+        memory = doubled["ours"][1] / results["ours"][1]
+        print(f"ours at {2 * args.returns} / ours at {args.returns}: time {ratio:.2f}x (target <= 2.2x), "
+              f"peak memory {memory:.2f}x ({results['ours'][1]:.0f} -> {doubled['ours'][1]:.0f} MB)")
+    if args.national:
+        wall, peak = national(args.national)
+        print(f"national roll-up, {args.national} returns, ours (one run): {wall:.1f} s "
+              f"({1000 * wall / args.national:.2f} ms/return), peak memory {peak:.0f} MB "
+              f"(target < 600 MB at 6000 returns)")
     start = cold_start()
     print(f"csprisk --version cold start: {start * 1000:.0f} ms (target < 300 ms)")
     script = script_time(generate(args.returns), max(args.runs, 3))
