@@ -319,6 +319,9 @@ _FAST_ROW = re.compile(rb'<row[\s/>](?:r="([0-9]{1,10})")?')
 _FAST_FORMULA_TAG = re.compile(rb"<f[\s/>]")
 _FAST_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,7})([0-9]{1,10})"[^>]*>\s*<f[\s/>]')
 _FAST_PREFIXED = re.compile(rb"</?[^\s/>!?]+:(?:c|row|v|is|f)[\s/>]")
+#: What any match of _FAST_PREFIXED holds, found far quicker (a literal first byte): only
+#: a sheet that has it is searched with the full pattern.
+_FAST_PREFIXED_HINT = re.compile(rb":(?:c|row|v|is|f)[\s/>]")
 
 
 def _fast_ooxml_extent(data: bytes, label: str, part: str, facts: SheetFacts,
@@ -331,7 +334,7 @@ def _fast_ooxml_extent(data: bytes, label: str, part: str, facts: SheetFacts,
     cell) or when the bound is over the limit: the exact expat scan then decides."""
     if b"<!" in data or data.count(b"<?") > data.startswith(b"<?xml"):
         return False
-    if _FAST_PREFIXED.search(data):
+    if _FAST_PREFIXED_HINT.search(data) and _FAST_PREFIXED.search(data):
         return False
     cells = _FAST_CELL.findall(data)
     letters, numbers = zip(*cells) if cells else ((), ())

@@ -636,6 +636,11 @@ def _read_rows(layout: Layout, scheme: Scheme, file: str,
                 status, score, code = VALID, floats[value], None
                 if type(value) is float and (value or math.copysign(1.0, value) > 0):
                     value = score  # the same number (not -0.0): one float object, shared
+                if not marked:  # the usual cell, a whole number in range: nothing to say about it
+                    scores.append(score)
+                    typed.append(value)
+                    statuses.append("v")
+                    continue
             else:
                 status, score, code = classify_score(value, scale_max)
                 if score is not None:
