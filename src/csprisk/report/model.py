@@ -199,6 +199,7 @@ class Rows:
         self.wrapped: dict[tuple[int, str, str], str] = {}
         #: (column, text, style as written) -> the printed lines a row holding it needs.
         self.lines: dict[tuple[int, str, str], int] = {}
+        self._rule_columns: dict[int, tuple] = {}  # which columns each rule dict speaks of, kept
 
     def row(self, index: int) -> Sequence[Cell]:
         """The cells of row `index` (from 0), as they are written."""
@@ -221,8 +222,10 @@ class Rows:
         lines = self.lines
         if lines:
             count = 0
-            for col, cell in enumerate(cells):
-                if type(cell.value) is str:
+            width = len(cells)
+            for col in self._columns(lines):
+                cell = cells[col] if col < width else None
+                if cell is not None and type(cell.value) is str:
                     needed = lines.get((col, cell.value, cell.style))
                     if needed is not None and needed > count:
                         count = needed
@@ -230,13 +233,31 @@ class Rows:
                 height = max(height or 0, LINE_HEIGHT * count + 3)
         return height
 
+    def _columns(self, rules: dict) -> tuple[int, ...]:
+        """The columns that `rules` (one of the dicts fit_text fills) says anything about."""
+        cached = self._rule_columns.get(id(rules))
+        if cached is None or cached[0] != len(rules):
+            cached = self._rule_columns[id(rules)] = (len(rules), tuple(sorted({key[0] for key in rules})))
+        return cached[1]
+
+    def _fix_columns(self) -> tuple[int, ...]:
+        """The columns that unlinked or wrapped says anything about."""
+        sizes = (len(self.unlinked), len(self.wrapped))
+        cached = self._rule_columns.get(-1)
+        if cached is None or cached[0] != sizes:
+            columns = tuple(sorted({*self._columns(self.unlinked), *self._columns(self.wrapped)}))
+            cached = self._rule_columns[-1] = (sizes, columns)
+        return cached[1]
+
     def _fixed(self, cells: Sequence[Cell]) -> Sequence[Cell]:
         unlinked, wrapped = self.unlinked, self.wrapped
         if not (unlinked or wrapped):
             return cells
         out = None
-        for col, cell in enumerate(cells):
-            if type(cell.value) is not str:
+        width = len(cells)
+        for col in self._fix_columns():
+            cell = cells[col] if col < width else None
+            if cell is None or type(cell.value) is not str:
                 continue
             new = cell
             if cell.link and unlinked:
@@ -245,7 +266,7 @@ class Rows:
                     new = Cell(cell.value, style)
             style = wrapped.get((col, new.value, new.style)) if wrapped else None
             if style is not None:
-                new = new._replace(style=style)
+                new = Cell(new.value, style, new.link)
             if new is not cell:
                 if out is None:
                     out = list(cells)
