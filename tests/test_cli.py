@@ -208,15 +208,40 @@ def test_a_big_merge_reads_in_worker_processes_with_the_same_result(returns, cap
     used = []
     real = merge._parallel_sources
 
-    def spy(files, scheme, workers):
+    def spy(files, scheme, workers, meanwhile=None):
         used.append(workers)
-        yield from real(files, scheme, workers)
+        yield from real(files, scheme, workers, meanwhile)
 
     monkeypatch.setattr(merge, "_parallel_sources", spy)
     monkeypatch.setattr(merge, "PARALLEL_MIN_FILES", 2)
     in_workers = run_json(capsys, "validate", str(returns), "--json")
     assert used == ([min(os.cpu_count(), 8)] if (os.cpu_count() or 1) >= 2 else []) and in_workers == one_by_one
     assert {f["code"] for f in in_workers[1]["findings"]} >= {"file-corrupt", "file-empty"}
+
+
+def test_work_meanwhile_runs_once_while_the_workers_read_or_after_a_small_merge(returns, monkeypatch):
+    """The command line imports the writer while worker processes read the returns: the
+    work runs once, after the workers have their first files, and a small merge (no
+    workers) runs it once, after merging."""
+    import multiprocessing
+
+    import csprisk.app.pipeline as pipeline
+    from csprisk.scheme import Scheme
+
+    calls = []
+
+    def meanwhile():
+        calls.append(len(multiprocessing.active_children()))  # the worker processes running now
+
+    small = pipeline.merge_files([returns], Scheme(), meanwhile=meanwhile)
+    assert calls == [0] and small.assessment.ranking
+    if (os.cpu_count() or 1) < 2 or sys.platform == "emscripten":
+        return  # no worker processes here
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)
+    calls.clear()
+    big = pipeline.merge_files([returns], Scheme(), meanwhile=meanwhile)
+    assert len(calls) == 1 and calls[0] >= 1  # the workers were running
+    assert big.to_dict() | {"generated": None} == small.to_dict() | {"generated": None}
 
 
 def test_feedback_note_for_a_partner_with_one_problem(tmp_path, capsys):

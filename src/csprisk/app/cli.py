@@ -180,7 +180,7 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
                      returns=files)
     previous, previous_refused = read_previous_ranking(getattr(args, "previous", None)) if write else (None, False)
     result = merge_files(args.inputs, scheme, progress=ProgressBar() if sys.stderr.isatty() else None,
-                         discovered=discovered)
+                         discovered=discovered, meanwhile=_import_writer if write else None)
     if not any(s.status in (MERGED, REJECTED) for s in result.statuses):
         raise UsageError(nothing_to_merge(args.inputs, result))
     if write:
@@ -194,6 +194,13 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
             print(f"csprisk: {error}", file=sys.stderr)
             return result, previous, EXIT_FAILED
     return result, previous, EXIT_FINDINGS if result.has_errors or previous_refused else EXIT_OK
+
+
+def _import_writer() -> None:
+    """Import the report and its writer (openpyxl: a fifth of a second) while worker
+    processes read the returns, rather than after."""
+    import csprisk.excel.xlsx_writer  # noqa: F401
+    import csprisk.report.ranked  # noqa: F401
 
 
 def nothing_to_merge(inputs, result) -> str:

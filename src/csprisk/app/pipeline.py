@@ -10,7 +10,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from csprisk.excel.output import refuse_overwriting, write_atomically
 from csprisk.read.sources import RETURN_SUFFIXES, Source, discover, file_sha256, read_grids
@@ -71,8 +71,10 @@ def _read_chunk(paths: Sequence[Path], scheme: Scheme) -> list[Source]:
     return [read_and_parse(path, scheme) for path in paths]
 
 
-def _parallel_sources(files: Sequence[Path], scheme: Scheme, workers: int) -> Iterator[Source]:
-    """Every file read and parsed in worker processes, yielded in order.
+def _parallel_sources(files: Sequence[Path], scheme: Scheme, workers: int,
+                      meanwhile: Callable[[], object] | None = None) -> Iterator[Source]:
+    """Every file read and parsed in worker processes, yielded in order; `meanwhile` runs
+    here once the workers have their first files (work this process would otherwise wait).
 
     A worker that dies (a reader aborting the process on a file the pre-flight let through)
     costs that file, never the run: the files that were in flight are read again one at a
@@ -95,6 +97,9 @@ def _parallel_sources(files: Sequence[Path], scheme: Scheme, workers: int) -> It
             while chunks and len(window) < workers * CHUNKS_PER_WORKER:
                 chunk = chunks.popleft()
                 window.append((chunk, pool.submit(_read_chunk, chunk, scheme)))
+            if meanwhile is not None:
+                meanwhile()  # the workers are started and busy: nothing forks while it runs
+                meanwhile = None
             chunk, future = window[0]
             try:
                 done = future.result()
@@ -131,16 +136,22 @@ def _read_alone(path: Path, scheme: Scheme) -> Source:
 
 
 def merge_files(inputs: Iterable[str | os.PathLike], scheme: Scheme,
-                progress: Progress | None = None, discovered=None) -> MergeResult:
+                progress: Progress | None = None, discovered=None,
+                meanwhile: Callable[[], object] | None = None) -> MergeResult:
     """Merge every return found among the inputs (files and folders); `discovered` is what
-    sources.discover found in them, where the caller has looked already."""
+    sources.discover found in them, where the caller has looked already. `meanwhile` is
+    work for this process while worker processes read (the command line imports the
+    writer then); without workers it runs after the merge."""
     files, skipped = discovered if discovered is not None else discover(inputs)
     workers = _worker_count(len(files))
     if workers:  # reading and parsing in worker processes, in the same order; the rest here
-        sources: Iterable[Source] = _parallel_sources(files, scheme, workers)
+        sources: Iterable[Source] = _parallel_sources(files, scheme, workers, meanwhile)
+        meanwhile = None
     else:
         sources = (read_source(path) for path in files)
     result = merge_sources(sources, scheme, progress, len(files))
+    if meanwhile is not None:
+        meanwhile()
     extra = tuple(ReturnStatus(str(s.path), "", SKIPPED, 0, s.reason) for s in skipped)
     return replace(result, statuses=result.statuses + extra)
 
