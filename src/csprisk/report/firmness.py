@@ -93,14 +93,17 @@ def splits(priority: RankedPriority, scheme: Scheme,
            points: float = DISAGREEMENT_POINTS) -> tuple[Split, ...]:
     """Criteria where partners differ by `points` or more, widest first."""
     found = []
+    by_partner = priority.by_partner
     for index, criterion in enumerate(scheme.criteria):
-        scores = [(p.partner, p.scores[index]) for p in priority.by_partner if p.scores[index] is not None]
-        if len(scores) < 2:
+        column = [p.scores[index] for p in by_partner]
+        valid = [v for v in column if v is not None]
+        if len(valid) < 2:
             continue
-        spread = _spread(scores, Spread)
-        if spread.points >= points - 10 ** -TOTAL_PRECISION:
-            found.append(Split(index, criterion.label, spread.low, spread.high,
-                               spread.low_partners, spread.high_partners, priority.by_partner))
+        low, high = min(valid), max(valid)  # as _spread finds them, without pairing every score
+        if high - low >= points - 10 ** -TOTAL_PRECISION:
+            found.append(Split(index, criterion.label, low, high,
+                               tuple(p.partner for p, v in zip(by_partner, column) if v == low),
+                               tuple(p.partner for p, v in zip(by_partner, column) if v == high), by_partner))
     found.sort(key=lambda s: (-s.points, s.index))
     return tuple(found)
 

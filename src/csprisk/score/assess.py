@@ -202,7 +202,9 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
     weights, rule = scheme.weights, scheme.aggregation
     criteria = range(len(scheme.criteria))
     full: dict[str, tuple] = {}
-    stats: dict[str, tuple[list[list[float]], list[float]] | None] = {}
+    #: key -> per criterion, each score a member gave -> the combined score without that one
+    #: member's (whole-number scores only: sums of them are exact); None to combine again.
+    without: dict[str, list[dict[float, float | None]] | None] = {}
     touched: dict[int, list[tuple[str, int]]] = {}  # id(return) -> (key, member index) it adds
     for key, (names, members) in groups.items():
         by_partner = tuple(member for _, member in members)
@@ -210,7 +212,9 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
         exact = all(v.is_integer() and abs(v) < 2 ** 40 for column in columns for v in column)
         # Sums of whole numbers are exact, so sum minus one score over n-1 is exactly the
         # fmean of the others; anything else is combined again from the scores themselves.
-        stats[key] = (columns, [math.fsum(c) for c in columns]) if exact else None
+        # Scores are few (0 to 5): each is worked out once per criterion, not once per member.
+        without[key] = [{v: _one_without(column, total, v, rule) for v in set(column)}
+                        for column, total in zip(columns, (math.fsum(c) for c in columns))] if exact else None
         combined = tuple(combine(c, rule) for c in columns)
         full[key] = (names[0], key, combined, _weighted_total(combined, weights),
                      by_partner if with_partners else len(by_partner))
@@ -237,8 +241,9 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
                 keep = [i for i in range(len(members)) if i not in out]
                 kept = tuple(members[i][1] for i in keep)
                 name = names[keep[0]]
-            if len(out) == 1 and stats[key] is not None:
-                combined = _combined_without(stats[key], item[2], members[out[0]][1].scores, rule)
+            if len(out) == 1 and without[key] is not None:
+                combined = tuple(before if value is None else table[value]  # no score from them: no change
+                                 for before, value, table in zip(item[2], members[out[0]][1].scores, without[key]))
             else:
                 others = kept if isinstance(kept, tuple) else [m for i, (_, m) in enumerate(members) if i not in out]
                 combined = tuple(combine([p.scores[i] for p in others if p.scores[i] is not None], rule)
@@ -249,35 +254,26 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
         yield ret, (_rank(unranked, scheme) if with_partners else _places(unranked, scheme))
 
 
-def _combined_without(stats, full: Sequence[float | None], scores: Sequence[float | None],
-                      rule: str) -> tuple[float | None, ...]:
-    """The combined scores of a priority with one member's `scores` taken out."""
-    columns, sums = stats
-    combined = []
-    for column, total, before, value in zip(columns, sums, full, scores):
-        if value is None:
-            combined.append(before)  # this member gave no score here: nothing changes
-            continue
-        n = len(column) - 1
-        if n == 0:
-            combined.append(None)
-        elif rule == "mean":
-            combined.append((total - value) / n)
-        else:
-            at = bisect.bisect_left(column, value)
+def _one_without(column: Sequence[float], total: float, value: float, rule: str) -> float | None:
+    """A criterion's combined score with one `value` taken out of its sorted `column` of
+    scores (whose exact sum is `total`); None when no score is left."""
+    n = len(column) - 1
+    if n == 0:
+        return None
+    if rule == "mean":
+        return (total - value) / n
+    at = bisect.bisect_left(column, value)
 
-            def get(j: int) -> float:
-                return column[j] if j < at else column[j + 1]
+    def get(j: int) -> float:
+        return column[j] if j < at else column[j + 1]
 
-            if rule == "max":
-                combined.append(get(n - 1))
-            elif rule == "min":
-                combined.append(get(0))
-            elif n % 2:
-                combined.append(get(n // 2))
-            else:
-                combined.append((get(n // 2 - 1) + get(n // 2)) / 2)
-    return tuple(combined)
+    if rule == "max":
+        return get(n - 1)
+    if rule == "min":
+        return get(0)
+    if n % 2:
+        return get(n // 2)
+    return (get(n // 2 - 1) + get(n // 2)) / 2
 
 
 def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]]:
