@@ -1,7 +1,9 @@
 """The report model: sheets as plain data (cells, styles, widths, print settings, charts).
 
 Report builders fill these; writers (an .xlsx file through openpyxl, the open workbook
-through xlwings) render them. Neither side knows about the other.
+through xlwings) render them. Neither side knows about the other. A sheet's big table
+(Partner scores, Validation) may be a Rows body: rows made from the merged result as they
+are written, so that memory does not grow with the report.
 """
 
 from __future__ import annotations
@@ -403,7 +405,8 @@ class Sheet:
                     if unlinked is not None:
                         body.unlinked[(col, value, cell.style)] = style
                     if not STYLES.get(style, STYLES["text"]).border:
-                        raise ValueError(f"{self.name}: the cells of its big table are bordered (not {style!r})")
+                        raise ValueError(f"{self.name}: a big table's cells are bordered, as a table's are "
+                                         f"(its style {style!r} is not)")
                     candidates.add((col, value, style))
         lines: dict[int, int] = {}
         measured: dict[tuple, int] = {}  # (column, text, style) -> lines, for text in a table

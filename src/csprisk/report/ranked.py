@@ -234,11 +234,10 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
     placed: dict[tuple[str, str], list] = {}  # (file, sheet) -> [(its return, 1-based row of its first row)]
     row = scores.body.first + 1
     for ret in result.assessment.returns + result.superseded:
-        if not ret.rows or not ret.file:
-            continue
-        first.setdefault(ret.file, row)
-        first.setdefault((ret.file, ret.sheet), row)
-        placed.setdefault((ret.file, ret.sheet), []).append((ret, row))
+        if ret.rows and ret.file:
+            first.setdefault(ret.file, row)
+            first.setdefault((ret.file, ret.sheet), row)
+            placed.setdefault((ret.file, ret.sheet), []).append((ret, row))
         row += len(ret.rows)
 
     def links(file: str, sheet: str, cell: str) -> tuple[str | None, str | None]:
