@@ -86,10 +86,14 @@ def _quoted(sheet_name: str) -> str:
 def write_sheet(target: Any, sheet: Sheet) -> None:
     """Values first (one block), then formats by rectangles of equal style, then layout."""
     remote = _is_remote(target)
-    grid = [[excel_value(v) for v in row] for row in sheet.values()]
+    cells = list(sheet.all_cells())  # one walk: a big table's rows are made once here
+    width = sheet.width  # once: each is a walk over the cells held
+    grid = [[None] * width for _ in range(sheet.height)]
+    for (row, col), cell in cells:
+        grid[row][col] = excel_value(cell.value)
     if grid and grid[0]:
         target.range((1, 1)).value = grid
-    for style_name, (top, left, bottom, right) in style_blocks(sheet):
+    for style_name, (top, left, bottom, right) in style_blocks(sheet, cells):
         style = STYLES.get(style_name, Style())
         if style != Style():
             _apply_style(target.range((top + 1, left + 1), (bottom + 1, right + 1)), style)
@@ -101,7 +105,7 @@ def write_sheet(target: Any, sheet: Sheet) -> None:
             target.range(f"{letter}1"), "column_width", points_from_chars(width) if remote else width))
     for row, height in sorted(sheet.all_row_heights().items()):
         _try(lambda row=row, height=height: setattr(target.range(f"A{row + 1}"), "row_height", height))
-    for (row, col), cell in sorted(sheet.all_cells(), key=lambda item: item[0]):
+    for (row, col), cell in sorted(cells, key=lambda item: item[0]):
         if cell.link and cell.value is not None:
             _try(lambda row=row, col=col, cell=cell: target.range((row + 1, col + 1)).add_hyperlink(
                 cell.link, str(cell.value)))
@@ -139,15 +143,16 @@ def needs_quote(text: str) -> bool:
     return bool(_LOOKS_LIKE_DATA.match(text))
 
 
-def style_blocks(sheet: Sheet) -> list[tuple[str, tuple[int, int, int, int]]]:
-    """Rectangles (top, left, bottom, right; 0-based) of cells sharing a style.
+def style_blocks(sheet: Sheet, cells=None) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Rectangles (top, left, bottom, right; 0-based) of cells sharing a style; `cells` are
+    the sheet's cells where the caller has them already (sheet.all_cells()).
 
     Runs of equal style along a row are merged with identical runs on the rows below, so
     a table of a thousand rows costs a handful of formatting calls, not thousands.
     """
     runs_by_row: dict[int, list[tuple[int, int, str]]] = {}
     columns_of: dict[int, list[tuple[int, str]]] = {}
-    for (r, c), cell in sheet.all_cells():  # one walk over the cells, not one per row
+    for (r, c), cell in sheet.all_cells() if cells is None else cells:  # one walk over the cells
         columns_of.setdefault(r, []).append((c, cell.style))
     for row in sorted(columns_of):
         runs: list[tuple[int, int, str]] = []
