@@ -233,23 +233,17 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
             out = changed[key]
             if len(out) == len(members):
                 continue  # only this return scored it: not ranked without them
-            if len(out) == 1:  # the usual case: slices, not a walk over every member
+            name = names[next(i for i in range(len(members)) if i not in out)]  # the first kept's
+            if len(out) == 1 and without[key] is not None:  # the usual case: no walk over every member
                 at = out[0]
-                kept = (item[4][:at] + item[4][at + 1:]) if with_partners else item[4] - 1
-                name = names[1] if at == 0 else names[0]
-            else:
-                keep = [i for i in range(len(members)) if i not in out]
-                kept = tuple(members[i][1] for i in keep)
-                name = names[keep[0]]
-            if len(out) == 1 and without[key] is not None:
                 combined = tuple(before if value is None else table[value]  # no score from them: no change
-                                 for before, value, table in zip(item[2], members[out[0]][1].scores, without[key]))
+                                 for before, value, table in zip(item[2], members[at][1].scores, without[key]))
+                kept = (item[4][:at] + item[4][at + 1:]) if with_partners else len(members) - 1
             else:
-                others = kept if isinstance(kept, tuple) else [m for i, (_, m) in enumerate(members) if i not in out]
+                others = tuple(member for i, (_, member) in enumerate(members) if i not in out)
                 combined = tuple(combine([p.scores[i] for p in others if p.scores[i] is not None], rule)
                                  for i in criteria)
-                if not with_partners:
-                    kept = len(others)
+                kept = others if with_partners else len(others)
             unranked.append((name, key, combined, _weighted_total(combined, weights), kept))
         yield ret, (_rank(unranked, scheme) if with_partners else _places(unranked, scheme))
 
