@@ -8,15 +8,15 @@ run and alternating, each variant in its own process:
   naive  pandas.read_excel(engine="openpyxl") per file, concat, groupby, to_excel
   floor  python-calamine reading every cell value of every file, nothing else
 and prints median wall time, ms per return, peak memory (the most resident at once in that
-process and its reading workers together) and the
-ratios naive/ours and ours/floor; with --double the same for 2N returns and the ratios of
-time and memory at 2N to N; with --national M a national roll-up of M returns (ours only,
-one run: time and peak memory); then the cold start of `csprisk --version`, and the Merge
-& Rank script run through xlwings' own dispatch (as xlwings Lite and Server run it) on the
-analyst workbook holding 30 partner sheets, sent as the Office.js client sends it (the
-JSON book is made by tests/officejs.py, the helper the script tests use), on CPython and
-inside real Pyodide under Node (each line the analyst workbook can declare, from the
-workbook's own main.py with only its requirements.txt installed; `make pyodide` first).
+process and its reading workers together) and the ratios naive/ours and ours/floor; with
+--double the same for 2N returns and the ratios of time and memory at 2N to N; with
+--national M a national roll-up of M returns (ours only, one run: time and peak memory);
+then the cold start of `csprisk --version`, and the Merge & Rank script run through
+xlwings' own dispatch (as xlwings Lite and Server run it) on the analyst workbook holding
+30 partner sheets, sent as the Office.js client sends it (the JSON book is made by
+tests/officejs.py, the helper the script tests use), on CPython and inside real Pyodide
+under Node (each line the analyst workbook can declare, from the workbook's own main.py
+with only its requirements.txt installed; `make pyodide` first).
 `--script-only` measures just the script, on 30 generated returns.
 """
 
