@@ -1,6 +1,6 @@
 """Merge & Rank benchmark: ours against the naive pandas way and the floor of just reading.
 
-    python benchmarks/bench.py [--returns 1000] [--runs 3] [--double] [--national 6000]
+    python benchmarks/bench.py [--returns 1000] [--runs 3] [--double] [--national 6000] [--against SRC]
 
 Generates N realistic returns once (cached under benchmarks/.cache/), then times, in one
 run and alternating, each variant in its own process:
@@ -17,7 +17,9 @@ xlwings' own dispatch (as xlwings Lite and Server run it) on the analyst workboo
 tests/officejs.py, the helper the script tests use), on CPython and inside real Pyodide
 under Node (each line the analyst workbook can declare, from the workbook's own main.py
 with only its requirements.txt installed; `make pyodide` first).
-`--script-only` measures just the script, on 30 generated returns.
+`--script-only` measures just the script, on 30 generated returns. `--against SRC` (the src/
+folder of another checkout, e.g. `git worktree add /tmp/before f77dd04`) adds "before",
+that code's merge run the same way, alternating with the others.
 """
 
 from __future__ import annotations
@@ -115,12 +117,13 @@ print(cells)
 """
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one child process; its peak counts the RSS of its
     worker processes too, summed while they run (sampled every 20 ms), since a merge of many
     files reads them in workers."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=None if env is None else {**os.environ, **env})
     tree_peak = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -151,27 +154,33 @@ def _tree_rss(pid: int) -> int:
     return total + sum(_tree_rss(int(child)) for child in children)
 
 
-def variants(folder: Path, out_dir: Path) -> dict[str, list[str]]:
+def variants(folder: Path, out_dir: Path, against: str | None = None) -> dict[str, tuple[list[str], dict | None]]:
+    """Each variant's command, and what its environment adds. `against` (the src/ folder of
+    another checkout of csprisk) adds "before": that code's merge, run the same way."""
     csprisk = str(Path(sys.executable).with_name("csprisk"))
     from csprisk.excel.template import matrix_layout
 
     header_row = matrix_layout(bench_scheme()).header_row - 1  # 0-based, for pandas
-    return {
-        "ours": [csprisk, "merge", str(folder), "-o", str(out_dir / "ours.xlsx"), "--json"],
-        "naive": [sys.executable, "-c", NAIVE, str(folder), str(out_dir / "naive.xlsx"), str(header_row)],
-        "floor": [sys.executable, "-c", FLOOR, str(folder)],
+    found = {
+        "ours": ([csprisk, "merge", str(folder), "-o", str(out_dir / "ours.xlsx"), "--json"], None),
+        "naive": ([sys.executable, "-c", NAIVE, str(folder), str(out_dir / "naive.xlsx"), str(header_row)], None),
+        "floor": ([sys.executable, "-c", FLOOR, str(folder)], None),
     }
+    if against:
+        found["before"] = ([sys.executable, "-m", "csprisk.app.cli", "merge", str(folder), "-o",
+                            str(out_dir / "before.xlsx"), "--json"], {"PYTHONPATH": str(Path(against).resolve())})
+    return found
 
 
-def measure(n: int, runs: int) -> dict[str, tuple[float, float]]:
+def measure(n: int, runs: int, against: str | None = None) -> dict[str, tuple[float, float]]:
     folder = generate(n)
     with tempfile.TemporaryDirectory() as tmp:
-        commands = variants(folder, Path(tmp))
+        commands = variants(folder, Path(tmp), against)
         times: dict[str, list[float]] = {k: [] for k in commands}
         peaks: dict[str, float] = {k: 0.0 for k in commands}
         for _ in range(runs):
-            for name, cmd in commands.items():  # alternating, so drift hits all alike
-                wall, peak = run(cmd)
+            for name, (cmd, env) in commands.items():  # alternating, so drift hits all alike
+                wall, peak = run(cmd, env)
                 times[name].append(wall)
                 peaks[name] = max(peaks[name], peak)
     return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
@@ -321,7 +330,7 @@ def national(n: int) -> tuple[float, float]:
     """(seconds, peak MB) of one `csprisk merge --json` of n returns: a national roll-up."""
     folder = generate(n)
     with tempfile.TemporaryDirectory() as tmp:
-        return run(variants(folder, Path(tmp))["ours"])
+        return run(*variants(folder, Path(tmp))["ours"])
 
 
 def table(n: int, results: dict[str, tuple[float, float]]) -> str:
@@ -332,6 +341,9 @@ def table(n: int, results: dict[str, tuple[float, float]]) -> str:
     ours, naive, floor = results["ours"][0], results["naive"][0], results["floor"][0]
     lines.append(f"naive/ours = {naive / ours:.1f}x (target >= 8x)   "
                  f"ours/floor = {ours / floor:.2f}x (target <= 2.5x)")
+    if "before" in results:
+        lines.append(f"before/ours = {results['before'][0] / ours:.2f}x, peak memory "
+                     f"{results['before'][1]:.0f} -> {results['ours'][1]:.0f} MB")
     return "\n".join(lines)
 
 
@@ -340,6 +352,8 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--double", action="store_true", help="also time 2N returns (scaling)")
+    parser.add_argument("--against", metavar="SRC",
+                        help="also time the merge of another checkout's src/ folder (before, alternating)")
     parser.add_argument("--national", type=int, default=0, metavar="M",
                         help="also merge M returns once, ours only (a national roll-up; 6000 in make bench)")
     parser.add_argument("--script-only", action="store_true",
@@ -353,11 +367,11 @@ def main() -> None:
               f"{script * 1000:.0f} ms (target < 1000 ms)")
         print_pyodide_script_times(folder, max(args.runs, 3))
         return
-    results = measure(args.returns, args.runs)
+    results = measure(args.returns, args.runs, args.against)
     print(table(args.returns, results))
     print(f"peak memory, ours: {results['ours'][1]:.0f} MB (target < 300 MB at 1000 returns)")
     if args.double:
-        doubled = measure(2 * args.returns, args.runs)
+        doubled = measure(2 * args.returns, args.runs, args.against)
         print(table(2 * args.returns, doubled))
         ratio = doubled["ours"][0] / results["ours"][0]
         memory = doubled["ours"][1] / results["ours"][1]
