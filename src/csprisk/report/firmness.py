@@ -84,9 +84,7 @@ class Split:
 
 def total_spread(priority: RankedPriority) -> Spread | None:
     """None when fewer than two partners scored the priority."""
-    if len(priority.by_partner) < 2:
-        return None
-    return _spread([(p.partner, p.total) for p in priority.by_partner], Spread)
+    return _spread([p.partner for p in priority.by_partner], [p.total for p in priority.by_partner])
 
 
 def splits(priority: RankedPriority, scheme: Scheme,
@@ -94,24 +92,25 @@ def splits(priority: RankedPriority, scheme: Scheme,
     """Criteria where partners differ by `points` or more, widest first."""
     found = []
     by_partner = priority.by_partner
+    partners = [p.partner for p in by_partner]
     for index, criterion in enumerate(scheme.criteria):
-        column = [p.scores[index] for p in by_partner]
-        valid = [v for v in column if v is not None]
-        if len(valid) < 2:
-            continue
-        low, high = min(valid), max(valid)  # as _spread finds them, without pairing every score
-        if high - low >= points - 10 ** -TOTAL_PRECISION:
-            found.append(Split(index, criterion.label, low, high,
-                               tuple(p.partner for p, v in zip(by_partner, column) if v == low),
-                               tuple(p.partner for p, v in zip(by_partner, column) if v == high), by_partner))
+        spread = _spread(partners, [p.scores[index] for p in by_partner])
+        if spread is not None and spread.points >= points - 10 ** -TOTAL_PRECISION:
+            found.append(Split(index, criterion.label, spread.low, spread.high,
+                               spread.low_partners, spread.high_partners, by_partner))
     found.sort(key=lambda s: (-s.points, s.index))
     return tuple(found)
 
 
-def _spread(values: Sequence[tuple[str, float]], kind):
-    low = min(v for _, v in values)
-    high = max(v for _, v in values)
-    return kind(low, high, tuple(p for p, v in values if v == low), tuple(p for p, v in values if v == high))
+def _spread(partners: Sequence[str], values: Sequence[float | None]) -> Spread | None:
+    """The lowest and highest of `values` (one per partner; None where a partner gave none)
+    and who gave them; None when fewer than two gave one."""
+    given = [v for v in values if v is not None]
+    if len(given) < 2:
+        return None
+    low, high = min(given), max(given)
+    return Spread(low, high, tuple(p for p, v in zip(partners, values) if v == low),
+                  tuple(p for p, v in zip(partners, values) if v == high))
 
 
 # --- ties and near-ties -------------------------------------------------------------------
