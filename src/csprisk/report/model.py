@@ -201,7 +201,24 @@ class Rows:
         self.wrapped: dict[tuple[int, str, str], str] = {}
         #: (column, text, style as written) -> the printed lines a row holding it needs.
         self.lines: dict[tuple[int, str, str], int] = {}
-        self._rule_columns: dict[int, tuple] = {}  # which columns each rule dict speaks of, kept
+        #: The columns the rules above speak of: only those of a row are looked at.
+        self._fix_columns: tuple[int, ...] = ()
+        self._line_columns: tuple[int, ...] = ()
+
+    def unlink(self, col: int, text: str, style: str, unlinked_style: str) -> None:
+        """Rule: a cell of `col` holding `text` in `style` with a link loses the link."""
+        self.unlinked[(col, text, style)] = unlinked_style
+        self._fix_columns = _with(self._fix_columns, col)
+
+    def wrap(self, col: int, text: str, style: str, wrapped_style: str) -> None:
+        """Rule: a cell of `col` holding `text` in `style` wraps, in `wrapped_style`."""
+        self.wrapped[(col, text, style)] = wrapped_style
+        self._fix_columns = _with(self._fix_columns, col)
+
+    def need_lines(self, col: int, text: str, style: str, lines: int) -> None:
+        """Rule: a row with `text` in `style` (as written) in `col` is `lines` lines tall."""
+        self.lines[(col, text, style)] = lines
+        self._line_columns = _with(self._line_columns, col)
 
     def row(self, index: int) -> Sequence[Cell]:
         """The cells of row `index` (from 0), as they are written."""
@@ -225,7 +242,7 @@ class Rows:
         if lines:
             count = 0
             width = len(cells)
-            for col in self._columns(lines):
+            for col in self._line_columns:
                 cell = cells[col] if col < width else None
                 if cell is not None and type(cell.value) is str:
                     needed = lines.get((col, cell.value, cell.style))
@@ -235,29 +252,13 @@ class Rows:
                 height = max(height or 0, LINE_HEIGHT * count + 3)
         return height
 
-    def _columns(self, rules: dict) -> tuple[int, ...]:
-        """The columns that `rules` (one of the dicts fit_text fills) says anything about."""
-        cached = self._rule_columns.get(id(rules))
-        if cached is None or cached[0] != len(rules):
-            cached = self._rule_columns[id(rules)] = (len(rules), tuple(sorted({key[0] for key in rules})))
-        return cached[1]
-
-    def _fix_columns(self) -> tuple[int, ...]:
-        """The columns that unlinked or wrapped says anything about."""
-        sizes = (len(self.unlinked), len(self.wrapped))
-        cached = self._rule_columns.get(-1)
-        if cached is None or cached[0] != sizes:
-            columns = tuple(sorted({*self._columns(self.unlinked), *self._columns(self.wrapped)}))
-            cached = self._rule_columns[-1] = (sizes, columns)
-        return cached[1]
-
     def _fixed(self, cells: Sequence[Cell]) -> Sequence[Cell]:
         unlinked, wrapped = self.unlinked, self.wrapped
         if not (unlinked or wrapped):
             return cells
         out = None
         width = len(cells)
-        for col in self._fix_columns():
+        for col in self._fix_columns:
             cell = cells[col] if col < width else None
             if cell is None or type(cell.value) is not str:
                 continue
@@ -274,6 +275,10 @@ class Rows:
                     out = list(cells)
                 out[col] = new
         return cells if out is None else out
+
+
+def _with(columns: tuple[int, ...], col: int) -> tuple[int, ...]:
+    return columns if col in columns else tuple(sorted((*columns, col)))
 
 
 @dataclass(frozen=True)
@@ -403,7 +408,7 @@ class Sheet:
                     unlinked = self._widen(col, cell, widths, seen)
                     style = cell.style if unlinked is None else unlinked.style
                     if unlinked is not None:
-                        body.unlinked[(col, value, cell.style)] = style
+                        body.unlink(col, value, cell.style, style)
                     if not STYLES.get(style, STYLES["text"]).border:
                         raise ValueError(f"{self.name}: a big table's cells are bordered, as a table's are "
                                          f"(its style {style!r} is not)")
@@ -425,9 +430,9 @@ class Sheet:
             if len(value) > widths[col]:
                 needed, wrapped = self._wrap(-1, col, Cell(value, style), widths, {}, measured)
                 if wrapped is not None:
-                    body.wrapped[(col, value, style)] = wrapped
+                    body.wrap(col, value, style, wrapped)
                 if needed:
-                    body.lines[(col, value, wrapped or style)] = needed
+                    body.need_lines(col, value, wrapped or style, needed)
         for row, count in lines.items():
             self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
 
