@@ -228,9 +228,8 @@ def script_book(folder: Path, sheets: int = SCRIPT_SHEETS) -> Path:
     import json
 
     sys.path.insert(0, str(HERE.parent / "tests"))
-    from officejs import book_json, copy_returns_into
-
     from csprisk.excel.analyst_workbook import build_analyst_workbook
+    from officejs import book_json, copy_returns_into
 
     wb = build_analyst_workbook(bench_scheme())
     copy_returns_into(wb, sorted(folder.glob("*.xlsx"))[:sheets])
@@ -261,9 +260,8 @@ def pyodide_script_times(folder: Path, runs: int) -> dict[str, tuple[float, floa
 
     sys.path.insert(0, str(HERE.parent / "tests"))
     import pyodide_env
-
-    from csprisk.excel.lite import PYODIDE_LINES, read_lite_code
     from csprisk.excel.analyst_workbook import write_analyst_workbook
+    from csprisk.excel.lite import PYODIDE_LINES, read_lite_code
 
     payload = json.loads(script_book(folder).read_text())
     out: dict[str, tuple[float, float, float] | str] = {}

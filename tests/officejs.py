@@ -23,8 +23,8 @@ from typing import Any
 
 import openpyxl
 from openpyxl.styles import PatternFill
-from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 
 REPO = Path(__file__).resolve().parents[1]
 

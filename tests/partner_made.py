@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import openpyxl
 from openpyxl.worksheet.table import Table, TableStyleInfo

@@ -10,13 +10,20 @@ import openpyxl
 import pytest
 
 from csprisk.app import cli
-from csprisk.excel.analyst_workbook import (ANALYST_SHEETS, EXAMPLE_SHEET, XLWINGS_CONF_SHEET, analyst_workbook_bytes, build_analyst_workbook, committed_workbook_path, write_analyst_workbook)
 from csprisk.app.demo import write_example_returns
 from csprisk.app.pipeline import merge_files
+from csprisk.excel.analyst_workbook import (
+    ANALYST_SHEETS,
+    EXAMPLE_SHEET,
+    XLWINGS_CONF_SHEET,
+    analyst_workbook_bytes,
+    build_analyst_workbook,
+    committed_workbook_path,
+    write_analyst_workbook,
+)
+from csprisk.read.settings import load_scheme, read_settings_workbook
 from csprisk.scheme import Scheme, scheme_from_mapping
-from csprisk.read.settings import load_scheme
 from csprisk.scheme.settings_sheet import FIELDS, SETTINGS_SHEET, settings_from_rows, settings_rows
-from csprisk.read.settings import read_settings_workbook
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from csprisk.scheme import Criterion, Priority, Scheme, priority_key
 from csprisk.score.assess import assess
 from csprisk.score.parse import Return, ScoredPriority
-from csprisk.scheme import Criterion, Priority, Scheme, priority_key
 
 SCHEME = Scheme()
 

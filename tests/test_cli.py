@@ -167,8 +167,9 @@ def test_version_runs_as_a_console_command():
 
 @pytest.mark.libreoffice
 def test_the_ranked_workbook_opens_in_libreoffice_with_the_same_numbers(returns, tmp_path, capsys):
-    from conftest import require_soffice, soffice_convert
     import python_calamine
+
+    from conftest import require_soffice, soffice_convert
 
     require_soffice()
     out = tmp_path / "ranked.xlsx"

@@ -14,7 +14,15 @@ import pytest
 
 import csprisk
 from csprisk.app import cli
-from csprisk.excel.addin import (ADDIN_NAME, CALLBACK, AddinError, build_addin, install_addin, interpreter_config, template_path)
+from csprisk.excel.addin import (
+    ADDIN_NAME,
+    CALLBACK,
+    AddinError,
+    build_addin,
+    install_addin,
+    interpreter_config,
+    template_path,
+)
 
 CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 

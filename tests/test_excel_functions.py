@@ -9,7 +9,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from officejs import run_coroutine, REPO, function_call, server_xlwings
+from officejs import REPO, function_call, run_coroutine, server_xlwings
 
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
@@ -17,8 +17,8 @@ import xlwings.server as server  # noqa: E402
 from csprisk.app.functions import VALUE_ERROR, risk_check, risk_summary, risk_total  # noqa: E402
 from csprisk.grid import Grid  # noqa: E402
 from csprisk.read.sources import Source  # noqa: E402
-from csprisk.score.merge import merge_sources
 from csprisk.scheme import PRIORITY_LABEL, Scheme  # noqa: E402
+from csprisk.score.merge import merge_sources
 
 EXCEL_VALUE_ERROR = {"type": "Error", "errorType": "Value"}
 SCHEME = Scheme()

@@ -10,24 +10,34 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from officejs import run_coroutine, apply_actions, book_json, copy_returns_into, excel_entry, server_xlwings, sheet_values
+from officejs import (
+    apply_actions,
+    book_json,
+    copy_returns_into,
+    excel_entry,
+    run_coroutine,
+    server_xlwings,
+    sheet_values,
+)
 
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
 
 from csprisk.app import cli  # noqa: E402
-from csprisk.score import merge
-from csprisk.excel.analyst_workbook import ANALYST_SHEETS, build_analyst_workbook  # noqa: E402
 from csprisk.app.demo import write_example_returns  # noqa: E402
-from csprisk.app.pipeline import merge_files  # noqa: E402
-from csprisk.score.merge import merge_sources
-from csprisk.report.ranked import build_report  # noqa: E402
-from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS, VALIDATION
-from csprisk.report.model import STYLES  # noqa: E402
-from csprisk.read.settings import load_scheme  # noqa: E402
-from csprisk.app.pipeline import find_returns  # noqa: E402
-from csprisk.read.workbook import scheme_from_book
+from csprisk.app.pipeline import (
+    find_returns,  # noqa: E402
+    merge_files,  # noqa: E402
+)
+from csprisk.excel.analyst_workbook import ANALYST_SHEETS, build_analyst_workbook  # noqa: E402
 from csprisk.excel.xlwings_writer import excel_value, points_from_chars  # noqa: E402
+from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS, VALIDATION
+from csprisk.read.settings import load_scheme  # noqa: E402
+from csprisk.read.workbook import scheme_from_book
+from csprisk.report.model import STYLES  # noqa: E402
+from csprisk.report.ranked import build_report  # noqa: E402
+from csprisk.score import merge
+from csprisk.score.merge import merge_sources
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
 SCHEME = load_scheme(DEMO_SETTINGS)
@@ -319,8 +329,8 @@ def test_without_the_apostrophe_excel_would_have_made_a_formula_and_a_number():
 
 
 def test_a_report_sheet_never_replaces_a_sheet_the_analyst_made(tmp_path):
-    from csprisk.report.model import Report, Sheet
     from csprisk.excel.xlwings_writer import ReportConflict, render_report
+    from csprisk.report.model import Report, Sheet
 
     path = analyst_book(tmp_path / "analyst.xlsx", [])
     book = xw.Book(json=book_json(path, xw=xw))
@@ -330,8 +340,8 @@ def test_a_report_sheet_never_replaces_a_sheet_the_analyst_made(tmp_path):
 
 
 def test_a_workbook_holding_only_report_sheets_is_replaced_too(tmp_path):
-    from csprisk.report.model import Report, Sheet
     from csprisk.excel.xlwings_writer import render_report
+    from csprisk.report.model import Report, Sheet
 
     path = tmp_path / "only.xlsx"
     wb = openpyxl.Workbook()

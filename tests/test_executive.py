@@ -12,18 +12,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csprisk.score.assess import assess
 from csprisk.app.cli import main
-from csprisk.report.executive import executive_sheets
-from csprisk.report.firmness import (close_call_sentences, close_groups, drivers, splits, stability, total_spread)
-from csprisk.score.merge import MergeResult, ReturnStatus
-from csprisk.score.parse import Return, ScoredPriority
-from csprisk.read.previous import PreviousEntry, PreviousRanking, parse_summary, read_previous
-from csprisk.score.movement import movements
-from csprisk.report.ranked import build_report
-from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS
-from csprisk.scheme import Scheme, priority_key
 from csprisk.excel.xlsx_writer import MARKING_PROPERTY, write_report
+from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS
+from csprisk.read.previous import PreviousEntry, PreviousRanking, parse_summary, read_previous
+from csprisk.report.executive import executive_sheets
+from csprisk.report.firmness import close_call_sentences, close_groups, drivers, splits, stability, total_spread
+from csprisk.report.ranked import build_report
+from csprisk.scheme import Scheme, priority_key
+from csprisk.score.assess import assess
+from csprisk.score.merge import MergeResult, ReturnStatus
+from csprisk.score.movement import movements
+from csprisk.score.parse import Return, ScoredPriority
 
 SCHEME = Scheme(partnership="Anytown CSP", period="2027-28", top_n=2,
                 partners=("Police", "Council", "Fire", "Health"))
@@ -403,9 +403,9 @@ def test_previous_reads_a_summary_with_ties_separators_and_notes():
 
 
 def test_merge_with_previous_reads_last_time_s_workbook_and_shows_movement(tmp_path, capsys):
+    import csprisk
     from csprisk.app.demo import write_example_returns
     from csprisk.read.settings import load_scheme
-    import csprisk
 
     settings = Path(csprisk.__file__).parent / "app" / "demo_settings.toml"
     scheme = load_scheme(settings)
@@ -564,9 +564,9 @@ def page_text(pdf, page):
 
 @pytest.fixture(scope="module")
 def demo_ranked(tmp_path_factory):
+    import csprisk
     from csprisk.app.demo import write_example_returns
     from csprisk.read.settings import load_scheme
-    import csprisk
 
     folder = tmp_path_factory.mktemp("demo")
     settings = Path(csprisk.__file__).parent / "app" / "demo_settings.toml"

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import csprisk
-
 import hostile_files as hostile
 from csprisk.app import cli
 from csprisk.app.demo import write_example_returns
@@ -97,8 +96,9 @@ def test_a_bad_settings_workbook_is_refused_as_settings_not_as_a_return(tmp_path
 def test_a_ranked_workbook_of_a_big_roll_up_is_still_read_back(tmp_path):
     """csprisk's own workbooks may be larger than any return: a Summary of 600,000 cells (over a
     return's 500,000) is still a previous assessment."""
-    from csprisk.read.previous import read_previous
     from openpyxl import Workbook
+
+    from csprisk.read.previous import read_previous
 
     wb = Workbook()
     ws = wb.active

@@ -12,7 +12,6 @@ import json
 import os
 from pathlib import Path
 
-
 import messy_returns as corpus
 from csprisk import merge_files
 from csprisk.app.demo import write_example_returns

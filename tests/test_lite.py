@@ -17,25 +17,30 @@ import openpyxl
 import pytest
 
 import pyodide_env
-from officejs import run_coroutine, REPO, apply_actions, book_json, copy_returns_into, function_call, server_xlwings
+from officejs import REPO, apply_actions, book_json, copy_returns_into, function_call, run_coroutine, server_xlwings
 
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
 
 from csprisk.app import cli  # noqa: E402
-from csprisk.excel import lite
-from csprisk.read import sources
-from csprisk.excel.analyst_workbook import (MERGE_BUTTON, analyst_workbook_bytes, build_analyst_workbook, committed_workbook_path)  # noqa: E402,E501
 from csprisk.app.demo import write_example_returns  # noqa: E402
-from csprisk.score.merge import merge_sources  # noqa: E402
-from csprisk.score.parse import parse_return  # noqa: E402
+from csprisk.app.pipeline import find_returns  # noqa: E402
+from csprisk.excel import lite
+from csprisk.excel.analyst_workbook import (  # noqa: E402,E501
+    MERGE_BUTTON,
+    analyst_workbook_bytes,
+    build_analyst_workbook,
+    committed_workbook_path,
+)
+from csprisk.read import sources
 from csprisk.read.preflight import inspect_file  # noqa: E402
 from csprisk.read.previous import parse_summary  # noqa: E402
+from csprisk.read.settings import load_scheme
+from csprisk.read.workbook import scheme_from_book
 from csprisk.report.ranked import build_report  # noqa: E402
 from csprisk.scheme import Scheme  # noqa: E402
-from csprisk.read.settings import load_scheme
-from csprisk.app.pipeline import find_returns  # noqa: E402
-from csprisk.read.workbook import scheme_from_book
+from csprisk.score.merge import merge_sources  # noqa: E402
+from csprisk.score.parse import parse_return  # noqa: E402
 
 DEMO_SETTINGS = Path(cli.__file__).with_name("demo_settings.toml")
 SCHEME = load_scheme(DEMO_SETTINGS)

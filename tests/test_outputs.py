@@ -98,8 +98,8 @@ def test_feedback_never_replaces_an_input(tmp_path, capsys):
     folder = tmp_path / "in"
     write_example_returns(folder, SCHEME)
     # A return saved under the very name the feedback note for its partner would take.
-    from csprisk.report.feedback import file_name, partner_feedback
     from csprisk.app.pipeline import merge_files
+    from csprisk.report.feedback import file_name, partner_feedback
 
     note = partner_feedback(merge_files([folder], SCHEME))[0]
     trap = folder / file_name(note.partner)

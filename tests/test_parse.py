@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from csprisk.grid import Grid, cell_address, column_letter
-from csprisk.score.parse import classify_score, parse_return
 from csprisk.scheme import Scheme, criterion_key, priority_key
+from csprisk.score.parse import classify_score, parse_return
 
 SCHEME = Scheme()
 LABELS = list(SCHEME.labels)

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hostile_files as hostile
-from csprisk.grid import Grid
-from csprisk.score.merge import merge_sources
 from csprisk.app.pipeline import read_source
-from csprisk.score.parse import parse_return
+from csprisk.grid import Grid
 from csprisk.scheme import Scheme
+from csprisk.score.merge import merge_sources
+from csprisk.score.parse import parse_return
 
 SCHEME = Scheme()
 LABELS = list(SCHEME.labels)

@@ -19,11 +19,10 @@ import pytest
 
 import messy_returns as corpus
 from csprisk.app.cli import main
-from csprisk.app.pipeline import write_feedback
+from csprisk.app.pipeline import merge_files, write_feedback
 from csprisk.grid import Grid
-from csprisk.app.pipeline import merge_files
-from csprisk.score.parse import parse_return
 from csprisk.scheme import Scheme
+from csprisk.score.parse import parse_return
 
 SCHEME = Scheme()
 LABELS = list(SCHEME.labels)
@@ -285,8 +284,8 @@ def test_a_libreoffice_formula_total_is_a_cross_check(tmp_path):
 
 
 def test_the_validation_sheet_links_each_finding_to_its_partner_and_cell(merged):
-    from csprisk.report.ranked import partner_scores_sheet, validation_sheet
     from csprisk.marks import PARTNER_SCORES
+    from csprisk.report.ranked import partner_scores_sheet, validation_sheet
 
     sheet, scores = validation_sheet(merged), partner_scores_sheet(merged)
     header = next(r for r in range(sheet.height) if sheet.value(r, 0) == "Severity")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 import pytest
 

@@ -12,11 +12,33 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 
 from conftest import require_soffice, soffice_convert
 from csprisk.app.cli import main as cli_main
+from csprisk.excel.template import (
+    GUIDANCE_SHEET,
+    MATRIX_SHEET,
+    TEMPLATE_VERSION,
+    VERSION_MARKER,
+    build_template,
+    committed_template_path,
+    matrix_layout,
+    not_known_rule,
+    score_error_message,
+    score_rule,
+    total_formula,
+    write_template,
+)
 from csprisk.grid import Grid
+from csprisk.scheme import (
+    NOT_KNOWN_MARKERS,
+    NOTES_LABEL,
+    PESTELO_LABEL,
+    PRIORITY_LABEL,
+    Criterion,
+    Priority,
+    Scheme,
+    is_not_known,
+    priorities_from_names,
+)
 from csprisk.score.parse import parse_return
-from csprisk.scheme import (NOT_KNOWN_MARKERS, NOTES_LABEL, PESTELO_LABEL, PRIORITY_LABEL, Criterion, Priority, Scheme,
-                            is_not_known, priorities_from_names)
-from csprisk.excel.template import (GUIDANCE_SHEET, MATRIX_SHEET, TEMPLATE_VERSION, VERSION_MARKER, build_template, committed_template_path, matrix_layout, not_known_rule, score_error_message, score_rule, total_formula, write_template)
 
 SCHEME = Scheme()
 LAYOUT = matrix_layout(SCHEME)

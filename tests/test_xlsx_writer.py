@@ -19,9 +19,9 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from csprisk.excel import xlsx_writer
-from csprisk.report.model import BarChart, Cell, ColourScale, Report, Sheet
 from csprisk.excel.output import OutputError, OutputLockedError
 from csprisk.excel.xlsx_writer import MARKING_PROPERTY, build_workbook, write_report
+from csprisk.report.model import BarChart, Cell, ColourScale, Report, Sheet
 
 LOOKS_LIKE_FORMULAS = ["=1+1 was our estimate", '=HYPERLINK("http://evil.example","click")',
                        "@SUM(A1)", "#N/A", "+44 117 922 2000", "-5 (typed by hand)"]
@@ -457,8 +457,9 @@ def test_libreoffice_prints_the_report_to_pdf_with_marking_and_page_numbers(writ
 @pytest.mark.libreoffice
 def test_libreoffice_keeps_values_and_keeps_text_as_text(written, tmp_path):
     require_soffice()
-    from conftest import soffice_convert
     from python_calamine import CalamineWorkbook
+
+    from conftest import soffice_convert
 
     resaved = soffice_convert(written, "xlsx", tmp_path)
     rows = CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name("Summary").to_python()

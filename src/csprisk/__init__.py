@@ -15,7 +15,8 @@ every click, so pandas, openpyxl and xlwings are imported only by the modules th
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from csprisk.version import __version__
 
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["__version__", "main", "merge_files", "write_ranked_workbook"]
 
 
-def merge_files(paths: str | os.PathLike | Iterable[str | os.PathLike], settings: "str | os.PathLike | Scheme | None" = None,
-                *, aggregation: str | None = None, top: int | None = None) -> "MergeResult":
+def merge_files(paths: str | os.PathLike | Iterable[str | os.PathLike], settings: str | os.PathLike | Scheme | None = None,
+                *, aggregation: str | None = None, top: int | None = None) -> MergeResult:
     """Read, check, merge and rank returns as `csprisk merge` does, writing nothing.
 
     `paths`: return files and folders. `settings`: a TOML settings file, the analyst
@@ -47,8 +48,8 @@ def merge_files(paths: str | os.PathLike | Iterable[str | os.PathLike], settings
     return merge(list(paths), scheme.with_overrides(aggregation=aggregation, top_n=top))
 
 
-def write_ranked_workbook(result: "MergeResult", path: str | os.PathLike,
-                          previous: "PreviousRanking | None" = None) -> "Path":
+def write_ranked_workbook(result: MergeResult, path: str | os.PathLike,
+                          previous: PreviousRanking | None = None) -> Path:
     """Write the ranked workbook of `result` to `path` (atomically), as `csprisk merge` does."""
     from csprisk.excel.xlsx_writer import write_report
     from csprisk.report.ranked import build_report

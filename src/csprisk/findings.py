@@ -157,7 +157,7 @@ class Code(str, Enum):
     RUN_STOPPED = ("run-stopped", ERROR, "The run stopped", "{reason}")
 
     def finding(self, *, file: str = "", sheet: str = "", cell: str = "", value: Any = None,
-                **facts: Any) -> "Finding":
+                **facts: Any) -> Finding:
         """This code's finding, its message (and problem) said by the templates from `facts`
         (and from where it is: a template may name {file}, {sheet} or {cell})."""
         facts = {"file": file, "sheet": sheet, "cell": cell, **facts}

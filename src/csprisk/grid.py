@@ -6,9 +6,9 @@ xlwings) becomes `Grid`s, and the parser only ever sees grids.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
-
+from typing import Any
 
 Cell = tuple[int, int]  # (row, col) on the sheet, 0-based from A1
 
@@ -58,7 +58,7 @@ class Grid:
 
     @classmethod
     def of_sheet(cls, file: str, sheet: str, rows: Sequence[Sequence[Any]], top: int = 0, left: int = 0,
-                 facts: SheetFacts | None = None) -> "Grid":
+                 facts: SheetFacts | None = None) -> Grid:
         """A grid of a sheet's values with what its file says about them."""
         if facts is None:
             return cls(file, sheet, rows, top, left)

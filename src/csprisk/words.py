@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 #: Plurals that are not the word with an "s".
 _PLURALS = {"priority": "priorities", "was": "were", "comes": "come", "drops": "drop", "it": "they"}

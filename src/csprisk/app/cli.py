@@ -12,13 +12,14 @@ import gc
 import json
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from csprisk.findings import Stopped
 from csprisk.scheme import figure
-from csprisk.words import plural
 from csprisk.version import __version__
+from csprisk.words import plural
 
 if TYPE_CHECKING:
     from csprisk.scheme import Scheme
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def load_settings(args) -> "Scheme":
+def load_settings(args) -> Scheme:
     from csprisk.read.settings import load_scheme
 
     scheme = load_scheme(getattr(args, "settings", None))
@@ -166,10 +167,10 @@ def cmd_template(args) -> int:
 
 
 def run_merge(args, write: bool) -> tuple[object, object, int]:
-    from csprisk.score.merge import MERGED, REJECTED
     from csprisk.app.pipeline import merge_files
     from csprisk.excel.output import OutputError
     from csprisk.read.sources import discover
+    from csprisk.score.merge import MERGED, REJECTED
 
     scheme = load_settings(args)
     discovered = discover(args.inputs)
@@ -184,8 +185,8 @@ def run_merge(args, write: bool) -> tuple[object, object, int]:
     if not any(s.status in (MERGED, REJECTED) for s in result.statuses):
         raise UsageError(nothing_to_merge(args.inputs, result))
     if write:
-        from csprisk.report.ranked import build_report
         from csprisk.excel.xlsx_writer import write_report
+        from csprisk.report.ranked import build_report
 
         try:
             with saying_new_folder(args.output):
@@ -216,8 +217,8 @@ def check_output(output: str, what: str, reads=(), returns=()) -> None:
     """Refuse, before anything is read or written, an output that is not an .xlsx workbook or
     that is one of the files being read. A ranked workbook csprisk wrote earlier, found among
     the returns, may be replaced: it is skipped, never read as a return."""
-    from csprisk.marks import RANKED
     from csprisk.excel.output import refuse_overwriting, same_file
+    from csprisk.marks import RANKED
     from csprisk.read.preflight import read_mark
 
     path = Path(output)
@@ -302,9 +303,9 @@ def cmd_demo(args) -> int:
     files = write_example_returns(Path(args.returns), scheme)
     print(f"Wrote {len(files)} example returns to {args.returns}/")
     from csprisk.app.pipeline import merge_files
-    from csprisk.report.ranked import build_report
     from csprisk.excel.output import OutputError
     from csprisk.excel.xlsx_writer import write_report
+    from csprisk.report.ranked import build_report
 
     result = merge_files([args.returns], scheme)
     try:

@@ -9,12 +9,13 @@ blanks as None. Scores follow the same rules and messages as the findings
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from csprisk.score.assess import TOTAL_PRECISION
 from csprisk.grid import Grid, is_blank
-from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
 from csprisk.scheme import HIGH, LOW, MEDIUM, PRIORITY_LABEL, Scheme, format_number, stored
+from csprisk.score.assess import TOTAL_PRECISION
+from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
 
 #: The error a function returns instead of a wrong number; xlwings turns it into Excel's #VALUE!.
 VALUE_ERROR = "#VALUE!"

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from csprisk.excel.output import refuse_overwriting, write_atomically
 from csprisk.read.sources import RETURN_SUFFIXES, Source, discover, file_sha256, read_grids
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, returns_folder, sheet_grid, sheet_label
 from csprisk.report.feedback import file_name, partner_feedback
+from csprisk.scheme import Scheme
 from csprisk.score.merge import SKIPPED, MergeResult, Progress, ReturnStatus, merge_sources
 from csprisk.score.parse import find_layout, parse_returns
-from csprisk.scheme import Scheme
 
 
 def read_source(path: Path, label: str | None = None) -> Source:

@@ -8,14 +8,15 @@ Excel: a failure becomes an alert, never a traceback in a cell or a dialog.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from csprisk.app.pipeline import BookReturns, find_returns
 from csprisk.excel.analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa: F401 (udfs binds the button)
 from csprisk.findings import Stopped, counts_line
-from csprisk.score.merge import MERGED, REJECTED, MergeResult, merge_sources
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, scheme_from_book
-from csprisk.app.pipeline import BookReturns, find_returns
+from csprisk.score.merge import MERGED, REJECTED, MergeResult, merge_sources
 
 MERGE_TITLE = "Merge & Rank"
 
@@ -38,9 +39,9 @@ def merge_and_rank(book: Any) -> None:
     """Merge every return, write the ranked report sheets, and say what happened."""
     with reported(book, MERGE_TITLE):
         result, found = _merge(book)
-        from csprisk.report.ranked import build_report
-        from csprisk.marks import REPORT_SHEETS
         from csprisk.excel.xlwings_writer import render_report
+        from csprisk.marks import REPORT_SHEETS
+        from csprisk.report.ranked import build_report
 
         render_report(book, build_report(result), REPORT_SHEETS)
         book.app.alert(merge_message(result, found), title=MERGE_TITLE)
@@ -51,10 +52,10 @@ def validate_returns(book: Any) -> None:
     title = "Validate returns"
     with reported(book, title):
         result, _found = _merge(book)
-        from csprisk.report.ranked import build_report
+        from csprisk.excel.xlwings_writer import render_report
         from csprisk.marks import VALIDATION
         from csprisk.report.model import Report
-        from csprisk.excel.xlwings_writer import render_report
+        from csprisk.report.ranked import build_report
 
         report = build_report(result)
         only = Report([report.sheet(VALIDATION)], report.title, report.subject, report.author,

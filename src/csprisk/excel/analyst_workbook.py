@@ -22,10 +22,19 @@ from openpyxl.worksheet.formula import ArrayFormula
 from csprisk import marks
 from csprisk.excel.lite import SheetButton, add_lite_parts, main_py, pyodide_line, requirements_txt
 from csprisk.excel.output import reproducible_xlsx, write_atomically
-from csprisk.report.model import NAVY, LINE_HEIGHT, lines_needed
-from csprisk.scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
-from csprisk.scheme.settings_sheet import (FIELDS, PARTNERS_HEADING, PRIORITIES_HEADING, SCENARIOS_HEADING, SETTINGS_SHEET, VALUE_HEADER, value_cell, settings_rows)
 from csprisk.excel.template import keep_text
+from csprisk.report.model import LINE_HEIGHT, NAVY, lines_needed
+from csprisk.scheme import AGGREGATIONS, PRIORITY_LABEL, Scheme
+from csprisk.scheme.settings_sheet import (
+    FIELDS,
+    PARTNERS_HEADING,
+    PRIORITIES_HEADING,
+    SCENARIOS_HEADING,
+    SETTINGS_SHEET,
+    VALUE_HEADER,
+    settings_rows,
+    value_cell,
+)
 
 START_SHEET = "Start"
 EXAMPLE_SHEET = "Example"

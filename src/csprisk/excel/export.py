@@ -15,11 +15,11 @@ from pathlib import Path
 
 from csprisk import marks
 from csprisk.excel.libreoffice import ConversionError, convert, find_soffice
+from csprisk.excel.output import same_file
+from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook
 from csprisk.findings import Stopped
 from csprisk.marks import EXECUTIVE_SHEETS, SCENARIOS, SUMMARY
-from csprisk.excel.output import same_file
 from csprisk.read.sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
-from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook
 
 PDF_TIMEOUT_SECONDS = 180
 

@@ -13,8 +13,9 @@ import errno
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from csprisk.findings import Stopped

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
@@ -29,9 +30,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
 from csprisk.excel.xlsx_writer import PAGE_NUMBERS
-from csprisk.scheme import (CONFIDENCE_LABEL, CONFIDENCE_MEANINGS, NOT_KNOWN, NOT_KNOWN_MARKERS, NOTES_LABEL,
-                            PESTELO_LABEL, PRIORITY_LABEL,
-                            RETURN_DETAILS, Scheme, format_number)
+from csprisk.scheme import (
+    CONFIDENCE_LABEL,
+    CONFIDENCE_MEANINGS,
+    NOT_KNOWN,
+    NOT_KNOWN_MARKERS,
+    NOTES_LABEL,
+    PESTELO_LABEL,
+    PRIORITY_LABEL,
+    RETURN_DETAILS,
+    Scheme,
+    format_number,
+)
 
 TEMPLATE_VERSION = "1"
 #: Name of the hidden defined name and of the custom document property that mark our template.

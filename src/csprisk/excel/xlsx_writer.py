@@ -14,11 +14,12 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from copy import copy
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -34,8 +35,8 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 
 from csprisk import marks
 from csprisk.excel.output import refuse_if_locked, write_atomically
@@ -108,7 +109,7 @@ def _build(report: Report, stream_big_sheets: bool = False) -> tuple[Workbook, d
 # --- sheets -------------------------------------------------------------------------------
 
 
-def _write_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> None:
+def _write_sheet(ws, sheet: Sheet, report: Report, styles: _StyleCache) -> None:
     for (row, col), cell in sorted(sheet.all_cells()):
         target = ws.cell(row=row + 1, column=col + 1)
         _set_value(target, cell.value)
@@ -235,7 +236,7 @@ def _streamable(sheet: Sheet) -> bool:
 class _Streamed(NamedTuple):
     dimension: str  # the used range, e.g. "A1:V7992"
     #: <sheetData> with every row, in pieces, made as it is saved; each link met goes to `links`.
-    rows: Callable[["_Links"], Iterator[str]]
+    rows: Callable[[_Links], Iterator[str]]
 
 
 class _Links:
@@ -251,13 +252,13 @@ class _Links:
     def add(self, ref: str, link: str) -> None:
         self.count += 1
         if link.startswith("#"):
-            self._elements.write(f'<hyperlink ref="{ref}" location="{_xml_attr(link[1:])}"/>'.encode("utf-8"))
+            self._elements.write(f'<hyperlink ref="{ref}" location="{_xml_attr(link[1:])}"/>'.encode())
             return
         self.external += 1
         rid = f"rIdLink{self.external}"
-        self._elements.write(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode("utf-8"))
+        self._elements.write(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode())
         self._relations.write(f'<Relationship Id="{rid}" Type="{_HYPERLINK_TYPE}" Target="{_xml_attr(link)}" '
-                              'TargetMode="External"/>'.encode("utf-8"))
+                              'TargetMode="External"/>'.encode())
 
     def write_hyperlinks(self, stream) -> None:
         """<hyperlinks> with every link, to `stream`."""
@@ -280,7 +281,7 @@ class _Links:
 _SUFFIX_CACHE = 50_000
 
 
-def _stream_sheet(ws, sheet: Sheet, report: Report, styles: "_StyleCache") -> _Streamed:
+def _stream_sheet(ws, sheet: Sheet, report: Report, styles: _StyleCache) -> _Streamed:
     """Set up `ws` with everything but its cells, whose XML is made as the file is saved:
     a big table's rows (Sheet.body) go from the report's data to the file a row at a
     time, never all in memory."""
@@ -420,7 +421,7 @@ def _cell_xml(ref: str, style: int, value: Any) -> str:
     return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
 
 
-def _cell_xml_via_openpyxl(ws, styles: "_StyleCache", ref: str, cell) -> str:
+def _cell_xml_via_openpyxl(ws, styles: _StyleCache, ref: str, cell) -> str:
     """A date, time or numpy value: set on a detached openpyxl cell, exactly as the
     ordinary path does (openpyxl picks a date format then), and written from it."""
     probe = Cell(ws)
@@ -444,7 +445,7 @@ def _xml_text(text: str) -> str:
     return text
 
 
-def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, "_Streamed"], stream) -> None:
+def _save_with_streamed_rows(workbook: Workbook, streamed: dict[int, _Streamed], stream) -> None:
     """openpyxl saves the workbook; the streamed sheets' rows then replace their empty
     <sheetData> in the saved parts (every other part is copied as it is)."""
     if not streamed:
@@ -622,7 +623,7 @@ _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _openpyxl_style(style: Style) -> tuple[Font, PatternFill, Border, Alignment, str]:
     font = Font(name=DEFAULT_FONT.name, family=DEFAULT_FONT.family, scheme=DEFAULT_FONT.scheme,
                 sz=style.size or DEFAULT_FONT.sz, b=style.bold, i=style.italic,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from csprisk.findings import Stopped
 from csprisk.grid import cell_address, column_letter

@@ -509,7 +509,7 @@ def _dtd_refused(label: str, part: str) -> Finding:
         advice=RESEND)
 
 
-def _parse(stream: IO[bytes], label: str, handler: "_Extent", part: str) -> tuple[int, int]:
+def _parse(stream: IO[bytes], label: str, handler: _Extent, part: str) -> tuple[int, int]:
     """Stream one XML part through expat with DTDs refused; the handler measures the sheet."""
     parser = xml.parsers.expat.ParserCreate()
 

@@ -7,9 +7,10 @@ so it may have been opened and saved in Excel or LibreOffice since.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from csprisk.findings import Stopped
 from csprisk.marks import SUMMARY

@@ -12,15 +12,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from csprisk.findings import Code, Finding, Stopped
 from csprisk.grid import Grid, SheetFacts
 from csprisk.marks import NOT_RETURNS
-from csprisk.read.preflight import (MAX_OUTPUT_SHEET_CELLS, XLSX, corrupt, encrypted, inspect_file,
-                                    sheet_cells_limited_to)
+from csprisk.read.preflight import (
+    MAX_OUTPUT_SHEET_CELLS,
+    XLSX,
+    corrupt,
+    encrypted,
+    inspect_file,
+    sheet_cells_limited_to,
+)
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 

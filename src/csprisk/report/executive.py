@@ -9,21 +9,34 @@ Community Safety Executive reads at a glance and can print.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from csprisk.score.assess import RankedPriority
-from csprisk.report.firmness import (DISAGREEMENT_POINTS, DRIVER_COUNT, NEAR_TIE_POINTS, Stability, close_call_sentences, Split, close_groups, drivers, splits, stability, stability_sentences, total_spread)
 from csprisk.grid import column_letter
+from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, SCENARIOS, STABILITY, SUMMARY, WHY
+from csprisk.read.previous import PreviousRanking
+from csprisk.report.firmness import (
+    DISAGREEMENT_POINTS,
+    DRIVER_COUNT,
+    NEAR_TIE_POINTS,
+    Split,
+    Stability,
+    close_call_sentences,
+    close_groups,
+    drivers,
+    splits,
+    stability,
+    stability_sentences,
+    total_spread,
+)
+from csprisk.report.model import LINE_HEIGHT, NAVY, BarChart, Cell, ColourScale, Sheet, lines_needed
+from csprisk.report.sheets import heading
+from csprisk.report.sheets import summary_notes as ranking_notes
+from csprisk.scheme import figure, format_number, percent_figure, priority_key, stored, whole_or_figure
+from csprisk.score.assess import RankedPriority
 from csprisk.score.merge import MERGED, MergeResult
 from csprisk.score.movement import Movement, movements
-from csprisk.read.previous import PreviousRanking
-from csprisk.report.sheets import heading
-from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, SCENARIOS, STABILITY, SUMMARY, WHY
-from csprisk.report.sheets import summary_notes as ranking_notes
-from csprisk.report.model import NAVY, LINE_HEIGHT, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.words import join_and, join_or, moves, plural, possessive
-from csprisk.scheme import figure, format_number, percent_figure, priority_key, stored, whole_or_figure
 
 #: How many priorities below the cut-off the watch list shows.
 WATCH_LIST_SIZE = 3

@@ -6,12 +6,12 @@ executive's sheets (executive.py) put these facts into words and tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
 
-from csprisk.score.assess import Assessment, Place, RankedPriority, TOTAL_PRECISION, leave_one_out_places
 from csprisk.scheme import Scheme, figure, format_number
+from csprisk.score.assess import TOTAL_PRECISION, Assessment, Place, RankedPriority, leave_one_out_places
 from csprisk.words import join_and, plural, possessive
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.

@@ -9,8 +9,9 @@ are written, so that memory does not grow with the report.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from csprisk.grid import cell_address
 from csprisk.marks import RANKED
@@ -105,19 +106,19 @@ def lines_needed(text: Any, width: float) -> int:
     return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
 
 
-def _text_width(text: str, style: "Style") -> float:
+def _text_width(text: str, style: Style) -> float:
     """How many column units a line of text takes: a unit is one "0" of the default font;
     letters average a little less, bold and larger text more."""
     return max(len(line) for line in text.split("\n")) * _scale(style)
 
 
-def _scale(style: "Style") -> float:
+def _scale(style: Style) -> float:
     """Column units per character: measured on LibreOffice's print of the Method sheet, a
     64-unit column holds about 78 characters of ordinary text (bold and larger text more)."""
     return (1.1 if style.bold else 1.0) * ((style.size or 11) / 11) * 0.82
 
 
-def _lines(text: str, width: float, style: "Style") -> int:
+def _lines(text: str, width: float, style: Style) -> int:
     """Printed lines that text needs when wrapped at whole words in `width` column units
     (a word longer than the line is broken, as LibreOffice and Excel do)."""
     per_line = max(int(width / _scale(style)) - 2, 4)
@@ -143,7 +144,7 @@ MAX_WORD_WIDTH = 18
 MAX_LINK_WIDTH = 36
 
 
-def longest_word(text: str, style: "Style") -> float:
+def longest_word(text: str, style: Style) -> float:
     """The column units the longest word of `text` takes (no column should break a word)."""
     # Generous: a word is measured alone, and LibreOffice breaks one that misses by a hair.
     per_char = (1.15 if style.bold else 1.0) * ((style.size or 11) / 11)

@@ -8,24 +8,25 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
-from csprisk.version import __version__
 from csprisk.findings import SEVERITY_ORDER, count_by_severity
 from csprisk.grid import column_letter
-from csprisk.score.merge import MergeResult
+from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
-from csprisk.score.parse import STATUS_OF
 from csprisk.report.executive import executive_sheets
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
-from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.report.sheets import heading as _heading
 from csprisk.scheme import format_number
+from csprisk.score.merge import MergeResult
+from csprisk.score.parse import STATUS_OF
+from csprisk.version import __version__
 from csprisk.words import plural
 
-def build_report(result: MergeResult, previous: "PreviousRanking | None" = None) -> Report:
+
+def build_report(result: MergeResult, previous: PreviousRanking | None = None) -> Report:
     """The ranked workbook; `previous` (an earlier ranking) adds movement since last time."""
     scheme = result.scheme
     scores = partner_scores_sheet(result)

@@ -7,7 +7,6 @@ from csprisk.report.model import Sheet
 from csprisk.scheme import format_number
 from csprisk.score.merge import MERGED, MergeResult
 
-
 AGGREGATION_WORDS = {
     "mean": "the mean (average) of the partners' valid scores",
     "median": "the median (middle value) of the partners' valid scores",

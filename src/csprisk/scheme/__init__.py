@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from csprisk.findings import Stopped
 
@@ -140,7 +141,7 @@ class Scenario:
     #: One weight per criterion, in the scheme's order; criteria it does not name keep theirs.
     weights: tuple[float, ...]
 
-    def changed(self, scheme: "Scheme") -> list[tuple[str, float]]:
+    def changed(self, scheme: Scheme) -> list[tuple[str, float]]:
         """(criterion, weight) where this scenario differs from the scheme."""
         return [(c.label, w) for c, w in zip(scheme.criteria, self.weights) if w != c.weight]
 
@@ -228,7 +229,7 @@ class Scheme:
         """The declared names of the candidate priorities."""
         return frozenset(self.canonical_priority(p.name) for p in self.priorities)
 
-    def with_overrides(self, **changes: Any) -> "Scheme":
+    def with_overrides(self, **changes: Any) -> Scheme:
         changes = {k: v for k, v in changes.items() if v is not None}
         scheme = replace(self, **changes)
         scheme.check()

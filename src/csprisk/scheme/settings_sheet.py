@@ -9,8 +9,9 @@ Whatever is read becomes the same mapping a TOML settings file gives, and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from csprisk.grid import is_blank
 from csprisk.scheme import AGGREGATIONS, Scheme, format_number, normalise_marker

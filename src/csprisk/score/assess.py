@@ -10,12 +10,13 @@ import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
-from csprisk.score.parse import Return
 from csprisk.scheme import Scenario, Scheme, criterion_key, priority_key
+from csprisk.score.parse import Return
 
 COMBINE: dict[str, Callable[[list[float]], float]] = {
     "mean": statistics.fmean,

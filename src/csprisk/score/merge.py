@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from csprisk.findings import ERROR, Code, Finding, as_typed
 from csprisk.read.sources import Source
+from csprisk.scheme import Scheme, priority_key
 from csprisk.score.assess import Assessment, assess
 from csprisk.score.parse import Return, parse_returns
-from csprisk.scheme import Scheme, priority_key
 from csprisk.version import __version__
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class MergeResult:
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
 
-    def to_dict(self, previous: "PreviousRanking | None" = None) -> dict:
+    def to_dict(self, previous: PreviousRanking | None = None) -> dict:
         """The JSON document of `merge --json` and `validate --json`: a documented contract
         (README, "--json"). `previous`, an earlier ranking, adds movement since then."""
         scheme = self.scheme
@@ -107,7 +108,7 @@ class MergeResult:
             document["dropped"] = [m.as_dict() | {"priority": m.name} for m in dropped]
         return document
 
-    def frames(self) -> "Frames":
+    def frames(self) -> Frames:
         """The result as tidy pandas DataFrames, for analysts in Jupyter or their own scripts:
         `scores` (one row per partner, priority and criterion, as typed), `ranking` and
         `findings`. pandas is imported only here."""

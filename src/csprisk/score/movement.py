@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from csprisk.read.previous import PreviousEntry, PreviousRanking
-from csprisk.score.assess import TOTAL_PRECISION, RankedPriority
 from csprisk.scheme import Scheme, priority_key
+from csprisk.score.assess import TOTAL_PRECISION, RankedPriority
 
 UP, DOWN, SAME, NEW, DROPPED = "up", "down", "same", "new", "dropped"
 

@@ -10,14 +10,28 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter, is_blank
-from csprisk.scheme import (CONFIDENCE_LABEL, HIGH, LOW, MEDIUM, NOTES_LABEL, PESTELO_LABEL, RETURN_DETAILS, Scheme, criterion_key, display_name, format_number,
-                            is_not_known, priority_key)
+from csprisk.scheme import (
+    CONFIDENCE_LABEL,
+    HIGH,
+    LOW,
+    MEDIUM,
+    NOTES_LABEL,
+    PESTELO_LABEL,
+    RETURN_DETAILS,
+    Scheme,
+    criterion_key,
+    display_name,
+    format_number,
+    is_not_known,
+    priority_key,
+)
 
 HEADER_SEARCH_ROWS = 30
 #: A header row must name at least this share of the scheme's criteria.
