@@ -69,7 +69,7 @@ class Code(str, Enum):
                         "Type the priority's name in this cell.")
     # --------------------------------------------------------------- in a return
     PARTNER_MISSING = ("partner-missing", WARNING, "Partner name missing",
-                       'No partner organisation is named in this return, so the file name "{used}" is '
+                       'No partner organisation is named in this return, so the {source} "{used}" is '
                        "used instead. Type your organisation's name in the Partner organisation cell.")
     MISSING_CRITERION = ("missing-criterion", ERROR, "Criterion column missing",
                          "This return has no column for {listed}. Add the column with its scores (use "
@@ -136,6 +136,18 @@ class Code(str, Enum):
     DUPLICATE_RETURN = ("duplicate-return", WARNING, "Same partner in two files",
                         '{partner} sent more than one return: "{file}" and "{newer}". Only the later '
                         'one, "{newer}", was used. Remove the file you do not want from the inputs.')
+    PARTNER_NAME_SHARED = ("partner-name-shared", WARNING, "Unnamed return kept apart",
+                           'No partner organisation is named in this return, and the name it would go by, '
+                           '"{guessed}" (its {source}), is also the partner of {others}. A return is never '
+                           "merged into another partner's on a guess from a file, sheet or folder name, so "
+                           'this one was ranked on its own, as "{used}". If both are one partner\'s returns, '
+                           "remove the one you do not want from the inputs; otherwise type the partner "
+                           "organisation's name in the Partner organisation cell.")
+    RETURNS_IDENTICAL = ("returns-identical", WARNING, "Two partners' returns are identical",
+                         '{partner} ("{file}") and {other} ("{other_file}") gave identical returns: the '
+                         "same {priorities} priorities, and all {scores} scores the same. One may be a "
+                         "copy of the other's return sent under another name. Both were merged, so these "
+                         "scores count twice: check with both partners, and remove a copy from the inputs.")
     # ------------------------------------------------------------- a whole file
     FILE_CORRUPT = ("file-corrupt", ERROR, "File cannot be read", _FILE, _FILE_PROBLEM)
     FILE_EMPTY = ("file-empty", ERROR, "File is empty",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from csprisk.findings import ERROR, Code, Finding, as_typed
 from csprisk.read.sources import Source
 from csprisk.scheme import Scheme, priority_key
+from csprisk.score.across import identical_returns, keep_guesses_apart
 from csprisk.score.assess import Assessment, assess
 from csprisk.score.parse import Return, parse_returns
 from csprisk.version import __version__
@@ -160,6 +161,7 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
         statuses[key] = ReturnStatus(source.label, partner, status, priorities, reason, source.sha256,
                                      source.in_book, sheet, source.target)
 
+    several: dict[int, bool] = {}  # id(source) -> whether it gave several returns (a status each)
     for done, source in enumerate(sources, 1):
         if progress:
             progress(done, total, source.label)
@@ -175,23 +177,27 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
         if not returns:
             record(source, "", REJECTED, 0, found[0].message)
             continue
-        several = len(returns) > 1
+        several[id(source)] = len(returns) > 1
         if scheme.partners:
             returns = [_as_listed(ret, scheme, findings) for ret in returns]
         for ret in returns:
             if not ret.priorities:
                 findings.append(Code.NO_SCORES.finding(file=source.label, sheet=ret.sheet))
-                record(source, ret.partner, REJECTED, 0, "no scored priorities", ret.sheet, several)
+                record(source, ret.partner, REJECTED, 0, "no scored priorities", ret.sheet, several[id(source)])
                 continue
             parsed.append((source, ret))
-            record(source, ret.partner, MERGED, len(ret.priorities), "", ret.sheet, several)
+            record(source, ret.partner, MERGED, len(ret.priorities), "", ret.sheet, several[id(source)])
+    parsed, apart = keep_guesses_apart(parsed)
+    findings += apart
+    for source, ret in parsed if apart else ():
+        record(source, ret.partner, MERGED, len(ret.priorities), "", ret.sheet, several[id(source)])
     kept, dropped = _latest_per_partner(parsed)
     for (source, ret), newer in dropped:
         record(source, ret.partner, SKIPPED, len(ret.priorities),
-               f"an earlier return from {ret.partner}; {newer} was used", ret.sheet,
-               sum(1 for s, _ in parsed if s is source) > 1)
+               f"an earlier return from {ret.partner}; {newer} was used", ret.sheet, several[id(source)])
         findings.append(Code.DUPLICATE_RETURN.finding(file=source.label, sheet=ret.sheet, value=ret.partner,
                                                       partner=ret.partner, newer=newer))
+    findings += identical_returns([ret for _, ret in kept])
     findings += similar_priorities([ret for _, ret in kept], scheme)
     assessment = assess([ret for _, ret in kept], scheme)
     return MergeResult(assessment, tuple(findings), tuple(statuses.values()),

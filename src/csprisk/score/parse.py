@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any, NamedTuple
 
 from csprisk.findings import Code, Finding
@@ -32,6 +31,7 @@ from csprisk.scheme import (
     is_not_known,
     priority_key,
 )
+from csprisk.score.partners import partner_from_context
 
 HEADER_SEARCH_ROWS = 30
 #: A header row must name at least this share of the scheme's criteria.
@@ -412,9 +412,9 @@ def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
     partner = display_name(meta.get("partner") or "")
     partner_named = bool(partner)
     if not partner_named:
-        partner = PurePath(file).stem
+        partner, source = partner_from_context(file, grid.sheet)
         findings.append(Code.PARTNER_MISSING.finding(file=file, sheet=grid.sheet,
-                                                     cell=meta.get("partner_cell", ""), used=partner))
+                                                     cell=meta.get("partner_cell", ""), used=partner, source=source))
     priorities, rows, letters = _read_rows(layout, scheme, file, findings)
     return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
                   email=str(meta.get("email") or "").strip(), date=_as_date(meta.get("date")),
