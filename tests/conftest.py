@@ -1,5 +1,9 @@
 """Shared test helpers."""
 
+import subprocess
+
+import pytest
+
 
 def soffice_convert(path, fmt, outdir):
     """Convert `path` with headless LibreOffice (e.g. fmt "pdf" or "xlsx"); returns the new file.
@@ -28,11 +32,17 @@ def require_soffice():
         pytest.skip("LibreOffice (soffice) is not installed; these tests prove files against it")
 
 
+#: Markers of tests that start a child process, and why the test suite run inside Pyodide
+#: (as xlwings Lite runs csprisk), which cannot start one, skips them.
+CHILD_PROCESS_MARKERS = {
+    "libreoffice": "needs LibreOffice, a subprocess: Pyodide cannot start one",
+    "pyodide": "runs Pyodide under Node, a subprocess: Pyodide cannot start one",
+    "subprocess": "starts a subprocess, which Pyodide cannot do",
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Inside Pyodide (the test suite run as xlwings Lite runs csprisk) there are no
-    subprocesses: skip the tests that start one (LibreOffice, the command line as a child
-    process, Node), saying why."""
-    import inspect
+    """Inside Pyodide there are no subprocesses: skip the tests marked as starting one."""
     import sys
 
     import pytest
@@ -40,12 +50,20 @@ def pytest_collection_modifyitems(config, items):
     if sys.platform != "emscripten":
         return
     for item in items:
-        if item.get_closest_marker("libreoffice"):
-            item.add_marker(pytest.mark.skip(reason="needs LibreOffice, a subprocess: Pyodide cannot start one"))
-            continue
-        try:
-            source = inspect.getsource(item.function)
-        except (OSError, TypeError):
-            continue
-        if "subprocess" in source or "require_soffice" in source or "soffice_convert" in source:
-            item.add_marker(pytest.mark.skip(reason="starts a subprocess, which Pyodide cannot do"))
+        reason = next((why for marker, why in CHILD_PROCESS_MARKERS.items() if item.get_closest_marker(marker)), None)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _child_processes_only_where_marked(request, monkeypatch):
+    """A test that starts a child process says so with one of CHILD_PROCESS_MARKERS, or fails
+    here: the markers are what Pyodide's run skips and what `make check` leaves out."""
+    if any(request.node.get_closest_marker(marker) for marker in CHILD_PROCESS_MARKERS):
+        return
+
+    def refused(args, *_, **__):
+        raise AssertionError(f"This test starts a child process ({args!r}) but is not marked: mark it "
+                             f"@pytest.mark.subprocess, or libreoffice or pyodide (see tests/conftest.py).")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)

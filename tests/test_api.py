@@ -54,6 +54,7 @@ def test_write_ranked_workbook_writes_what_merge_writes(returns, tmp_path):
     assert openpyxl.load_workbook(path).sheetnames[:3] == ["Summary", "Heatmap", "Why it ranks here"]
 
 
+@pytest.mark.subprocess
 def test_import_csprisk_loads_none_of_the_heavy_libraries():
     code = ("import sys, csprisk; print(','.join(m for m in ('pandas', 'openpyxl', 'xlwings', 'python_calamine') "
             "if m in sys.modules))")

@@ -160,6 +160,7 @@ def test_text_output_is_a_readable_table(returns, tmp_path, capsys):
     assert "Findings: 0 errors, 1 warning, 1 note." in out
 
 
+@pytest.mark.subprocess
 def test_version_runs_as_a_console_command():
     done = subprocess.run([sys.executable, "-m", "csprisk.app.cli", "--version"], capture_output=True, text=True)
     assert done.stdout.strip().startswith("csprisk ")

@@ -78,6 +78,7 @@ def test_the_callback_runs_main_of_the_module_named_like_the_file():
     assert namespace["csprisk"].main is csprisk.main
 
 
+@pytest.mark.subprocess
 def test_importing_csprisk_for_the_button_does_not_load_xlwings_or_pandas():
     import subprocess
     import sys

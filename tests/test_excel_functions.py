@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from csprisk.app.functions import VALUE_ERROR, risk_check, risk_summary, risk_to
 from csprisk.grid import Grid  # noqa: E402
 from csprisk.read.sources import Source  # noqa: E402
 from csprisk.scheme import PRIORITY_LABEL, Scheme  # noqa: E402
-from csprisk.score.merge import merge_sources
+from csprisk.score.merge import merge_sources  # noqa: E402
 
 EXCEL_VALUE_ERROR = {"type": "Error", "errorType": "Value"}
 SCHEME = Scheme()
@@ -194,6 +195,7 @@ def test_summary_never_raises(matrix):
     assert risk_summary([[f"P{i}", *r[1:]] for i, r in enumerate(matrix)])[0][0] == "Rank"
 
 
+@pytest.mark.subprocess
 def test_works_when_another_test_imported_xlwings_first_in_desktop_mode():
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
     code = ("import sys, xlwings, pytest; assert not xlwings.on_server; "

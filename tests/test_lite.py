@@ -146,6 +146,7 @@ def test_main_py_is_the_package_then_udfs_py_unchanged():
     assert carried == expected
 
 
+@pytest.mark.subprocess
 def test_main_py_gives_exactly_the_functions_and_scripts_of_udfs_py(tmp_path):
     """Run main.py as Lite does, in a fresh CPython, and compare what Excel would be shown."""
     (tmp_path / "main.py").write_text(lite_properties(committed_workbook_path().read_bytes())["main.py"])
@@ -293,6 +294,7 @@ FUNCTION_CALLS = [
 ]
 
 
+@pytest.mark.pyodide
 @pytest.mark.parametrize("version", list(lite.PYODIDE_LINES))
 def test_lite_workbook_runs_in_real_pyodide_as_the_command_line_ranks(version, tmp_path):
     line = lite.PYODIDE_LINES[version]

@@ -403,6 +403,7 @@ def _read_only_folder_check(folder: str) -> None:
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.subprocess
 def test_a_read_only_folder_gives_a_plain_output_error(tmp_path):
     folder = tmp_path / "locked-down"
     folder.mkdir()
