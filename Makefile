@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean workbook pyodide test-pyodide
+.PHONY: demo test check bench install clean workbook pyodide test-pyodide
 
 install: $(STAMP)
 
@@ -19,6 +19,11 @@ demo: $(STAMP)
 test: $(STAMP) pyodide
 	$(PY) -m pytest -q
 	$(VENV)/bin/lint-imports
+
+# The inner loop: every test but those that need LibreOffice or Pyodide (their markers, in
+# pyproject.toml), under a minute on two cores. `make test` runs them all.
+check: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not libreoffice and not pyodide"
 
 # The committed analyst workbook carries csprisk in its xlwings Lite main.py: rebuild it
 # after any change to src/ or udfs.py (a test fails while it is stale).
