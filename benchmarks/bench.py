@@ -11,7 +11,8 @@ and prints median wall time, ms per return, peak memory (the most resident at on
 process and its reading workers together) and the ratios naive/ours and ours/floor; with
 --double the same for 2N returns and the ratios of time and memory at 2N to N; with
 --national M a national roll-up of M returns (ours only, one run: time and peak memory);
-then the cold start of `csprisk --version`, and the Merge & Rank script run through
+then the cold start of `csprisk --version`, the time the gate takes over each hostile file
+of tests/hostile_files.py (`--hostile-only`: just that), and the Merge & Rank script run through
 xlwings' own dispatch (as xlwings Lite and Server run it) on the analyst workbook holding
 30 partner sheets, sent as the Office.js client sends it (the JSON book is made by
 tests/officejs.py, the helper the script tests use), on CPython and inside real Pyodide
@@ -61,7 +62,7 @@ def generate(n: int) -> Path:
     workbook = build_template(scheme)
     sheet = workbook.worksheets[0]
     layout = matrix_layout(scheme)
-    columns = dict(zip(scheme.labels, layout.criteria_cols))
+    columns = dict(zip(scheme.labels, layout.criteria_cols, strict=True))
     rows = {p.name: layout.first_row + i for i, p in enumerate(scheme.priorities)}
     partner_cell = layout.metadata_cells["Partner organisation"]
     rng = random.Random(20271)
@@ -302,6 +303,51 @@ def print_pyodide_script_times(folder: Path, runs: int) -> None:
               f"the whole Node run, Pyodide's start and installs included, {wall:.1f} s")
 
 
+def hostile_times(runs: int) -> list[tuple[str, float]]:
+    """Median seconds the gate takes to refuse each hostile file of tests/hostile_files.py
+    (the same files tests/test_hostile.py proves refused), in this process."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import hostile_files as hostile
+    from csprisk.read.sources import read_grids
+
+    def loop_xls(path: Path) -> Path:
+        import struct
+
+        hostile.xls_file(path, [(0, 0, 1.0), (1, 1, 3.0)])
+        data = bytearray(path.read_bytes())
+        struct.pack_into("<I", data, 512 + 3 * 4, 2)  # the workbook stream's sector chain loops
+        path.write_bytes(bytes(data))
+        return path
+
+    builders = {
+        "xlsx claiming the last cell": hostile.xlsx_claiming_the_last_cell,
+        "ods with a huge repeated cell": hostile.ods_with_a_huge_repeated_cell,
+        "xls with a far cell": lambda p: hostile.xls_file(p, [(0, 0, 1.0), (65535, 255, 2.0)]),
+        "xlsx with a billion laughs": hostile.xlsx_with_a_billion_laughs,
+        "encrypted xlsx": hostile.encrypted_xlsx,
+        "encrypted ods": hostile.encrypted_ods,
+        "xls with a password": lambda p: hostile.xls_file(p, [(0, 0, 1.0)], password=True),
+        "zip bomb, 210 MB unpacked": lambda p: hostile.zip_bomb_xlsx(p, megabytes=210),
+        "xls whose sector chain loops": loop_xls,
+    }
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, build in builders.items():
+            path = build(Path(tmp) / f"hostile-{len(times)}.bin")
+            seconds = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                read_grids(path, path.name)
+                seconds.append(time.perf_counter() - started)
+            times.append((name, statistics.median(seconds)))
+    return times
+
+
+def print_hostile_times(runs: int) -> None:
+    for name, seconds in hostile_times(runs):
+        print(f"hostile file refused or read, {name}: {seconds * 1000:.1f} ms (target < 1000 ms)")
+
+
 def machine() -> str:
     """The machine, as the README's Performance table names it."""
     import platform
@@ -354,10 +400,15 @@ def main() -> None:
                         help="also time the merge of another checkout's src/ folder (before, alternating)")
     parser.add_argument("--national", type=int, default=0, metavar="M",
                         help="also merge M returns once, ours only (a national roll-up; 6000 in make bench)")
+    parser.add_argument("--hostile-only", action="store_true",
+                        help="only the time the gate takes over each hostile file of the tests")
     parser.add_argument("--script-only", action="store_true",
                         help="only the Merge & Rank script: xlwings dispatch on CPython and inside Pyodide")
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    if args.hostile_only:
+        print_hostile_times(max(args.runs, 3))
+        return
     if args.script_only:
         folder = generate(SCRIPT_SHEETS)
         script = script_time(folder, max(args.runs, 3))
@@ -386,6 +437,7 @@ def main() -> None:
     print(f"Merge & Rank script, xlwings dispatch, {SCRIPT_SHEETS} partner sheets: "
           f"{script * 1000:.0f} ms (target < 1000 ms)")
     print_pyodide_script_times(generate(args.returns), max(args.runs, 3))
+    print_hostile_times(max(args.runs, 3))
     heavy = lazy_imports()
     print("import csprisk loads: " + (", ".join(heavy) if heavy else "none of pandas/openpyxl/xlwings/calamine"))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -39,28 +39,35 @@ def code(path: Path) -> str | None:
     (hostile.encrypted_ods, "file-encrypted"),
     (lambda p: hostile.xls_file(p, [(0, 0, 1.0)], password=True), "file-encrypted"),
 ])
-def test_a_hostile_file_is_refused_within_a_second_and_a_few_mb(tmp_path, build, expected):
+def test_a_hostile_file_is_refused_within_a_few_mb(tmp_path, build, expected):
+    """How fast: benchmarks/bench.py --hostile-only times the same files."""
     resource = pytest.importorskip("resource", reason="the resource module (peak memory) is not in Pyodide")
     path = build(tmp_path / "hostile.bin")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
     grids, findings = read_grids(path, "hostile")
-    elapsed = time.perf_counter() - started
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grids == [] and [f.code for f in findings] == [expected]
-    assert elapsed < 1.0 and grown_mb < 40
+    assert grown_mb < 40
 
 
-def test_a_zip_bomb_is_refused_from_its_table_of_contents(tmp_path):
+def test_a_zip_bomb_is_refused_from_its_table_of_contents(tmp_path, monkeypatch):
+    """Refused before a byte of any part is unpacked."""
     path = hostile.zip_bomb_xlsx(tmp_path / "bomb.xlsx", megabytes=210)
-    started = time.perf_counter()
+
+    def unpacked(*_):
+        raise AssertionError("a part of the zip bomb was unpacked")
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", unpacked)
+    monkeypatch.setattr(zipfile.ZipExtFile, "read1", unpacked)
     problem = check_file(path, "bomb.xlsx")
     assert problem.code == "file-too-large" and "200 MB" in problem.message
-    assert time.perf_counter() - started < 0.1
 
 
+@pytest.mark.subprocess
 def test_without_the_guard_the_reader_would_take_down_the_process(tmp_path):
-    """The reason for the guard, shown in a child process: calamine aborts (tafia/calamine#693)."""
+    """The reason for the guard, shown in a child process: calamine aborts (tafia/calamine#693).
+    Proven with the python-calamine range pyproject.toml pins; a calamine that no longer aborts
+    fails this test, and the guard's reason is then read again before widening the pin."""
     path = hostile.xlsx_claiming_the_last_cell(tmp_path / "last.xlsx")
     assert path.stat().st_size < 10_000
     child = subprocess.run([sys.executable, "-c", READ_IN_CHILD, str(path)], capture_output=True,
@@ -111,7 +118,8 @@ def test_other_office_files_are_not_returns(tmp_path):
     doc = hostile.ole_file(tmp_path / "letter.xls", {"WordDocument": b"\x00" * 100})
     assert "Word document" in check_file(doc, "letter.xls").message
     base = hostile.small_xlsx(tmp_path / "b.xlsx")
-    word = hostile.rewrite_zip(base, tmp_path / "w.xlsx", lambda name, data: None if name == "xl/workbook.xml" else data)
+    word = hostile.rewrite_zip(base, tmp_path / "w.xlsx",
+                               lambda name, data: None if name == "xl/workbook.xml" else data)
     assert code(word) == "file-corrupt"
 
 
@@ -216,8 +224,6 @@ def test_an_ole_file_whose_sector_chain_loops_costs_no_hang_and_no_crash(tmp_pat
     data = bytearray(path.read_bytes())
     packing.pack_into("<I", data, 512 + 3 * 4, 2)  # the workbook stream's chain: 2 -> 3 -> 2 -> ...
     path.write_bytes(bytes(data))
-    started = time.perf_counter()
-    grids, findings = read_grids(path, "loop.xls")
+    grids, findings = read_grids(path, "loop.xls")  # a hang would never return (bench.py times it)
     # the stream's declared size bounds the walk: read (the values sit in its first sector), or refused
     assert (grids and grids[0].rows[1][1] == 3.0 and findings == []) or [f.code for f in findings] == ["file-corrupt"]
-    assert time.perf_counter() - started < 5
