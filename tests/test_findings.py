@@ -17,8 +17,8 @@ def test_every_code_has_one_severity_a_title_and_a_template():
     assert len({code.value for code in Code}) == len(Code)
     for code in Code:
         assert code.severity in (ERROR, WARNING, INFO), code
-        assert code.title and code.template, code
-        assert CODES[code.value] == (code.severity, code.title)
+        assert code.heading and code.template, code
+        assert CODES[code.value] == (code.severity, code.heading)
 
 
 def test_a_template_names_only_facts_and_a_missing_fact_is_a_loud_error():

@@ -9,7 +9,7 @@ collect, it raises a `Stopped` error, which carries a Finding like any other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from csprisk.words import plural
@@ -27,23 +27,21 @@ _SCORE = '{priority}: the score for "{criterion}"'
 _FILE, _FILE_PROBLEM = "This file {reason}. {advice}", "it {reason}."
 
 
-class Code(str, Enum):
-    """Each finding's code (its JSON value), with severity, title and message template."""
+class Code(StrEnum):
+    """Each finding's code (its JSON value), with severity, heading and message template."""
 
     severity: str
-    title: str
+    #: A short title for the code ("Score outside the scale"); `title` is str's own method.
+    heading: str
     template: str
     problem_template: str
 
-    def __new__(cls, value: str, severity: str, title: str, template: str, problem: str = ""):
+    def __new__(cls, value: str, severity: str, heading: str, template: str, problem: str = "") -> Code:
         member = str.__new__(cls, value)
         member._value_ = value
-        member.severity, member.title = severity, title
+        member.severity, member.heading = severity, heading
         member.template, member.problem_template = template, problem
         return member
-
-    def __str__(self) -> str:
-        return self.value
 
     # ----------------------------------------------------------------- in a score cell
     SCORE_OUT_OF_RANGE = ("score-out-of-range", ERROR, "Score outside the scale",
@@ -178,8 +176,8 @@ class Code(str, Enum):
                        self.template.format(**facts), problem)
 
 
-#: code -> (severity, title), for readers that go by the code's text.
-CODES: dict[str, tuple[str, str]] = {code.value: (code.severity, code.title) for code in Code}
+#: code -> (severity, heading), for readers that go by the code's text.
+CODES: dict[str, tuple[str, str]] = {code.value: (code.severity, code.heading) for code in Code}
 
 
 @dataclass(frozen=True, slots=True)  # slots: a national roll-up holds 130,000 of them

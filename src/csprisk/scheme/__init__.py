@@ -143,7 +143,7 @@ class Scenario:
 
     def changed(self, scheme: Scheme) -> list[tuple[str, float]]:
         """(criterion, weight) where this scenario differs from the scheme."""
-        return [(c.label, w) for c, w in zip(scheme.criteria, self.weights) if w != c.weight]
+        return [(c.label, w) for c, w in zip(scheme.criteria, self.weights, strict=False) if w != c.weight]
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ class Scheme:
 
     @cached_property
     def _priority_keys(self) -> dict[str, str]:
-        keys = {}
+        keys: dict[str, str] = {}
         for priority in self.priorities:
             for spelling in (priority.name, *priority.aliases):
                 keys.setdefault(priority_key(spelling), priority.name)
@@ -227,7 +227,7 @@ class Scheme:
     @cached_property
     def candidate_names(self) -> frozenset[str]:
         """The declared names of the candidate priorities."""
-        return frozenset(self.canonical_priority(p.name) for p in self.priorities)
+        return frozenset(self._priority_keys[priority_key(p.name)] for p in self.priorities)
 
     def with_overrides(self, **changes: Any) -> Scheme:
         changes = {k: v for k, v in changes.items() if v is not None}
