@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 from csprisk.scheme import Scenario, Scheme, criterion_key, priority_key
 from csprisk.score.parse import Return
@@ -144,7 +144,8 @@ def rank_with(assessment: Assessment, weights: Sequence[float]) -> tuple[RankedP
     """The same combined scores ranked with other weights (a what-if scenario): total = the
     sum of weight times combined score, with the same tie rule and the same top N."""
     scheme = assessment.scheme
-    weighted = replace(scheme, criteria=tuple(replace(c, weight=w) for c, w in zip(scheme.criteria, weights)))
+    weighted = replace(scheme, criteria=tuple(replace(c, weight=w)
+                                              for c, w in zip(scheme.criteria, weights, strict=False)))
     unranked = [(p.name, p.key, p.scores, _weighted_total(p.scores, weights), p.by_partner)
                 for p in assessment.ranking]
     return _rank(unranked, weighted)
@@ -157,11 +158,11 @@ def combine(values: Sequence[float], rule: str) -> float | None:
 def assess(returns: Sequence[Return], scheme: Scheme) -> Assessment:
     """Combine every partner's valid scores per priority and criterion, then rank."""
     groups = _groups(returns, scheme)
-    unranked = []
+    unranked: list[Unranked] = []
     for key, (names, members) in groups.items():
         by_partner = tuple(member for _, member in members)
         combined = tuple(
-            combine([p.scores[i] for p in by_partner if p.scores[i] is not None], scheme.aggregation)
+            combine([s for p in by_partner if (s := p.scores[i]) is not None], scheme.aggregation)
             for i in range(len(scheme.criteria)))
         unranked.append((names[0], key, combined, _weighted_total(combined, scheme.weights), by_partner))
     return Assessment(scheme, _rank(unranked, scheme), tuple(returns))
@@ -195,37 +196,45 @@ def leave_one_out_places(assessment: Assessment) -> Iterator[tuple[Return, tuple
     return _leave_one_out(assessment, with_partners=False)
 
 
-def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tuple[Return, tuple]]:
+@overload
+def _leave_one_out(assessment: Assessment,
+                   with_partners: Literal[True]) -> Iterator[tuple[Return, tuple[RankedPriority, ...]]]: ...
+@overload
+def _leave_one_out(assessment: Assessment,
+                   with_partners: Literal[False]) -> Iterator[tuple[Return, tuple[Place, ...]]]: ...
+def _leave_one_out(assessment: Assessment, with_partners: bool
+                   ) -> Iterator[tuple[Return, tuple[RankedPriority, ...] | tuple[Place, ...]]]:
     """Each re-ranking as RankedPriority (`with_partners`) or as Place: then each priority
     carries how many partners scored it, not their scores, until it is placed."""
     scheme, returns = assessment.scheme, assessment.returns
     groups = _groups(returns, scheme)
     weights, rule = scheme.weights, scheme.aggregation
     criteria = range(len(scheme.criteria))
-    full: dict[str, tuple] = {}
+    full: dict[str, Any] = {}  # key -> an Unranked item (with_partners), else a Counted one
     #: key -> per criterion, each score a member gave -> the combined score without that one
     #: member's (whole-number scores only: sums of them are exact); None to combine again.
     without: dict[str, list[dict[float, float | None]] | None] = {}
     touched: dict[int, list[tuple[str, int]]] = {}  # id(return) -> (key, member index) it adds
     for key, (names, members) in groups.items():
         by_partner = tuple(member for _, member in members)
-        columns = [sorted(p.scores[i] for p in by_partner if p.scores[i] is not None) for i in criteria]
+        columns = [sorted(s for p in by_partner if (s := p.scores[i]) is not None) for i in criteria]
         exact = all(v.is_integer() and abs(v) < 2 ** 40 for column in columns for v in column)
         # Sums of whole numbers are exact, so sum minus one score over n-1 is exactly the
         # fmean of the others; anything else is combined again from the scores themselves.
         # Scores are few (0 to 5): each is worked out once per criterion, not once per member.
+        sums = (math.fsum(c) for c in columns)
         without[key] = [{v: _one_without(column, total, v, rule) for v in set(column)}
-                        for column, total in zip(columns, (math.fsum(c) for c in columns))] if exact else None
+                        for column, total in zip(columns, sums, strict=True)] if exact else None
         combined = tuple(combine(c, rule) for c in columns)
         full[key] = (names[0], key, combined, _weighted_total(combined, weights),
                      by_partner if with_partners else len(by_partner))
         for index, (ret, _) in enumerate(members):
             touched.setdefault(id(ret), []).append((key, index))
     for ret in returns:
-        changed = {}
+        changed: dict[str, list[int]] = {}
         for key, index in touched.get(id(ret), ()):
             changed.setdefault(key, []).append(index)
-        unranked = []
+        unranked: list[Any] = []  # Unranked items, or Counted ones
         for key, item in full.items():
             if key not in changed:
                 unranked.append(item)
@@ -235,14 +244,15 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
             if len(out) == len(members):
                 continue  # only this return scored it: not ranked without them
             name = names[next(i for i in range(len(members)) if i not in out)]  # the first kept's
-            if len(out) == 1 and without[key] is not None:  # the usual case: no walk over every member
+            tables = without[key]
+            if len(out) == 1 and tables is not None:  # the usual case: no walk over every member
                 at = out[0]
                 combined = tuple(before if value is None else table[value]  # no score from them: no change
-                                 for before, value, table in zip(item[2], members[at][1].scores, without[key]))
+                                 for before, value, table in zip(item[2], members[at][1].scores, tables, strict=False))
                 kept = (item[4][:at] + item[4][at + 1:]) if with_partners else len(members) - 1
             else:
                 others = tuple(member for i, (_, member) in enumerate(members) if i not in out)
-                combined = tuple(combine([p.scores[i] for p in others if p.scores[i] is not None], rule)
+                combined = tuple(combine([s for p in others if (s := p.scores[i]) is not None], rule)
                                  for i in criteria)
                 kept = others if with_partners else len(others)
             unranked.append((name, key, combined, _weighted_total(combined, weights), kept))
@@ -271,7 +281,8 @@ def _one_without(column: Sequence[float], total: float, value: float, rule: str)
     return (get(n // 2 - 1) + get(n // 2)) / 2
 
 
-def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]]:
+def _groups(returns: Sequence[Return],
+            scheme: Scheme) -> dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]]:
     """Each priority key -> (the name each member gives it, (return, its scores) per member)."""
     groups: dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]] = {}
     weights = scheme.weights
@@ -288,15 +299,24 @@ def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[s
     return groups
 
 
-def _ordered(unranked: list[tuple], scheme: Scheme) -> tuple[list[tuple], list[float], dict[float, int], Counter]:
+#: A priority to rank: (name, key, combined score per criterion, total, each partner's scores).
+Unranked = tuple[str, str, tuple[float | None, ...], float, tuple["PartnerScores", ...]]
+#: The same with how many partners scored it instead of their scores (a re-ranking's places).
+Counted = tuple[str, str, tuple[float | None, ...], float, int]
+Item = TypeVar("Item", Unranked, Counted)
+
+
+def _ordered(unranked: list[Item], scheme: Scheme
+             ) -> tuple[list[Item], list[float], dict[float, int], Counter[float]]:
     """(name, key, combined, total, by_partner or how many partners) per priority -> those
     items in rank order, their rounded totals, the rank of each total and how many share it."""
     tie_index = _criterion_index(scheme, scheme.tie_break_criterion)
 
-    def order(item):
+    def order(item: Item) -> tuple[float, float, int, str]:
         name, _key, combined, total, by_partner = item
-        tie_score = combined[tie_index] if combined[tie_index] is not None else -1.0
-        partners = by_partner if type(by_partner) is int else len(by_partner)
+        tie = combined[tie_index]
+        tie_score = tie if tie is not None else -1.0
+        partners = by_partner if isinstance(by_partner, int) else len(by_partner)
         return (-round(total, TOTAL_PRECISION), -tie_score, -partners, name.casefold())
 
     unranked = sorted(unranked, key=order)
@@ -307,15 +327,15 @@ def _ordered(unranked: list[tuple], scheme: Scheme) -> tuple[list[tuple], list[f
     return unranked, rounded, first, Counter(rounded)
 
 
-def _places(unranked: list[tuple], scheme: Scheme) -> tuple[Place, ...]:
+def _places(unranked: list[Counted], scheme: Scheme) -> tuple[Place, ...]:
     """The places _rank gives the same items."""
     unranked, rounded, first, counts = _ordered(unranked, scheme)
     top_n = scheme.top_n
     return tuple(Place(item[0], item[1], first[value], counts[value] > 1, first[value] <= top_n)
-                 for item, value in zip(unranked, rounded))
+                 for item, value in zip(unranked, rounded, strict=True))
 
 
-def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
+def _rank(unranked: list[Unranked], scheme: Scheme) -> tuple[RankedPriority, ...]:
     """(name, key, combined, total, by_partner) per priority -> the ranking."""
     candidates = scheme.candidate_names
     max_total = scheme.max_total
@@ -332,7 +352,7 @@ def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
 
 
 def _weighted_total(scores: Sequence[float | None], weights: Sequence[float]) -> float:
-    return sum(s * w for s, w in zip(scores, weights) if s is not None)
+    return sum(s * w for s, w in zip(scores, weights, strict=False) if s is not None)
 
 
 def _criterion_index(scheme: Scheme, label: str) -> int:

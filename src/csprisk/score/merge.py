@@ -41,9 +41,9 @@ class ReturnStatus:
     #: The file a symbolic link among the inputs points to ("" when the input is no link).
     target: str = ""
 
-    def as_dict(self) -> dict:
-        document = {"file": self.file, "sheet": self.sheet, "partner": self.partner, "status": self.status,
-                    "priorities": self.priorities, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"file": self.file, "sheet": self.sheet, "partner": self.partner,
+                                    "status": self.status, "priorities": self.priorities, "reason": self.reason}
         if self.target:
             document["target"] = self.target
         return document
@@ -74,7 +74,7 @@ class MergeResult:
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
 
-    def to_dict(self, previous: PreviousRanking | None = None) -> dict:
+    def to_dict(self, previous: PreviousRanking | None = None) -> dict[str, Any]:
         """The JSON document of `merge --json` and `validate --json`: a documented contract
         (README, "--json"). `previous`, an earlier ranking, adds movement since then."""
         scheme = self.scheme
@@ -83,7 +83,7 @@ class MergeResult:
             "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
             "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
             "recommended": p.recommended,
-            "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores)},
+            "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores, strict=True)},
             "confidence": p.confidence,
             "pestelo": list(p.pestelo),
             "notes": [{"partner": partner, "note": note} for partner, note in p.notes],
@@ -104,7 +104,7 @@ class MergeResult:
             from csprisk.score.movement import movements
 
             moved, dropped = movements(self.assessment.ranking, previous, scheme)
-            for entry, p in zip(ranking, self.assessment.ranking):
+            for entry, p in zip(ranking, self.assessment.ranking, strict=True):
                 entry["movement"] = moved[p.key].as_dict()
             document["dropped"] = [m.as_dict() | {"priority": m.name} for m in dropped]
         return document
@@ -135,13 +135,14 @@ class MergeResult:
         """The partner whose return `file` is (the one on `sheet`, where a workbook holds a
         return per partner)."""
         partners = self._partner_by_file
-        return partners.get((file, sheet)) or partners.get(file, "")
+        return partners.get((file, sheet)) or partners.get((file, None), "")
 
     @cached_property
-    def _partner_by_file(self) -> dict:
-        partners: dict = {}
+    def _partner_by_file(self) -> dict[tuple[str, str | None], str]:
+        """(file, sheet) -> partner, and (file, None) -> the partner of its first status."""
+        partners: dict[tuple[str, str | None], str] = {}
         for status in self.statuses:
-            partners.setdefault(status.file, status.partner)  # the first status, as before
+            partners.setdefault((status.file, None), status.partner)  # the first status, as before
             partners.setdefault((status.file, status.sheet), status.partner)
         return partners
 
@@ -283,12 +284,17 @@ def same_words(a: str, b: str) -> bool:
     return not (has_own_word(first, second) and has_own_word(second, first))
 
 
-def _latest_per_partner(parsed: list[tuple[Source, Return]]):
-    """Keep each partner's latest return (by the date in it, else the file's time)."""
-    by_partner: dict[str, list[tuple[Source, Return]]] = {}
+Parsed = tuple[Source, Return]
+
+
+def _latest_per_partner(parsed: list[Parsed]) -> tuple[list[Parsed], list[tuple[Parsed, str]]]:
+    """Keep each partner's latest return (by the date in it, else the file's time): the kept,
+    and each dropped with the label of the one kept instead."""
+    by_partner: dict[str, list[Parsed]] = {}
     for item in parsed:
         by_partner.setdefault(priority_key(item[1].partner), []).append(item)
-    kept, dropped = [], []
+    kept: list[Parsed] = []
+    dropped: list[tuple[Parsed, str]] = []
     for items in by_partner.values():
         latest = max(items, key=lambda it: (it[1].date or dt.date.min, it[0].modified or 0.0))
         kept.append(latest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from csprisk.read.previous import PreviousEntry, PreviousRanking
 from csprisk.scheme import Scheme, priority_key
@@ -20,7 +21,7 @@ class Movement:
     total_change: float | None = None
     previous: PreviousEntry | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """As the JSON's "movement" (and "dropped") entries carry it."""
         before = self.previous
         return {"status": self.status, "rank_change": self.rank_change, "total_change": self.total_change,
@@ -29,12 +30,13 @@ class Movement:
 
     @property
     def words(self) -> str:
-        if self.status == NEW:
+        before = self.previous
+        if self.status == NEW or before is None:  # only a new priority has nothing before
             return "new"
         if self.status == DROPPED:
-            return f"dropped (was {self.previous.rank_label})"
-        was = f"(was {self.previous.rank_label})"
-        if self.status == SAME:
+            return f"dropped (was {before.rank_label})"
+        was = f"(was {before.rank_label})"
+        if self.status == SAME or self.rank_change is None:  # only UP and DOWN have moved
             return f"same {was}"
         places = abs(self.rank_change)
         arrow = "\u25B2" if self.status == UP else "\u25BC"
