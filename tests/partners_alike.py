@@ -117,3 +117,10 @@ def a_few_scores_each(folder: Path) -> list[Path]:
     rows = [("Hate crime", [3] * 4 + ["NK"] * 12), ("Domestic abuse", [4] * 4 + ["NK"] * 12)]
     return [write_return(folder / "health.xlsx", rows, partner="Anytown NHS"),
             write_return(folder / "housing.xlsx", rows, partner="Anytown Homes")]
+
+
+def two_in_one_partner_folder(folder: Path) -> list[Path]:
+    """Two unnamed returns in the police's folder, the second the first sent again: both go by
+    "Police", so they are kept apart by their file names, and are identical."""
+    return [write_return(folder / "Police" / GENERIC, POLICE_SCORES),
+            write_return(folder / "Police" / "Risk matrix return v2.xlsx", POLICE_SCORES)]

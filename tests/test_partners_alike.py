@@ -98,6 +98,19 @@ def test_an_unnamed_return_in_a_folder_named_like_a_partner_is_not_taken_for_its
     assert totals(result) == BOTH_PARTNERS
 
 
+def test_two_unnamed_returns_in_one_partners_folder_are_kept_apart_and_found_identical(tmp_path, monkeypatch):
+    result = merged(tmp_path, monkeypatch, alike.two_in_one_partner_folder)
+    assert partners(result) == [
+        ("case/Police/Risk matrix return v2.xlsx", "Police (Risk matrix return v2.xlsx)", "merged"),
+        ("case/Police/Risk matrix return.xlsx", "Police (Risk matrix return.xlsx)", "merged")]
+    assert found(result) == [("partner-missing", "case/Police/Risk matrix return v2.xlsx", ""),
+                             ("partner-missing", "case/Police/Risk matrix return.xlsx", ""),
+                             ("partner-name-shared", "case/Police/Risk matrix return v2.xlsx", ""),
+                             ("partner-name-shared", "case/Police/Risk matrix return.xlsx", ""),
+                             ("returns-identical", "case/Police/Risk matrix return.xlsx", "")]
+    assert totals(result) == {"Anti-social behaviour": 64.0, "Domestic abuse": 64.0}
+
+
 def test_a_partner_naming_itself_in_two_files_is_still_one_partner_resending(tmp_path, monkeypatch):
     def build(folder: Path) -> None:
         alike.write_return(folder / "police.xlsx", alike.POLICE_SCORES, partner="Anytown Police")

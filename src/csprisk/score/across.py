@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import PurePath
 from typing import TypeVar
 
 from csprisk.findings import Code, Finding
 from csprisk.scheme import priority_key
 from csprisk.score.parse import Return
-from csprisk.score.partners import partner_from_context
+from csprisk.score.partners import file_path, partner_from_context
 
 T = TypeVar("T")
 
@@ -51,10 +50,10 @@ def _names_apart(returns: Sequence[Return], taken: set[str]) -> list[str]:
     """A name for each return, its guessed name and what tells it apart: its folder, else its
     file's name, else its whole path (and sheet), the first that sets each apart."""
     def folder(ret: Return) -> str:
-        return PurePath(ret.file).parent.name
+        return file_path(ret.file).parent.name
 
     def file_name(ret: Return) -> str:
-        return PurePath(ret.file).name
+        return file_path(ret.file).name
 
     def path(ret: Return) -> str:
         return ret.file

@@ -39,7 +39,7 @@ def is_generic(name: str) -> bool:
 def partner_from_context(file: str, sheet: str) -> tuple[str, str]:
     """(name, where it came from) for a return that names no partner: the file's name, else
     the sheet's, else the folder's, the first that is not generic (the file's when none is)."""
-    path = _path(file)
+    path = file_path(file)
     stem = path.stem
     if not is_generic(stem):
         return stem, FILE_NAME
@@ -51,6 +51,6 @@ def partner_from_context(file: str, sheet: str) -> tuple[str, str]:
     return stem, FILE_NAME
 
 
-def _path(file: str) -> PurePath:
+def file_path(file: str) -> PurePath:
     """The file as a path, whichever separator its label was written with."""
     return PureWindowsPath(file) if "\\" in file else PurePosixPath(file)
