@@ -162,7 +162,9 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
         statuses[key] = ReturnStatus(source.label, partner, status, priorities, reason, source.sha256,
                                      source.in_book, sheet, source.target)
 
-    several: dict[int, bool] = {}  # id(source) -> whether it gave several returns (a status each)
+    #: id(source) -> whether it gave several returns (then each has a status of its own, by
+    #: sheet); read only for sources held in `parsed`, whose ids are theirs while they live.
+    several: dict[int, bool] = {}
     for done, source in enumerate(sources, 1):
         if progress:
             progress(done, total, source.label)
