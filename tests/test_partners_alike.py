@@ -190,7 +190,8 @@ def test_a_copy_saved_again_in_libreoffice_is_still_identical(tmp_path, monkeypa
 # ---------------------------------------------------------------------- what names a partner
 
 @pytest.mark.parametrize("name", ["Risk matrix return", "Copy of CSP risk matrix 2024-25 v2 (1)", "Sheet1",
-                                  "Matrix 2024", "PSA scoring template FINAL", "inbox", "Downloads", ""])
+                                  "Matrix 2024", "PSA scoring template FINAL", "inbox", "Downloads",
+                                  "Partner return (revised)", "Crime and disorder matrix 1st draft", ""])
 def test_names_anyone_could_give_name_no_partner(name):
     from csprisk.score.partners import is_generic
 

@@ -24,6 +24,9 @@ GENERIC_WORDS = frozenset("""
     from my our your submission submitted response responses priority priorities workbook book sheet sheets
     spreadsheet blank data input inputs inbox download downloads attachment attachments received email emails
     mail documents desktop files file folder tmp temp fw fwd re annual year yearly this last next current
+    partner partners agency agencies organisation organisations organization organizations crime disorder
+    summary ranking rank entry details main master original working wip rev revised amended edited checked
+    sent reply cleaned
     feuil tabelle hoja blad foglio planilha table tables
     jan january feb february mar march apr april may jun june jul july aug august sep sept september oct
     october nov november dec december q st nd rd th
