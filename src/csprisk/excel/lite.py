@@ -270,7 +270,8 @@ def _drawing_rels_xml(button: SheetButton) -> str:
 
 def _with_drawing(sheet_xml: str) -> str:
     """The sheet XML with its <drawing> element, in the place the schema gives it."""
-    element = '<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdButton"/>'
+    element = ('<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+               'r:id="rIdButton"/>')
     for follower in ("<legacyDrawing", "<legacyDrawingHF", "<picture", "<oleObjects", "<controls",
                      "<webPublishItems", "<tableParts", "<extLst", "</worksheet>"):
         at = sheet_xml.find(follower)
