@@ -54,10 +54,12 @@ R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 def lite_properties(data: bytes) -> dict[str, str]:
-    """The web extension's properties as stored: each value must be a JSON string."""
+    """Lite's properties in the web extension as stored: each value must be a JSON string
+    (Office's own auto-open property, JSON true, is read by test_the_lite_pane_opens_...)."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         root = ET.fromstring(package.read("xl/webextensions/webextension1.xml"))
-    raw = {p.get("name"): p.get("value") for p in root.iterfind("we:properties/we:property", NS)}
+    raw = {p.get("name"): p.get("value") for p in root.iterfind("we:properties/we:property", NS)
+           if p.get("name") != lite.AUTO_SHOW}
     assert all(value.startswith('"') and isinstance(json.loads(value), str) for value in raw.values())
     return {name: json.loads(value) for name, value in raw.items()}
 
@@ -100,6 +102,23 @@ def test_workbook_carries_the_parts_xlwings_lite_keeps(which, built):
     assert properties["pyodideVersion"] == lite.DEFAULT_PYODIDE
     assert properties["main.py"] == lite.main_py()
     assert "xl/drawings/drawing1.xml" in names
+
+
+def test_the_lite_pane_opens_with_the_workbook_as_office_documents_it(built, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(built)) as package:
+        panes = package.read("xl/webextensions/taskpanes.xml").decode("utf-8")
+        extension = package.read("xl/webextensions/webextension1.xml").decode("utf-8")
+    # As Excel writes them: double-quoted attributes, the pane visible, the property JSON true.
+    assert '<wetp:taskpane dockstate="right" visibility="1" width="350" row="2">' in panes
+    assert '<we:property name="Office.AutoShowTaskpaneWithDocument" value="true"/>' in extension
+    assert not re.search(r"=\s*'", panes + extension), "an attribute in single quotes"
+    (pane,) = ET.fromstring(panes).iterfind("wetp:taskpane", NS)
+    flags = {p.get("name"): p.get("value") for p in ET.fromstring(extension).iterfind(".//we:property", NS)}
+    assert (pane.get("visibility"), json.loads(flags[lite.AUTO_SHOW])) == ("1", True)
+    path = tmp_path / "analyst.xlsx"
+    path.write_bytes(built)
+    assert lite.read_lite_code(path).opens_pane
+    assert lite.read_lite_code(path).pyodide_version == lite.DEFAULT_PYODIDE
 
 
 def test_committed_workbook_is_what_make_workbook_builds(built):
