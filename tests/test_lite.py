@@ -148,7 +148,33 @@ def test_requirements_name_only_packages_lite_can_install():
         expected = ["xlwings", "python-dotenv", "pyodide-http", "black", "openpyxl", "defusedxml", "olefile"]
         assert names == expected + (["python-calamine"] if line.calamine else [])
         required = [entry for entry in text.splitlines() if entry.endswith("# required")]
-        assert required[0] == f"xlwings=={lite.XLWINGS_VERSION}  # required" and len(required) == 4
+        assert required[0] == f"xlwings>={lite.XLWINGS_VERSION},<1.0  # required" and len(required) == 4
+
+
+def test_requirements_give_bounds_not_pins_and_agree_with_pyproject():
+    # Lite records the exact versions it installed (requirements-pinned.txt, Pyodide 314 on)
+    # and advises bounds in requirements.txt; each of ours starts at a version pyproject.toml allows.
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    declared = {Requirement(entry).name: Requirement(entry).specifier
+                for entry in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    text = lite_properties(analyst_workbook_bytes(Scheme(), "314.0.8"))["requirements.txt"]
+    bounded = {}
+    for entry in pyodide_env.requirement_lines(text):
+        requirement = Requirement(entry)
+        operators = sorted(spec.operator for spec in requirement.specifier)
+        if requirement.name in ("python-dotenv", "pyodide-http", "black"):
+            assert operators == [], entry  # Lite's own lines, as Lite writes them
+            continue
+        assert operators == ["<", ">="], f"{entry}: a lower and an upper bound, no pin"
+        lower = next(spec.version for spec in requirement.specifier if spec.operator == ">=")
+        assert declared[requirement.name].contains(lower), (entry, declared[requirement.name])
+        bounded[requirement.name] = requirement.specifier
+    assert set(bounded) == {"xlwings", "openpyxl", "defusedxml", "olefile", "python-calamine"}
+    assert bounded["xlwings"].contains(lite.XLWINGS_VERSION) and not bounded["xlwings"].contains("0.37.7")
+    assert bounded["openpyxl"].contains("3.1.5") and not bounded["openpyxl"].contains("3.2.0")
 
 
 # --------------------------------------------------------------------- main.py

@@ -34,7 +34,8 @@ STORE_ID = "WA200008175"
 #: The add-in version recorded by real Lite workbooks (Lite updates itself; this is the
 #: format version the parts below were read from).
 ADDIN_VERSION = "1.0.0.0-18"
-#: The xlwings the scripts were proven with (in CPython and in both Pyodide lines).
+#: The xlwings the scripts were proven with (in CPython and in both Pyodide lines): the lower
+#: bound of requirements.txt.
 XLWINGS_VERSION = "0.37.8"
 
 WEBEXTENSION = "xl/webextensions/webextension1.xml"
@@ -83,20 +84,33 @@ def pyodide_line(version: str | None = None) -> PyodideLine:
                              f"{', '.join(PYODIDE_LINES)}.") from None
 
 
+#: What csprisk needs in Lite, as bounds, not exact pins (Lite's advice since it records the
+#: versions it installed in requirements-pinned.txt, Pyodide 314 on): the lower bound is the
+#: one pyproject.toml declares (tests/test_lite.py checks they agree), the upper bound the next
+#: release that may break us (openpyxl: csprisk's writer is proven with 3.1 only).
+PACKAGE_BOUNDS = (
+    ("openpyxl", ">=3.1,<3.2"),
+    ("defusedxml", ">=0.7,<1"),
+    ("olefile", ">=0.46,<1"),
+)
+CALAMINE_BOUNDS = ("python-calamine", ">=0.2,<1")
+
+
 def requirements_txt(line: PyodideLine) -> str:
-    """What Lite installs: its own required lines, then csprisk's dependencies. No URL and no
-    csprisk line: the package travels inside main.py."""
+    """What Lite installs: its own required lines, then csprisk's dependencies, each within
+    bounds (a fresh Lite installs the newest release within them; from Pyodide 314 on it then
+    keeps those versions in requirements-pinned.txt). No URL and no csprisk line: the package
+    travels inside main.py."""
     lines = [
-        f"xlwings=={XLWINGS_VERSION}  # required",
+        # Lite's own lines; xlwings from the release the scripts were proven with, below 1.0
+        # as Lite's guide suggests (0.36.17 or later is needed for xw.Caller)
+        f"xlwings>={XLWINGS_VERSION},<1.0  # required",
         "python-dotenv  # required",
         "pyodide-http  # required",
         "black  # required",
-        "openpyxl<3.2",  # the minor version csprisk's writer is proven with
-        "defusedxml",
-        "olefile",
     ]
-    if line.calamine:
-        lines.append("python-calamine")
+    packages = [*PACKAGE_BOUNDS, *([CALAMINE_BOUNDS] if line.calamine else [])]
+    lines += [name + bounds for name, bounds in packages]
     return "\n".join(lines) + "\n"
 
 
