@@ -77,9 +77,10 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
              "Its Python code is inside it: nothing to install but the free xlwings Lite add-in."),
         ("button", ""),
         ("heading", "What to do, in order"),
-        ("step", "1. Open xlwings Lite: Home > Add-ins > xlwings Lite (install it once from the Office "
-                 "add-ins store, or ask IT to deploy it). If Lite asks whether to trust this workbook, "
-                 "say yes: its code is csprisk's. Wait until the task pane says it is ready."),
+        ("step", "1. xlwings Lite opens with this workbook (where it is not installed yet, Excel offers "
+                 "to add it; or Home > Add-ins > xlwings Lite, or ask IT to deploy it). When Lite asks "
+                 "whether to trust this workbook, say yes: its code is csprisk's (Lite asks again after "
+                 "the Office cache is cleared). Wait until the task pane says it is ready."),
         ("step", f"2. Fill in the {SETTINGS_SHEET} sheet: partnership, period, candidate priorities and "
                  "aliases, expected partners, band thresholds, top N."),
         ("step", "3. Send each partner the partner template (run new_partner_template in the task pane, "
@@ -99,6 +100,9 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
         ("step", "7. Send the executive the ranked summary: the export_for_executive script writes "
                  "a copy with values only, which opens anywhere (in xlwings Lite, download it from "
                  "Files > Import/Export)."),
+        ("step", "8. When the assessment is done, delete the returns folder and the copies from xlwings "
+                 "Lite's Files > Import/Export: Lite keeps them until they are deleted, and returns may "
+                 "be OFFICIAL-SENSITIVE."),
         ("", ""),
         ("heading", "Functions you can use in any sheet"),
         ("step", "=RISK_TOTAL(B5:Q5) total of a row of scores (NK and blanks ignored; #VALUE! if a "
