@@ -427,3 +427,13 @@ def test_a_broken_ribbon_is_caught(tmp_path, written):
     bad.write_bytes(good.read_bytes())
     _rewrite(bad, "customUI/customUI.xml", 'id="cspReturnsGroup"', 'id="cspMergeAndRank"')
     assert [p.what for p in ribbon_problems(bad)] == ["id 'cspMergeAndRank' is used twice"]
+
+
+def test_the_schema_oracle_reads_the_lite_parts_too(tmp_path, written):
+    # The web extension and task pane parts are ours (lite.py writes them by hand).
+    _kind, good = written("analyst workbook, as built")
+    bad = tmp_path / "analyst.xlsx"
+    bad.write_bytes(good.read_bytes())
+    _rewrite(bad, "xl/webextensions/taskpanes.xml", 'visibility="1"', 'visibility="yes"')
+    [problem] = schema_problems(bad)
+    assert problem.where.startswith("/xl/webextensions/taskpanes.xml") and "'yes'" in problem.what
