@@ -368,7 +368,7 @@ def test_text_over_32767_characters_and_overlapping_merges_are_caught(tmp_path):
     wb.active.merge_cells("C1:D2")
     wb.active.merge_cells("E1:F2")
     path = _rewrite(_save(wb, tmp_path / "long.xlsx"), "xl/worksheets/sheet1.xml",
-                    '<mergeCell ref="E1:F2"/>', '<mergeCell ref="D2:F3"/>')
+                    '<mergeCell ref="E1:F2"', '<mergeCell ref="D2:F3"')
     _rewrite(path, "xl/worksheets/sheet1.xml", "<t>y", "<t>yy")
     found = {(p.where, p.what) for p in excel_rule_problems(path)}
     assert found == {("Sheet!A2", "32,768 characters of text, over Excel's 32,767"),
