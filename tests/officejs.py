@@ -163,6 +163,8 @@ def excel_entry(value: Any) -> Any:
         if _NUMBER.match(value):
             number = float(value)
             return int(number) if number.is_integer() else number
+        if value.startswith(("+", "-", "@")):
+            return "=" + value  # typing "+Drugs" or "-Knife crime" starts a formula (#NAME? then)
         if value.upper() in ("TRUE", "FALSE"):
             return value.upper() == "TRUE"
     return value

@@ -25,18 +25,18 @@ import xlwings.server as server  # noqa: E402
 from csprisk.app import cli  # noqa: E402
 from csprisk.app.demo import write_example_returns  # noqa: E402
 from csprisk.app.pipeline import find_returns  # noqa: E402
-from csprisk.excel import lite
+from csprisk.excel import lite  # noqa: E402
 from csprisk.excel.analyst_workbook import (  # noqa: E402,E501
     MERGE_BUTTON,
     analyst_workbook_bytes,
     build_analyst_workbook,
     committed_workbook_path,
 )
-from csprisk.read import sources
+from csprisk.read import sources  # noqa: E402
 from csprisk.read.preflight import inspect_file  # noqa: E402
 from csprisk.read.previous import parse_summary  # noqa: E402
-from csprisk.read.settings import load_scheme
-from csprisk.read.workbook import scheme_from_book
+from csprisk.read.settings import load_scheme  # noqa: E402
+from csprisk.read.workbook import scheme_from_book  # noqa: E402
 from csprisk.report.ranked import build_report  # noqa: E402
 from csprisk.scheme import Scheme  # noqa: E402
 from csprisk.score.merge import merge_sources  # noqa: E402
@@ -54,10 +54,12 @@ R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 def lite_properties(data: bytes) -> dict[str, str]:
-    """The web extension's properties as stored: each value must be a JSON string."""
+    """Lite's properties in the web extension as stored: each value must be a JSON string
+    (Office's own auto-open property, JSON true, is read by test_the_lite_pane_opens_...)."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         root = ET.fromstring(package.read("xl/webextensions/webextension1.xml"))
-    raw = {p.get("name"): p.get("value") for p in root.iterfind("we:properties/we:property", NS)}
+    raw = {p.get("name"): p.get("value") for p in root.iterfind("we:properties/we:property", NS)
+           if p.get("name") != lite.AUTO_SHOW}
     assert all(value.startswith('"') and isinstance(json.loads(value), str) for value in raw.values())
     return {name: json.loads(value) for name, value in raw.items()}
 
@@ -102,6 +104,23 @@ def test_workbook_carries_the_parts_xlwings_lite_keeps(which, built):
     assert "xl/drawings/drawing1.xml" in names
 
 
+def test_the_lite_pane_opens_with_the_workbook_as_office_documents_it(built, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(built)) as package:
+        panes = package.read("xl/webextensions/taskpanes.xml").decode("utf-8")
+        extension = package.read("xl/webextensions/webextension1.xml").decode("utf-8")
+    # As Excel writes them: double-quoted attributes, the pane visible, the property JSON true.
+    assert '<wetp:taskpane dockstate="right" visibility="1" width="350" row="2">' in panes
+    assert '<we:property name="Office.AutoShowTaskpaneWithDocument" value="true"/>' in extension
+    assert not re.search(r"=\s*'", panes + extension), "an attribute in single quotes"
+    (pane,) = ET.fromstring(panes).iterfind("wetp:taskpane", NS)
+    flags = {p.get("name"): p.get("value") for p in ET.fromstring(extension).iterfind(".//we:property", NS)}
+    assert (pane.get("visibility"), json.loads(flags[lite.AUTO_SHOW])) == ("1", True)
+    path = tmp_path / "analyst.xlsx"
+    path.write_bytes(built)
+    assert lite.read_lite_code(path).opens_pane
+    assert lite.read_lite_code(path).pyodide_version == lite.DEFAULT_PYODIDE
+
+
 def test_committed_workbook_is_what_make_workbook_builds(built):
     assert committed_workbook_path().read_bytes() == built, (
         "xlsx_templates/analyst_workbook.xlsx is stale (its main.py carries src/ and udfs.py): run make workbook")
@@ -129,7 +148,33 @@ def test_requirements_name_only_packages_lite_can_install():
         expected = ["xlwings", "python-dotenv", "pyodide-http", "black", "openpyxl", "defusedxml", "olefile"]
         assert names == expected + (["python-calamine"] if line.calamine else [])
         required = [entry for entry in text.splitlines() if entry.endswith("# required")]
-        assert required[0] == f"xlwings=={lite.XLWINGS_VERSION}  # required" and len(required) == 4
+        assert required[0] == f"xlwings>={lite.XLWINGS_VERSION},<1.0  # required" and len(required) == 4
+
+
+def test_requirements_give_bounds_not_pins_and_agree_with_pyproject():
+    # Lite records the exact versions it installed (requirements-pinned.txt, Pyodide 314 on)
+    # and advises bounds in requirements.txt; each of ours starts at a version pyproject.toml allows.
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    declared = {Requirement(entry).name: Requirement(entry).specifier
+                for entry in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    text = lite_properties(analyst_workbook_bytes(Scheme(), "314.0.8"))["requirements.txt"]
+    bounded = {}
+    for entry in pyodide_env.requirement_lines(text):
+        requirement = Requirement(entry)
+        operators = sorted(spec.operator for spec in requirement.specifier)
+        if requirement.name in ("python-dotenv", "pyodide-http", "black"):
+            assert operators == [], entry  # Lite's own lines, as Lite writes them
+            continue
+        assert operators == ["<", ">="], f"{entry}: a lower and an upper bound, no pin"
+        lower = next(spec.version for spec in requirement.specifier if spec.operator == ">=")
+        assert declared[requirement.name].contains(lower), (entry, declared[requirement.name])
+        bounded[requirement.name] = requirement.specifier
+    assert set(bounded) == {"xlwings", "openpyxl", "defusedxml", "olefile", "python-calamine"}
+    assert bounded["xlwings"].contains(lite.XLWINGS_VERSION) and not bounded["xlwings"].contains("0.37.7")
+    assert bounded["openpyxl"].contains("3.1.5") and not bounded["openpyxl"].contains("3.2.0")
 
 
 # --------------------------------------------------------------------- main.py
@@ -345,7 +390,8 @@ def test_lite_workbook_runs_in_real_pyodide_as_the_command_line_ranks(version, t
     assert applied.unknown == []
     summary = applied.workbook["Summary"]
     shown = [(e.rank_label, e.name, e.total) for e in parse_summary(list(summary.iter_rows(values_only=True)))]
-    command = subprocess.run([sys.executable, "-c", "import sys; from csprisk.app import cli; sys.exit(cli.main(sys.argv[1:]))",
+    run_cli = "import sys; from csprisk.app import cli; sys.exit(cli.main(sys.argv[1:]))"
+    command = subprocess.run([sys.executable, "-c", run_cli,
                               "merge", *map(str, returns), "--json",
                               "--settings", str(DEMO_SETTINGS), "-o", str(tmp_path / "ranked.xlsx")],
                              capture_output=True, text=True, cwd=tmp_path)

@@ -60,7 +60,7 @@ _ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 #: Example scores: (priority, 16 scores as a partner might type them).
-EXAMPLE_ROWS = (
+EXAMPLE_ROWS: tuple[tuple[str, list[int | float | str]], ...] = (
     ("Domestic abuse", [4, 5, 5, 3, 5, 5, 4, 2, 5, 4, 4, 5, 3, 5, 4, 3]),
     ("Anti-social behaviour", [2, 4, 5, 3, 3, 5, 5, 4, 3, 5, 5, 4, 4, 3, 3, 4]),
     ("Hate crime", ["NK", 3, 2, 2, 4, 3, 3, 1, 4, 1, 3, 2, 2, 2, 2, 3]),
@@ -77,9 +77,10 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
              "Its Python code is inside it: nothing to install but the free xlwings Lite add-in."),
         ("button", ""),
         ("heading", "What to do, in order"),
-        ("step", "1. Open xlwings Lite: Home > Add-ins > xlwings Lite (install it once from the Office "
-                 "add-ins store, or ask IT to deploy it). If Lite asks whether to trust this workbook, "
-                 "say yes: its code is csprisk's. Wait until the task pane says it is ready."),
+        ("step", "1. xlwings Lite opens with this workbook (where it is not installed yet, Excel offers "
+                 "to add it; or Home > Add-ins > xlwings Lite, or ask IT to deploy it). When Lite asks "
+                 "whether to trust this workbook, say yes: its code is csprisk's (Lite asks again after "
+                 "the Office cache is cleared). Wait until the task pane says it is ready."),
         ("step", f"2. Fill in the {SETTINGS_SHEET} sheet: partnership, period, candidate priorities and "
                  "aliases, expected partners, band thresholds, top N."),
         ("step", "3. Send each partner the partner template (run new_partner_template in the task pane, "
@@ -99,6 +100,9 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
         ("step", "7. Send the executive the ranked summary: the export_for_executive script writes "
                  "a copy with values only, which opens anywhere (in xlwings Lite, download it from "
                  "Files > Import/Export)."),
+        ("step", "8. When the assessment is done, delete the returns folder and the copies from xlwings "
+                 "Lite's Files > Import/Export: Lite keeps them until they are deleted, and returns may "
+                 "be OFFICIAL-SENSITIVE."),
         ("", ""),
         ("heading", "Functions you can use in any sheet"),
         ("step", "=RISK_TOTAL(B5:Q5) total of a row of scores (NK and blanks ignored; #VALUE! if a "
@@ -133,7 +137,7 @@ def build_analyst_workbook(scheme: Scheme) -> Workbook:
     wb = Workbook()
     _build_start(wb.active, scheme)
     _build_settings(wb.create_sheet(SETTINGS_SHEET), scheme)
-    _build_example(wb.create_sheet(EXAMPLE_SHEET), scheme)
+    formulas = _build_example(wb.create_sheet(EXAMPLE_SHEET), scheme)
     conf = wb.create_sheet(XLWINGS_CONF_SHEET)
     conf["A1"], conf["B1"] = "UDF Modules", UDF_MODULES
     conf["D1"] = ("Desktop xlwings reads its settings from columns A and B of this sheet: the CSP "
@@ -142,13 +146,32 @@ def build_analyst_workbook(scheme: Scheme) -> Workbook:
     conf.column_dimensions["D"].width = 60
     conf["D1"].alignment = _WRAP
     _print_one_page_wide(conf, landscape=False)
-    keep_text(wb, lambda cell: cell.parent.title == EXAMPLE_SHEET and cell.value.startswith("=RISK_"))
+    _text_stays_text(wb, formulas)
     wb.active = 0
     wb.properties.creator = "csprisk"
     wb.custom_doc_props.append(StringProperty(name=marks.PROPERTY, value=marks.ANALYST))
     wb.properties.title = f"{scheme.partnership}: risk matrix Merge & Rank"
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     return wb
+
+
+#: What makes Excel read typed text as a formula (or a sum): such text is written as text.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _text_stays_text(wb: Workbook, formulas: set[str]) -> None:
+    """Only the cells in `formulas` (Example's function calls, by coordinate) are formulas.
+
+    Every other text that starts like a formula (a caption naming a function, a partner or
+    priority from the settings) is text, and carries Excel's quote prefix too: the
+    apostrophe Excel keeps when text is typed as 'text, so that editing the cell in Excel
+    leaves it text.
+    """
+    keep_text(wb, lambda cell: cell.parent.title == EXAMPLE_SHEET and cell.coordinate in formulas)
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():  # only the cells written (see keep_text)
+            if cell.data_type == "s" and isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True
 
 
 def _build_start(ws, scheme: Scheme) -> None:
@@ -209,7 +232,7 @@ def _build_settings(ws, scheme: Scheme) -> None:
     for r, values in enumerate(rows, 1):
         if r <= 2:
             continue  # the title and the one-line note may run across
-        lines = [lines_needed(value, widths[letter]) for letter, value in zip("ABC", values) if value]
+        lines = [lines_needed(value, widths[letter]) for letter, value in zip("ABC", values, strict=False) if value]
         if max(lines, default=1) > 1:
             for letter in "ABC":
                 ws[f"{letter}{r}"].alignment = _WRAP
@@ -223,8 +246,10 @@ def _header(ws, row: int, width: int) -> None:
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
 
 
-def _build_example(ws, scheme: Scheme) -> None:
+def _build_example(ws, scheme: Scheme) -> set[str]:
+    """The Example sheet; returns the coordinates of the cells that call the functions."""
     n = len(scheme.criteria)
+    formulas: set[str] = set()
     ws["A1"] = "Example: the CSP functions at work"
     ws["A1"].font = _TITLE
     ws["A2"] = ("Made-up scores. Merge & Rank never reads this sheet. Change a score to see the "
@@ -239,24 +264,25 @@ def _build_example(ws, scheme: Scheme) -> None:
         cell = ws.cell(row=header_row, column=c, value=label)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    for r, (name, scores) in zip(range(first, last + 1), EXAMPLE_ROWS):
+    for r, (name, scores) in zip(range(first, last + 1), EXAMPLE_ROWS, strict=True):
         ws.cell(row=r, column=1, value=name)
         for c, score in enumerate(scores[:n], 2):
             ws.cell(row=r, column=c, value=score)
         scores_ref = f"{score_first}{r}:{score_last}{r}"
-        ws.cell(row=r, column=n + 2, value=f"=RISK_TOTAL({scores_ref})")
-        ws.cell(row=r, column=n + 3, value=f"=RISK_CHECK({scores_ref})").alignment = _WRAP
-        ws.cell(row=r, column=n + 4,
-                value=f"=RISK_BAND({total_col}{r},{value_cell('bands.high')},{value_cell('bands.medium')})")
-        ws.cell(row=r, column=n + 5,
-                value=f"=RISK_RANK({total_col}{r},{total_col}${first}:{total_col}${last})")
+        calls = (f"=RISK_TOTAL({scores_ref})", f"=RISK_CHECK({scores_ref})",
+                 f"=RISK_BAND({total_col}{r},{value_cell('bands.high')},{value_cell('bands.medium')})",
+                 f"=RISK_RANK({total_col}{r},{total_col}${first}:{total_col}${last})")
+        for c, call in enumerate(calls, n + 2):
+            formulas.add(ws.cell(row=r, column=c, value=call).coordinate)
+        ws.cell(row=r, column=n + 3).alignment = _WRAP
     summary_row = last + 3
     ws.cell(row=summary_row - 1, column=1,
             value=f"=RISK_SUMMARY(A{header_row}:{score_last}{last}) ranks the matrix above:").font = _HEADING
     summary_ref = f"A{summary_row}:F{summary_row + len(EXAMPLE_ROWS)}"
     ws[f"A{summary_row}"] = ArrayFormula(summary_ref, f"=RISK_SUMMARY(A{header_row}:{score_last}{last})")
     criteria_row = summary_row + len(EXAMPLE_ROWS) + 3
-    ws.cell(row=criteria_row - 1, column=1, value="=RISK_CRITERIA() lists the criteria and their guidance:").font = _HEADING
+    ws.cell(row=criteria_row - 1, column=1,
+            value="=RISK_CRITERIA() lists the criteria and their guidance:").font = _HEADING
     criteria_ref = f"A{criteria_row}:B{criteria_row + n - 1}"
     ws[f"A{criteria_row}"] = ArrayFormula(criteria_ref, "=RISK_CRITERIA()")
     ws.column_dimensions["A"].width = 34
@@ -267,6 +293,7 @@ def _build_example(ws, scheme: Scheme) -> None:
     ws.row_dimensions[header_row].height = 90
     ws.freeze_panes = f"B{first}"
     _print_one_page_wide(ws, landscape=True)
+    return formulas
 
 
 # ----------------------------------------------------------------------------- writing
@@ -286,7 +313,11 @@ def analyst_workbook_bytes(scheme: Scheme, pyodide: str | None = None) -> bytes:
 def write_analyst_workbook(path: str | os.PathLike, scheme: Scheme, pyodide: str | None = None) -> Path:
     """Write the analyst workbook atomically; raises OutputError with a plain message."""
     data = analyst_workbook_bytes(scheme, pyodide)
-    return write_atomically(path, lambda stream: stream.write(data), what="the analyst workbook")
+
+    def write(stream) -> None:
+        stream.write(data)
+
+    return write_atomically(path, write, what="the analyst workbook")
 
 
 def committed_workbook_path() -> Path:

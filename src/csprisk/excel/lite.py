@@ -22,7 +22,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from csprisk.findings import Stopped
@@ -34,7 +34,8 @@ STORE_ID = "WA200008175"
 #: The add-in version recorded by real Lite workbooks (Lite updates itself; this is the
 #: format version the parts below were read from).
 ADDIN_VERSION = "1.0.0.0-18"
-#: The xlwings the scripts were proven with (in CPython and in both Pyodide lines).
+#: The xlwings the scripts were proven with (in CPython and in both Pyodide lines): the lower
+#: bound of requirements.txt.
 XLWINGS_VERSION = "0.37.8"
 
 WEBEXTENSION = "xl/webextensions/webextension1.xml"
@@ -83,20 +84,33 @@ def pyodide_line(version: str | None = None) -> PyodideLine:
                              f"{', '.join(PYODIDE_LINES)}.") from None
 
 
+#: What csprisk needs in Lite, as bounds, not exact pins (Lite's advice since it records the
+#: versions it installed in requirements-pinned.txt, Pyodide 314 on): the lower bound is the
+#: one pyproject.toml declares (tests/test_lite.py checks they agree), the upper bound the next
+#: release that may break us (openpyxl: csprisk's writer is proven with 3.1 only).
+PACKAGE_BOUNDS = (
+    ("openpyxl", ">=3.1,<3.2"),
+    ("defusedxml", ">=0.7,<1"),
+    ("olefile", ">=0.46,<1"),
+)
+CALAMINE_BOUNDS = ("python-calamine", ">=0.2,<1")
+
+
 def requirements_txt(line: PyodideLine) -> str:
-    """What Lite installs: its own required lines, then csprisk's dependencies. No URL and no
-    csprisk line: the package travels inside main.py."""
+    """What Lite installs: its own required lines, then csprisk's dependencies, each within
+    bounds (a fresh Lite installs the newest release within them; from Pyodide 314 on it then
+    keeps those versions in requirements-pinned.txt). No URL and no csprisk line: the package
+    travels inside main.py."""
     lines = [
-        f"xlwings=={XLWINGS_VERSION}  # required",
+        # Lite's own lines; xlwings from the release the scripts were proven with, below 1.0
+        # as Lite's guide suggests (0.36.17 or later is needed for xw.Caller)
+        f"xlwings>={XLWINGS_VERSION},<1.0  # required",
         "python-dotenv  # required",
         "pyodide-http  # required",
         "black  # required",
-        "openpyxl<3.2",  # the minor version csprisk's writer is proven with
-        "defusedxml",
-        "olefile",
     ]
-    if line.calamine:
-        lines.append("python-calamine")
+    packages = [*PACKAGE_BOUNDS, *([CALAMINE_BOUNDS] if line.calamine else [])]
+    lines += [name + bounds for name, bounds in packages]
     return "\n".join(lines) + "\n"
 
 
@@ -180,16 +194,29 @@ def main_py() -> str:
 
 # ----------------------------------------------------------------------------- parts
 
-def _json_property(name: str, value: str) -> str:
-    return f"<we:property name={quoteattr(name)} value={quoteattr(json.dumps(value))}/>"
+#: Office's documented way for a document to open its add-in's task pane on opening (with the
+#: task pane part's visibility="1"); where the add-in is not installed, Office offers it.
+AUTO_SHOW = "Office.AutoShowTaskpaneWithDocument"
+
+
+def _attribute(value: str) -> str:
+    """An XML attribute value in double quotes, as Excel writes them (quoteattr would switch
+    to single quotes for a value holding a double quote, as every JSON string does)."""
+    return '"' + escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
+
+
+def _json_property(name: str, value: object) -> str:
+    """A web extension property as Office stores an add-in's settings: the value as JSON."""
+    return f"<we:property name={_attribute(name)} value={_attribute(json.dumps(value))}/>"
 
 
 def webextension_xml(main: str, requirements: str, line: PyodideLine) -> str:
+    """Lite's code (each a JSON string) and Office's auto-open property (JSON true)."""
     # A fixed id: the same sources give the same bytes (Excel keeps whatever id it finds).
     ident = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "csprisk/analyst-workbook")).upper() + "}"
     properties = "".join(_json_property(name, value) for name, value in (
         ("main.py", main), ("requirements.txt", requirements),
-        ("pyodideVersion", line.version), ("addinVersion", ADDIN_VERSION)))
+        ("pyodideVersion", line.version), ("addinVersion", ADDIN_VERSION), (AUTO_SHOW, True)))
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/webextension/2010/11" '
@@ -208,7 +235,8 @@ def webextension_xml(main: str, requirements: str, line: PyodideLine) -> str:
 TASKPANES_XML = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<wetp:taskpanes xmlns:wetp="http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11">'
-    '<wetp:taskpane dockstate="right" visibility="0" width="350" row="2">'
+    # visibility="1": the pane is open when the workbook opens (with AUTO_SHOW above)
+    '<wetp:taskpane dockstate="right" visibility="1" width="350" row="2">'
     '<wetp:webextensionref xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
     'r:id="rId1"/></wetp:taskpane></wetp:taskpanes>')
 
@@ -249,7 +277,7 @@ def _drawing_xml(button: SheetButton) -> str:
         f'<xdr:rowOff>{offset}</xdr:rowOff></xdr:from>'
         f'<xdr:ext cx="{button.width_emu}" cy="{button.height_emu}"/>'
         '<xdr:sp macro="" textlink="">'
-        f'<xdr:nvSpPr><xdr:cNvPr id="2" name={quoteattr(button.name)} descr={quoteattr(button.text)}>'
+        f'<xdr:nvSpPr><xdr:cNvPr id="2" name={_attribute(button.name)} descr={_attribute(button.text)}>'
         '<a:hlinkClick r:id="rId1"/></xdr:cNvPr><xdr:cNvSpPr/></xdr:nvSpPr>'
         '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></a:xfrm>'
         '<a:prstGeom prst="roundRect"><a:avLst/></a:prstGeom>'
@@ -262,7 +290,7 @@ def _drawing_xml(button: SheetButton) -> str:
 
 
 def _drawing_rels_xml(button: SheetButton) -> str:
-    target = quoteattr(f"#'{button.sheet_title}'!{button.cell}")
+    target = _attribute(f"#'{button.sheet_title}'!{button.cell}")
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{_REL_HYPERLINK}" Target={target}/></Relationships>')
@@ -270,7 +298,8 @@ def _drawing_rels_xml(button: SheetButton) -> str:
 
 def _with_drawing(sheet_xml: str) -> str:
     """The sheet XML with its <drawing> element, in the place the schema gives it."""
-    element = '<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdButton"/>'
+    element = ('<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+               'r:id="rIdButton"/>')
     for follower in ("<legacyDrawing", "<legacyDrawingHF", "<picture", "<oleObjects", "<controls",
                      "<webPublishItems", "<tableParts", "<extLst", "</worksheet>"):
         at = sheet_xml.find(follower)
@@ -343,6 +372,7 @@ class LiteCode:
     requirements: str
     pyodide_version: str
     addin_version: str
+    opens_pane: bool = False  # the task pane opens with the workbook (AUTO_SHOW and visibility="1")
 
 
 def read_lite_code(path: str | Path) -> LiteCode | None:
@@ -353,7 +383,12 @@ def read_lite_code(path: str | Path) -> LiteCode | None:
         if WEBEXTENSION not in package.namelist():
             return None
         root = fromstring(package.read(WEBEXTENSION))
+        panes = fromstring(package.read(TASKPANES)) if TASKPANES in package.namelist() else None
     ns = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
     values = {p.get("name"): json.loads(p.get("value")) for p in root.iter(f"{ns}property")}
+    visible = panes is not None and any(
+        pane.get("visibility") in ("1", "true")
+        for pane in panes.iter("{http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11}taskpane"))
     return LiteCode(values.get("main.py", ""), values.get("requirements.txt", ""),
-                    values.get("pyodideVersion", ""), values.get("addinVersion", ""))
+                    values.get("pyodideVersion", ""), values.get("addinVersion", ""),
+                    opens_pane=visible and values.get(AUTO_SHOW) is True)
