@@ -39,6 +39,9 @@ from fidelity import (
     schema_problems,
 )
 
+# The schema oracle (openxml-audit) runs as a child process, apart from the venv's openpyxl.
+pytestmark = pytest.mark.subprocess
+
 if sys.platform == "emscripten":
     pytest.skip("the file-fidelity gate checks files on CPython: its oracles (formulas, openxml-audit, "
                 "LibreOffice) do not run inside Pyodide", allow_module_level=True)
