@@ -45,6 +45,7 @@ def write_executive_email(args: Any, exported: Path, pdf: Path | None) -> bool:
     except (OutputError, WorkbookRefused) as error:
         print(f"csprisk: no email draft was written: {error}", file=sys.stderr)
         return False
-    to = ", ".join(scheme.executive) or "nobody yet (fill in the To line, or give executive = [...] in the settings)"
-    print(f"Wrote the executive's email draft to {draft} (to {to}); open it to send.")
+    to = (f"to {', '.join(scheme.executive)}" if scheme.executive else
+          "its To line is blank: fill it in, or list the executive's addresses in the settings (executive = [...])")
+    print(f"Wrote the executive's email draft to {draft} ({to}); open it to send.")
     return True

@@ -19,6 +19,7 @@ from typing import Any
 
 from csprisk.marks import METHOD, SUMMARY
 from csprisk.report.feedback import Feedback, note, one_line, subject
+from csprisk.scheme import figure
 
 #: Content types of the files attached.
 MIME = {".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -89,7 +90,7 @@ class Ranked:
     method: str
 
 
-def read_ranked(grids: Sequence[Any]) -> Ranked:
+def read_ranked(grids: Sequence[Any], marking: str = "") -> Ranked:
     """The Summary and Method sheets of an executive's copy (grids, as read/ reads them)."""
     sheets = {g.sheet: [list(r) for r in g.rows] for g in grids}
     summary, method = sheets.get(SUMMARY, []), sheets.get(METHOD, [])
@@ -110,13 +111,19 @@ def read_ranked(grids: Sequence[Any]) -> Ranked:
         if any(v == "Recommended" for v in cells):
             total_label = next((h for h in header if h.casefold().startswith("total")), "")
             out_of = re.search(r"out of ([\d.]+)", total_label)
-            total = values.get(total_label, "")
+            total = _figure(values.get(total_label, ""))
             band = values.get("Band", "")
             recommended.append(f"{values.get('Rank', '')}. {values.get('Priority', '')}: {total}"
                                + (f" out of {out_of.group(1)}" if out_of else "") + (f" ({band})" if band else ""))
-    method_line = "; ".join(facts[k] for k in ("Scale", "Aggregation rule", "Total") if facts.get(k))
+    how = [facts.get("Scale", "")]
+    if facts.get("Aggregation rule"):
+        how.append("scores combined as " + facts["Aggregation rule"].split(": ", 1)[-1])
+    if facts.get("Total"):
+        how.append("ranked by total: " + facts["Total"][:1].lower() + facts["Total"][1:])
+    method_line = "; ".join(part for part in how if part)
     return Ranked(title, facts.get("Partnership", ""), facts.get("Assessment period", ""),
-                  facts.get("Protective marking", "") or "OFFICIAL", tuple(recommended), returned, method_line)
+                  marking or facts.get("Protective marking", "") or "OFFICIAL", tuple(recommended), returned,
+                  method_line)
 
 
 def executive_draft(ranked: Ranked, attachments: Sequence[tuple[str, bytes]],
@@ -139,6 +146,14 @@ def executive_draft(ranked: Ranked, attachments: Sequence[tuple[str, bytes]],
     lines += [f"Protective marking: {ranked.marking}. Please handle the attachments accordingly.", "", "Thank you."]
     to = [a for a in (address(r) for r in recipients) if a is not None]
     return draft(subject_line, "\n".join(lines) + "\n", to, attachments)
+
+
+def _figure(text: str) -> str:
+    """A total as the Summary's cell shows it (62.25 shows as 62.3)."""
+    try:
+        return figure(float(text))
+    except ValueError:
+        return text
 
 
 def _text(value: Any) -> str:

@@ -8,9 +8,11 @@ Every file is planned first, refused if it would replace an input, then written 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from csprisk.excel.drafts import as_bytes, executive_draft, partner_draft, read_ranked
 from csprisk.excel.marked import MARKED_SUFFIXES, Mark, MarkingError, mark_workbook, marked_name
@@ -47,7 +49,8 @@ def write_feedback(result: MergeResult, folder: str | Path, inputs: Iterable[str
     folder = Path(folder)
     scheme = result.scheme
     locate = locate or _as_path
-    written, planned, used = Written(), [], set()
+    written, used = Written(), set[str]()
+    planned: list[tuple[Path, bytes, list[Path]]] = []
     for feedback in partner_feedback(result):
         stem = _free_stem(feedback.stem, used)
         source = locate(feedback.file)
@@ -72,8 +75,10 @@ def write_feedback(result: MergeResult, folder: str | Path, inputs: Iterable[str
     inputs = list(inputs)
     for path, _data, _kind in planned:
         refuse_overwriting(path, inputs, "The feedback file")
+    if planned:
+        folder.mkdir(parents=True, exist_ok=True)  # OSError: the caller names the folder
     for path, data, kind in planned:
-        kind.append(write_atomically(path, lambda stream, data=data: stream.write(data), what="the feedback"))
+        kind.append(write_atomically(path, _bytes_writer(data), what="the feedback"))
     return written
 
 
@@ -82,12 +87,35 @@ def write_executive_draft(exported: Path, attachments: Sequence[Path], scheme: S
     from csprisk.marks import METHOD, SUMMARY
     from csprisk.read.sources import RANKED_WORKBOOK, read_workbook
 
-    ranked = read_ranked(read_workbook(exported, RANKED_WORKBOOK, sheets=[SUMMARY, METHOD]))
+    ranked = read_ranked(read_workbook(exported, RANKED_WORKBOOK, sheets=[SUMMARY, METHOD]), _marking(exported))
     files = [(path.name, path.read_bytes()) for path in attachments]
     message = executive_draft(ranked, files, scheme.executive)
     target = exported.with_suffix(".eml")
     data = as_bytes(message)
-    return write_atomically(target, lambda stream: stream.write(data), what="the executive's email draft")
+    return write_atomically(target, _bytes_writer(data), what="the executive's email draft")
+
+
+def _marking(workbook: Path) -> str:
+    """The protective marking the copy carries (its custom document property), or ""."""
+    import zipfile
+    from xml.sax.saxutils import unescape
+
+    from csprisk.excel.xlsx_writer import MARKING_PROPERTY
+
+    try:
+        with zipfile.ZipFile(workbook) as package:
+            custom = package.read("docProps/custom.xml").decode("utf-8")
+    except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError):
+        return ""
+    named = r'<property\b[^>]*\bname="' + re.escape(MARKING_PROPERTY) + '"'
+    found = re.search(named + r"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>", custom, re.S)
+    return unescape(found.group(1)).strip() if found else ""
+
+
+def _bytes_writer(data: bytes) -> Callable[[IO[bytes]], None]:
+    def write(stream: IO[bytes]) -> None:
+        stream.write(data)
+    return write
 
 
 def _as_path(file: str) -> Path | None:

@@ -85,8 +85,10 @@ def note(feedback: Feedback, partnership: str, period: str, scale_max: int, mark
     errors = sum(f.severity == ERROR for f in feedback.findings)
     lines = ["Hello,", "", f"Thank you for your risk-matrix return for {assessment} ({sent})."]
     if errors:
+        cells = any(f.cell for f in feedback.findings if f.severity == ERROR)
         lines.append(f"We found {plural(errors, 'problem')} that {'stop' if errors != 1 else 'stops'} some of your "
-                     "scores being used. Please correct the cells below and send the workbook back.")
+                     "scores being used. " + ("Please correct the cells below and send the workbook back." if cells
+                                              else "Please see below what is needed, and send the workbook back."))
     else:
         lines.append("All your valid scores were used; please check the points below and let us know if "
                      "anything should change.")
