@@ -71,8 +71,14 @@ def validate_returns(book: xw.Book = None):
 
 
 @xw.script
+def feedback_for_partners(book: xw.Book = None):
+    """Write, for each return with things to fix, the partner's workbook marked and an email draft to them."""
+    scripts.feedback_for_partners(book or scripts.calling_book())
+
+
+@xw.script
 def export_for_executive(book: xw.Book = None):
-    """Write the ranked workbook for the executive beside this workbook: values only, opens anywhere."""
+    """Write the ranked workbook for the executive, and an email draft with it attached, beside this workbook."""
     scripts.export_for_executive(book or scripts.calling_book())
 
 

@@ -273,3 +273,48 @@ def test_libreoffice_shows_the_notes_on_their_cells_and_prints_the_marks(tmp_pat
     assert ws["B6"].fill.fgColor.rgb.endswith(FILLS["error"][2:])
     pdf = soffice_convert(marked, "pdf", tmp_path / "pdf")
     assert pdf.stat().st_size > 0
+
+
+# ------------------------------------------------------------------ the same from Excel
+
+def test_the_excel_scripts_write_the_marked_copies_and_drafts_beside_the_workbook(tmp_path):
+    """Run as xlwings Lite and Server run them (xlwings' own Office.js dispatch); a desktop
+    workbook's full name is its path, so files go beside it (in Lite: into its Files)."""
+    from officejs import apply_actions, book_json, copy_returns_into, run_coroutine, server_xlwings
+
+    xw, udfs = server_xlwings()
+    import xlwings.server as server
+
+    from csprisk.excel.analyst_workbook import build_analyst_workbook
+
+    scheme = load_scheme(Path(__file__).parents[1] / "src/csprisk/app/demo_settings.toml")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fire_return(returns / "fire.xlsx")
+    analyst = tmp_path / "analyst.xlsx"
+    wb = build_analyst_workbook(scheme)
+    copy_returns_into(wb, [])
+    ws = wb["Settings"]
+    row = next(c.row for c in ws["A"] if c.value == "Executive email")
+    ws.cell(row=row, column=2, value="chair@anytown.example")
+    wb.save(analyst)
+    before = (returns / "fire.xlsx").read_bytes()
+
+    def run(name):
+        book = xw.Book(json=book_json(analyst, name=str(analyst), xw=xw))
+        run_coroutine(server.custom_scripts_call(udfs, name, typehint_to_value={xw.Book: book}))
+        return apply_actions(analyst, book.json()["actions"]).alerts[0]["prompt"]
+
+    said = run("feedback_for_partners")
+    assert "Wrote 1 email draft (.eml) and 1 marked workbook (checked) in " + str(tmp_path) in said
+    assert (returns / "fire.xlsx").read_bytes() == before
+    draft = message(tmp_path / "fire.eml")
+    (attachment,) = list(draft.iter_attachments())
+    assert attachment.get_content() == (tmp_path / "fire (checked).xlsx").read_bytes()
+    assert "cell B6" in draft.get_body(("plain",)).get_content()
+    said = run("export_for_executive")
+    assert "Wrote the email draft analyst - for the executive.eml beside it" in said
+    executive = message(tmp_path / "analyst - for the executive.eml")
+    assert executive["To"] == "chair@anytown.example" and executive["Subject"].startswith("OFFICIAL: ")
+    (attachment,) = list(executive.iter_attachments())
+    assert attachment.get_content() == (tmp_path / "analyst - for the executive.xlsx").read_bytes()
