@@ -318,3 +318,18 @@ def test_the_excel_scripts_write_the_marked_copies_and_drafts_beside_the_workboo
     assert executive["To"] == "chair@anytown.example" and executive["Subject"].startswith("OFFICIAL: ")
     (attachment,) = list(executive.iter_attachments())
     assert attachment.get_content() == (tmp_path / "analyst - for the executive.xlsx").read_bytes()
+
+
+def test_the_settings_sheet_gives_each_partner_an_email_and_the_executive_addresses():
+    from csprisk.scheme import scheme_from_mapping
+    from csprisk.scheme.settings_sheet import PARTNER_HEADER, settings_from_rows, settings_rows
+
+    scheme = scheme_from_mapping({"partners": [{"name": "Anytown Police", "aliases": ["Police"],
+                                                "email": "risk@police.example"}, "Anytown Council"],
+                                  "executive": "chair@anytown.example; cx@anytown.example"})
+    assert scheme.partner_email("Police") == "risk@police.example" and scheme.partner_email("Anytown Council") == ""
+    rows = settings_rows(scheme)
+    assert list(PARTNER_HEADER) in rows and ["Anytown Police", "Police", "risk@police.example"] in rows
+    again = scheme_from_mapping(settings_from_rows(rows))
+    assert again.partner_emails == scheme.partner_emails == (("Anytown Police", "risk@police.example"),)
+    assert again.executive == scheme.executive == ("chair@anytown.example", "cx@anytown.example")
