@@ -333,3 +333,64 @@ def test_the_settings_sheet_gives_each_partner_an_email_and_the_executive_addres
     again = scheme_from_mapping(settings_from_rows(rows))
     assert again.partner_emails == scheme.partner_emails == (("Anytown Police", "risk@police.example"),)
     assert again.executive == scheme.executive == ("chair@anytown.example", "cx@anytown.example")
+
+
+def test_the_checked_copy_is_still_their_return_with_the_same_findings(tmp_path, capsys):
+    import json
+
+    source = fire_return(tmp_path / "fire.xlsx")
+    assert main(["validate", str(source), "--feedback", str(tmp_path / "fb")]) == 1
+    capsys.readouterr()
+    found = {}
+    for path in (source, tmp_path / "fb" / "fire (checked).xlsx"):
+        assert main(["validate", str(path), "--json"]) == 1
+        found[path.name] = [(f["code"], f["sheet"], f["cell"], f["value"])
+                            for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert found["fire.xlsx"] == found["fire (checked).xlsx"]
+    assert ("score-out-of-range", "Risk & matrix", "B6", 6) in found["fire.xlsx"]
+
+
+@pytest.mark.libreoffice
+def test_an_ods_return_gets_the_draft_only_and_the_analyst_is_told(tmp_path, capsys):
+    require_soffice()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Priority", *LABELS])
+    ws.append(["Hate crime", 9, *[2] * 15])
+    wb.save(tmp_path / "police.xlsx")
+    returns = tmp_path / "returns"
+    soffice_convert(tmp_path / "police.xlsx", "ods", returns)  # the partner's return, saved as .ods
+    assert main(["validate", str(returns), "--feedback", str(tmp_path / "fb")]) == 1
+    assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == ["police.eml"]
+    assert "police.ods is not an .xlsx or .xlsm workbook, so it was not marked" in capsys.readouterr().err
+    body = message(tmp_path / "fb" / "police.eml").get_body(("plain",)).get_content()
+    assert 'Sheet "Sheet", cell B2: Hate crime: the score for "Gap in current Picture" is 9' in body
+    assert "attached" not in body
+
+
+def test_parts_written_with_a_namespace_prefix_are_marked_in_kind(tmp_path):
+    """Some generators write <x:worksheet xmlns:x=...>: what is added carries the same prefix."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Matrix"
+    wb.active["B6"] = 6
+    wb.save(tmp_path / "plain.xlsx")
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as old, zipfile.ZipFile(prefixed, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename in ("xl/worksheets/sheet1.xml", "xl/styles.xml"):
+                text = data.decode()
+                text = re.sub(r"<(/?)(?!\?)(\w+)(?=[\s/>])", r"<\1x:\2", text)
+                text = text.replace('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                                    'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+                data = text.encode()
+            new.writestr(info, data)
+    marked = tmp_path / "marked.xlsx"
+    marked.write_bytes(mark_workbook(prefixed.read_bytes(), [Mark("Matrix", "B6", "error", "six"),
+                                                             Mark("Matrix", "C7", "warning", "blank")]))
+    sheet = parts(marked)["xl/worksheets/sheet1.xml"].decode()
+    assert '<x:c r="C7" s=' in sheet and "<x:legacyDrawing " in sheet and "<x:fill>" in parts(marked)[
+        "xl/styles.xml"].decode()
+    ws = openpyxl.load_workbook(marked)["Matrix"]
+    assert ws["B6"].value == 6 and ws["B6"].fill.fgColor.rgb == FILLS["error"]
+    assert ws["C7"].comment.text == "Please check: blank"
