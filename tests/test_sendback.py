@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from conftest import require_soffice, soffice_convert
 from csprisk.app.cli import main
-from csprisk.excel.marked import FILLS, Mark, mark_workbook, marked_name
+from csprisk.excel.marked import BOXES, FILLS, Mark, mark_workbook, marked_name
 from csprisk.read.settings import load_scheme
 from csprisk.scheme import Scheme
 
@@ -271,8 +271,33 @@ def test_libreoffice_shows_the_notes_on_their_cells_and_prints_the_marks(tmp_pat
     assert "Typed by the fire analyst" in ws["R6"].comment.text and "check the total" in ws["R6"].comment.text
     assert ws["R6"].value == "=SUM(B6:Q6)"
     assert ws["B6"].fill.fgColor.rgb.endswith(FILLS["error"][2:])
-    pdf = soffice_convert(marked, "pdf", tmp_path / "pdf")
-    assert pdf.stat().st_size > 0
+    # Printed, the marks show: the boxes' dark red and dark amber are on the page, and on none of the original's.
+    printed = {name: _colours_printed(soffice_convert(path, "pdf", tmp_path / name), tmp_path / name)
+               for name, path in (("original", resaved), ("marked", marked))}
+    for colour in (BOXES["error"], BOXES["warning"]):
+        assert printed["original"][colour] == 0 and printed["marked"][colour] > 20
+
+
+def _colours_printed(pdf: Path, folder: Path) -> dict[str, int]:
+    """How many pixels of page 1, rendered by poppler, are (nearly) each box colour."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler's pdftoppm is not installed: the printed page cannot be looked at")
+    subprocess.run(["pdftoppm", "-r", "72", "-f", "1", "-l", "1", str(pdf), str(folder / "page")], check=True)
+    data = next(folder.glob("page*.ppm")).read_bytes()
+    header = re.match(rb"P6\s+\d+\s+\d+\s+\d+\s", data)  # binary PPM: P6, width, height, maxval
+    assert header is not None
+    pixels = data[header.end():]
+    wanted = {colour: tuple(int(colour[i:i + 2], 16) for i in (2, 4, 6)) for colour in BOXES.values()}
+    counts = dict.fromkeys(wanted, 0)
+    for i in range(0, len(pixels) - 2, 3):
+        rgb = pixels[i], pixels[i + 1], pixels[i + 2]
+        for colour, target in wanted.items():
+            if all(abs(a - b) <= 24 for a, b in zip(rgb, target, strict=True)):
+                counts[colour] += 1
+    return counts
 
 
 # ------------------------------------------------------------------ the same from Excel
