@@ -22,7 +22,9 @@ from csprisk.version import __version__
 from csprisk.words import plural
 
 if TYPE_CHECKING:
+    from csprisk.read.previous import PreviousRanking
     from csprisk.scheme import Scheme
+    from csprisk.score.merge import MergeResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -169,7 +171,7 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
-def run_merge(args, write: bool) -> tuple[object, object, int]:
+def run_merge(args, write: bool) -> tuple[MergeResult, PreviousRanking | None, int]:
     from csprisk.app.pipeline import merge_files
     from csprisk.excel.output import OutputError
     from csprisk.read.sources import discover
