@@ -419,3 +419,46 @@ def test_parts_written_with_a_namespace_prefix_are_marked_in_kind(tmp_path):
     ws = openpyxl.load_workbook(marked)["Matrix"]
     assert ws["B6"].value == 6 and ws["B6"].fill.fgColor.rgb == FILLS["error"]
     assert ws["C7"].comment.text == "Please check: blank"
+
+
+@pytest.mark.parametrize("version", ["314.0.8"])
+def test_in_real_pyodide_feedback_for_partners_writes_into_lites_files(version, tmp_path):
+    """The analyst workbook's main.py in Pyodide under Node, as xlwings Lite runs it: the
+    marked copy and the draft land in /data (Lite's Files), to download."""
+    import json
+    import shutil
+
+    import pyodide_env
+    from csprisk.excel import lite
+    from officejs import REPO, book_json, server_xlwings
+
+    xw, _udfs = server_xlwings()
+    line = lite.PYODIDE_LINES[version]
+    pyodide_env.require(line)
+    workbook = tmp_path / "CSP assessment.xlsx"
+    assert main(["workbook", "-o", str(workbook), "--pyodide", version]) == 0
+    code = lite.read_lite_code(workbook)
+    work, data = tmp_path / "work", tmp_path / "data"
+    work.mkdir()
+    (data / "returns").mkdir(parents=True)
+    (work / "main.py").write_text(code.main)
+    shutil.copy(REPO / "tests" / "pyodide_lite_driver.py", work)
+    fire_return(data / "returns" / "fire.xlsx")
+    before = (data / "returns" / "fire.xlsx").read_bytes()
+    book = book_json(workbook, name=workbook.name, xw=xw)
+    (work / "request.json").write_text(json.dumps({"scripts": [{"name": "feedback_for_partners", "book": book}]}))
+    run = pyodide_env.run_script(
+        line, "/work/pyodide_lite_driver.py", "/work/main.py", "/work/request.json", "/work/result.json",
+        wheels=pyodide_env.resolve(line, pyodide_env.requirement_lines(code.requirements)),
+        mounts={str(work): "/work", str(data): "/data"},
+        env={"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    (script,) = json.loads((work / "result.json").read_text())["scripts"]
+    (alert,) = [a for a in script["actions"] if a["func"] == "alert"]
+    assert "in xlwings Lite's Files (menu > Files > Import/Export), where you can download it" in alert["args"][0]
+    assert sorted(p.name for p in data.iterdir() if p.is_file()) == ["fire (checked).xlsx", "fire.eml"]
+    assert (data / "returns" / "fire.xlsx").read_bytes() == before
+    (attachment,) = list(message(data / "fire.eml").iter_attachments())
+    assert attachment.get_content() == (data / "fire (checked).xlsx").read_bytes()
+    ws = openpyxl.load_workbook(data / "fire (checked).xlsx")["Risk & matrix"]
+    assert ws["B6"].fill.fgColor.rgb == FILLS["error"] and ws["B6"].comment.text.startswith("Please fix:")
