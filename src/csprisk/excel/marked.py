@@ -120,8 +120,9 @@ class _Marker:
                     entry = ZipInfo(info.filename, date_time=info.date_time)
                     entry.compress_type = ZIP_DEFLATED
                     target.writestr(entry, data)
+            dated = self.package.infolist()[0].date_time  # new parts are dated as the package's first
             for name, data in sorted(self.changed.items()):  # new parts
-                entry = ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                entry = ZipInfo(name, date_time=dated)
                 entry.compress_type = ZIP_DEFLATED
                 target.writestr(entry, data)
         return out.getvalue()
