@@ -2,8 +2,8 @@
 
 The copy is made by editing the package (a zip of XML parts), never by loading and saving
 the workbook with a library that drops what it does not know. Only the parts that carry
-marks change: the styles (two fills and a copy of each marked cell's format with the fill
-changed), each marked sheet's XML (the cells' style, blank cells inserted where needed,
+marks change: the styles (a fill and a box per severity, and a copy of each marked cell's
+format with them), each marked sheet's XML (the cells' style, blank cells inserted where needed,
 and the `legacyDrawing` that shows notes), the sheet's relationships, the comments and
 their VML drawing (appended to when the sheet has notes already), and [Content_Types].xml.
 Values, formulas, validations, names, pictures and macros are copied byte for byte.
@@ -17,36 +17,39 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
 
-from csprisk.findings import ERROR
+from csprisk.excel.marked_cells import BOXES, FILLS, REL_NS, Styles, insert_legacy_drawing, restyle_cells
+from csprisk.excel.ooxml import (
+    CELL,
+    MarkingError,
+    add_relationship,
+    cell_name,
+    column_number,
+    relationships,
+    rels_of,
+    root_prefix,
+    tag_attributes,
+    unescape,
+    xml_text,
+)
+from csprisk.findings import ERROR, WARNING
 
-#: Excel's own "Bad" and "Neutral" fills: errors and warnings; and a box round the cell in a
-#: darker shade, which shows even where a partner's colour scale paints over the fill.
-FILLS = {ERROR: "FFFFC7CE", "warning": "FFFFEB9C"}
-BOXES = {ERROR: "FFC00000", "warning": "FFBF8F00"}
+__all__ = ["BOXES", "FILLS", "MARKED_SUFFIXES", "Mark", "MarkingError", "mark_workbook", "marked_name"]
+
 #: The author Excel shows on each note.
 AUTHOR = "Checked by csprisk"
 #: What each note starts with, by severity.
-NOTE_LEAD = {ERROR: "Please fix:", "warning": "Please check:"}
+NOTE_LEAD = {ERROR: "Please fix:", WARNING: "Please check:"}
 MARKED_SUFFIXES = (".xlsx", ".xlsm")
 
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_COMMENTS_REL = _REL_NS + "/comments"
-_VML_REL = _REL_NS + "/vmlDrawing"
+_COMMENTS_REL = REL_NS + "/comments"
+_VML_REL = REL_NS + "/vmlDrawing"
 _COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
-#: Elements a worksheet may hold after legacyDrawing, in the schema's order.
-_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                 "tableParts", "extLst")
-
-
-class MarkingError(Exception):
-    """The workbook's parts are not as Excel writes them, so no marked copy was made."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Mark:
 
 
 def is_cell(reference: str) -> bool:
-    return bool(_CELL.match(reference or ""))
+    return bool(CELL.match(reference or ""))
 
 
 def marked_name(path: str | Path) -> str:
@@ -99,14 +102,14 @@ class _Marker:
         by_part: dict[str, dict[tuple[int, int], list[Mark]]] = {}
         for mark in marks:
             part = sheets.get(mark.sheet.casefold())
-            found = _CELL.match(mark.cell)
+            found = CELL.match(mark.cell)
             if part is None or found is None:
                 continue  # a finding about a sheet that is not in this file: said in the email only
             at = (int(found.group(2)), column_number(found.group(1)))
             by_part.setdefault(part, {}).setdefault(at, []).append(mark)
         if not by_part:
             raise MarkingError("none of its cells could be found")
-        styles = _Styles(self.text(self.styles_part()))
+        styles = Styles(self.text(self.styles_part()))
         for part, cells in sorted(by_part.items()):
             self.mark_sheet(part, cells, styles)
         self.put(self.styles_part(), styles.text)
@@ -130,7 +133,7 @@ class _Marker:
     # -- where things are ---------------------------------------------------------------
 
     def main_part(self) -> str:
-        for target in _relationships(self.text("_rels/.rels"), "", ""):
+        for target in relationships(self.text("_rels/.rels"), "", ""):
             if target[1].endswith("/officeDocument"):
                 return target[2]
         return "xl/workbook.xml"
@@ -139,18 +142,18 @@ class _Marker:
         """Sheet name (casefolded) -> its part, through workbook.xml and its relationships."""
         workbook = self.main_part()
         rels = {rid: target for rid, _kind, target in
-                _relationships(self.text(_rels_of(workbook)), posixpath.dirname(workbook), "")}
+                relationships(self.text(rels_of(workbook)), posixpath.dirname(workbook), "")}
         parts = {}
         for tag in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", self.text(workbook)):
-            attributes = _attributes(tag.group(0))
+            attributes = tag_attributes(tag.group(0))
             rid = next((v for k, v in attributes.items() if k.endswith(":id") or k == "id"), "")
             if "name" in attributes and rid in rels:
-                parts[_unescape(attributes["name"]).casefold()] = rels[rid]
+                parts[unescape(attributes["name"]).casefold()] = rels[rid]
         return parts
 
     def styles_part(self) -> str:
         workbook = self.main_part()
-        for _rid, kind, target in _relationships(self.text(_rels_of(workbook)), posixpath.dirname(workbook), ""):
+        for _rid, kind, target in relationships(self.text(rels_of(workbook)), posixpath.dirname(workbook), ""):
             if kind.endswith("/styles"):
                 return target
         raise MarkingError("it has no styles part")
@@ -165,27 +168,27 @@ class _Marker:
 
     # -- one sheet ----------------------------------------------------------------------
 
-    def mark_sheet(self, part: str, cells: dict[tuple[int, int], list[Mark]], styles: _Styles) -> None:
+    def mark_sheet(self, part: str, cells: dict[tuple[int, int], list[Mark]], styles: Styles) -> None:
         sheet = self.text(part)
-        prefix = _root_prefix(sheet)
-        sheet = _restyle_cells(sheet, prefix, {at: _worst(found) for at, found in cells.items()}, styles)
-        rels_name = _rels_of(part)
+        prefix = root_prefix(sheet)
+        sheet = restyle_cells(sheet, prefix, {at: _worst(found) for at, found in cells.items()}, styles)
+        rels_name = rels_of(part)
         rels_text = self.text(rels_name) if rels_name in self.names else (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Relationships xmlns="{_PKG_REL_NS}"></Relationships>')
         folder = posixpath.dirname(part)
-        existing = _relationships(rels_text, folder, "")
+        existing = relationships(rels_text, folder, "")
         comments = next((t for _r, k, t in existing if k == _COMMENTS_REL), None)
         vml = None
         legacy = re.search(r"<(?:\w+:)?legacyDrawing\b[^>]*>", sheet)
         if legacy:
-            rid = next((v for k, v in _attributes(legacy.group(0)).items() if k.endswith(":id")), "")
+            rid = next((v for k, v in tag_attributes(legacy.group(0)).items() if k.endswith(":id")), "")
             vml = next((t for r, _k, t in existing if r == rid), None)
         notes = sorted(cells.items())
         if comments is None:
             comments = self.free_name("xl/comments{}.xml")
             self.put(comments, _new_comments())
-            rels_text = _add_relationship(rels_text, _COMMENTS_REL, posixpath.relpath(comments, folder))
+            rels_text = add_relationship(rels_text, _COMMENTS_REL, posixpath.relpath(comments, folder))
             self.add_override(comments, _COMMENTS_TYPE)
         if legacy and vml is None:
             raise MarkingError("a sheet's drawing part could not be found")
@@ -193,9 +196,9 @@ class _Marker:
             idmap = self.next_idmap()
             vml = self.free_name("xl/drawings/vmlDrawing{}.vml")
             self.put(vml, _new_vml(idmap))
-            rels_text = _add_relationship(rels_text, _VML_REL, posixpath.relpath(vml, folder))
-            rid = _relationships(rels_text, folder, "")[-1][0]
-            sheet = _insert_legacy_drawing(sheet, prefix, rid)
+            rels_text = add_relationship(rels_text, _VML_REL, posixpath.relpath(vml, folder))
+            rid = relationships(rels_text, folder, "")[-1][0]
+            sheet = insert_legacy_drawing(sheet, prefix, rid)
             self.add_default("vml", _VML_TYPE)
         already = self.put_comments(comments, notes)
         self.put_shapes(vml, [(at, found) for at, found in notes if at not in already])
@@ -206,7 +209,7 @@ class _Marker:
         """Add a note per cell; a cell with a note of theirs keeps it, with ours after it.
         Returns the cells that had a note (and so a shape) already."""
         text = self.text(part)
-        p = _root_prefix(text)
+        p = root_prefix(text)
         authors = re.findall(rf"<{p}author>(.*?)</{p}author>|<{p}author/>", text, re.S)
         author = escape(AUTHOR)
         if author in authors:
@@ -270,203 +273,10 @@ class _Marker:
         self.put("[Content_Types].xml", types)
 
 
-# ----------------------------------------------------------------------------- styles
-
-class _Styles:
-    """styles.xml, extended: a fill per severity, and per (existing format, severity) a copy
-    of that format with the fill changed."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.p = _root_prefix(text)
-        self.fill_ids: dict[str, int] = {}
-        self.border_ids: dict[str, int] = {}
-        self.made: dict[tuple[int, str], int] = {}
-        block = self._block("cellXfs")
-        self.xfs = re.findall(rf"<{self.p}xf\b[^>]*?/>|<{self.p}xf\b[^>]*>.*?</{self.p}xf>", block, re.S)
-        if not self.xfs:
-            raise MarkingError("its cell formats could not be read")
-
-    def _block(self, name: str) -> str:
-        found = re.search(rf"<{self.p}{name}\b[^>]*>(.*?)</{self.p}{name}>", self.text, re.S)
-        if not found:
-            raise MarkingError(f"its styles have no {name}")
-        return found.group(1)
-
-    def _append(self, name: str, item: str) -> int:
-        """Add `item` at the end of the <name> list; returns its index."""
-        found = re.search(rf"(<{self.p}{name}\b[^>]*>)(.*?)(</{self.p}{name}>)", self.text, re.S)
-        if not found:
-            raise MarkingError(f"its styles have no {name}")
-        child = {"fills": "fill", "borders": "border"}.get(name, "xf")
-        index = len(re.findall(rf"<{self.p}{child}\b", found.group(2)))
-        opening = re.sub(r'\bcount="\d+"', f'count="{index + 1}"', found.group(1))
-        self.text = (self.text[:found.start()] + opening + found.group(2) + item + found.group(3)
-                     + self.text[found.end():])
-        return index
-
-    def xf(self, existing: int, severity: str) -> int:
-        key = (existing, severity)
-        if key not in self.made:
-            if severity not in self.fill_ids:
-                p = self.p
-                self.fill_ids[severity] = self._append(
-                    "fills", f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{FILLS[severity]}"/>'
-                             f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>')
-            if severity not in self.border_ids:
-                p = self.p
-                side = f'style="medium"><{p}color rgb="{BOXES[severity]}"/>'
-                self.border_ids[severity] = self._append(
-                    "borders", f"<{p}border><{p}left {side}</{p}left><{p}right {side}</{p}right>"
-                               f"<{p}top {side}</{p}top><{p}bottom {side}</{p}bottom><{p}diagonal/></{p}border>")
-            base = self.xfs[existing] if 0 <= existing < len(self.xfs) else self.xfs[0]
-            opening = re.match(r"<[^>]*?(?=/?>)", base)
-            assert opening is not None
-            head = re.sub(r'\s(fillId|applyFill|borderId|applyBorder)="[^"]*"', "", opening.group(0))
-            head += (f' fillId="{self.fill_ids[severity]}" borderId="{self.border_ids[severity]}" applyFill="1"'
-                     ' applyBorder="1"')
-            copy = head + base[opening.end():]
-            self.made[key] = self._append("cellXfs", copy)
-        return self.made[key]
-
-
-# ----------------------------------------------------------------------------- the sheet's cells
-
-def _restyle_cells(sheet: str, p: str, cells: dict[tuple[int, int], str], styles: _Styles) -> str:
-    """Each (row, column) in `cells` gets the copy of its format with the severity's fill; a
-    blank cell that is not in the sheet XML is inserted in its place, with the row's or the
-    column's format."""
-    data = re.search(rf"<{p}sheetData\b[^>]*?/>|<{p}sheetData\b[^>]*>(.*?)</{p}sheetData>", sheet, re.S)
-    if not data:
-        raise MarkingError("a sheet has no cells part")
-    columns = _column_styles(sheet, p)
-    body = data.group(1) or ""
-    wanted = dict(sorted(cells.items()))
-    rows = list(re.finditer(rf"<{p}row\b[^>]*?/>|<{p}row\b[^>]*>.*?</{p}row>", body, re.S))
-    pieces, last, row_number = [], 0, 0
-    pending = sorted({r for r, _c in wanted})
-    for match in rows:
-        attributes = _attributes(re.match(r"<[^>]*>", match.group(0)).group(0))  # type: ignore[union-attr]
-        row_number = int(attributes.get("r", row_number + 1))
-        while pending and pending[0] < row_number:  # rows not in the XML come before this one
-            pieces += [body[last:match.start()], _new_row(p, pending.pop(0), wanted, columns, styles)]
-            last = match.start()
-        pieces.append(body[last:match.start()])
-        last = match.end()
-        if pending and pending[0] == row_number:
-            pending.pop(0)
-            pieces.append(_mark_row(match.group(0), p, row_number, attributes, wanted, columns, styles))
-        else:
-            pieces.append(match.group(0))
-    pieces.append(body[last:])
-    pieces += [_new_row(p, row, wanted, columns, styles) for row in pending]
-    new_body = "".join(pieces)
-    opening = re.match(r"<[^>]*?(?=/?>)", data.group(0)).group(0)  # type: ignore[union-attr]
-    return sheet[:data.start()] + f"{opening}>{new_body}</{p}sheetData>" + sheet[data.end():]
-
-
-def _mark_row(row: str, p: str, number: int, attributes: dict[str, str], wanted: dict[tuple[int, int], str],
-              columns: dict[int, int], styles: _Styles) -> str:
-    columns_here = sorted(c for r, c in wanted if r == number)
-    row_style = int(attributes["s"]) if attributes.get("customFormat") in ("1", "true") and "s" in attributes else None
-    if row.endswith("/>"):
-        row = row[:-2] + f"></{p}row>"
-    head = re.match(r"<[^>]*>", row).group(0)  # type: ignore[union-attr]
-    inner = row[len(head):-len(f"</{p}row>")]
-    cells = list(re.finditer(rf"<{p}c(?=[\s/>])[^>]*?/>|<{p}c(?=[\s/>])[^>]*>.*?</{p}c>", inner, re.S))
-    pieces, last, column = [], 0, 0
-    for match in cells:
-        cell_head = re.match(r"<[^>]*?(?=/?>)", match.group(0)).group(0)  # type: ignore[union-attr]
-        cell_attributes = _attributes(cell_head + ">")
-        found = _CELL.match(cell_attributes.get("r", ""))
-        column = column_number(found.group(1)) if found else column + 1
-        while columns_here and columns_here[0] < column:
-            pieces += [inner[last:match.start()], _new_cell(p, number, columns_here.pop(0), wanted, row_style,
-                                                            columns, styles)]
-            last = match.start()
-        pieces.append(inner[last:match.start()])
-        last = match.end()
-        if columns_here and columns_here[0] == column:
-            columns_here.pop(0)
-            style = styles.xf(int(cell_attributes.get("s", "0")), wanted[(number, column)])
-            new_head = re.sub(r'\ss="\d*"', "", cell_head) + f' s="{style}"'
-            pieces.append(new_head + match.group(0)[len(cell_head):])
-        else:
-            pieces.append(match.group(0))
-    pieces.append(inner[last:])
-    pieces += [_new_cell(p, number, c, wanted, row_style, columns, styles) for c in columns_here]
-    inner = "".join(pieces)
-    head = _widen_spans(head, [c for r, c in wanted if r == number])
-    return head + inner + f"</{p}row>"
-
-
-def _new_row(p: str, number: int, wanted: dict[tuple[int, int], str], columns: dict[int, int],
-             styles: _Styles) -> str:
-    cells = "".join(_new_cell(p, number, c, wanted, None, columns, styles)
-                    for c in sorted(c for r, c in wanted if r == number))
-    return f'<{p}row r="{number}">{cells}</{p}row>'
-
-
-def _new_cell(p: str, row: int, column: int, wanted: dict[tuple[int, int], str], row_style: int | None,
-              columns: dict[int, int], styles: _Styles) -> str:
-    base = row_style if row_style is not None else columns.get(column, 0)
-    return f'<{p}c r="{cell_name(row, column)}" s="{styles.xf(base, wanted[(row, column)])}"/>'
-
-
-def _widen_spans(head: str, added: list[int]) -> str:
-    """A row's spans="first:last" (an optimisation hint) must cover the cells inserted."""
-    found = re.search(r'\bspans="(\d+):(\d+)"', head)
-    if not found or not added:
-        return head
-    low, high = min(int(found.group(1)), *added), max(int(found.group(2)), *added)
-    return head[:found.start()] + f'spans="{low}:{high}"' + head[found.end():]
-
-
-def _column_styles(sheet: str, p: str) -> dict[int, int]:
-    styles = {}
-    for tag in re.finditer(rf"<{p}col\b[^>]*>", sheet):
-        attributes = _attributes(tag.group(0))
-        if "style" in attributes and "min" in attributes:
-            for column in range(int(attributes["min"]), min(int(attributes.get("max", attributes["min"])), 16384) + 1):
-                styles[column] = int(attributes["style"])
-    return styles
-
-
-def _insert_legacy_drawing(sheet: str, p: str, rid: str) -> str:
-    declared = re.search(r'xmlns:(\w+)="' + re.escape(_REL_NS) + '"', sheet)
-    if declared:
-        element = f'<{p}legacyDrawing {declared.group(1)}:id="{rid}"/>'
-    else:
-        element = f'<{p}legacyDrawing xmlns:r="{_REL_NS}" r:id="{rid}"/>'
-    at = _legacy_drawing_place(sheet, p)
-    return sheet[:at] + element + sheet[at:]
-
-
-def _legacy_drawing_place(sheet: str, p: str) -> int:
-    """Where legacyDrawing goes: before the first of the worksheet's own elements that the
-    schema puts after it (an extLst inside a conditional format is not one), else at the end."""
-    data = re.search(rf"<{p}sheetData\b[^>]*?/>|</{p}sheetData>", sheet)
-    start = data.end() if data else 0
-    depth = 0
-    for tag in re.finditer(r"<(/?)([\w:]+)[^>]*?(/?)>", sheet[start:]):
-        closing, name, empty = tag.groups()
-        local = name.split(":")[-1]
-        if closing:
-            depth -= 1
-            if depth < 0:  # </worksheet>
-                return start + tag.start()
-            continue
-        if depth == 0 and local in _AFTER_LEGACY and name == p + local:
-            return start + tag.start()
-        if not empty:
-            depth += 1
-    return sheet.rindex(f"</{p}worksheet>")
-
-
 # ----------------------------------------------------------------------------- notes
 
 def _worst(found: Iterable[Mark]) -> str:
-    return ERROR if any(m.severity == ERROR for m in found) else "warning"
+    return ERROR if any(m.severity == ERROR for m in found) else WARNING
 
 
 def _note_runs(found: list[Mark], p: str) -> str:
@@ -476,7 +286,7 @@ def _note_runs(found: list[Mark], p: str) -> str:
         gap = "\n" if i else ""
         runs.append(f'<{p}r><{p}rPr><{p}b/>{font}</{p}rPr><{p}t xml:space="preserve">{gap}'
                     f'{escape(NOTE_LEAD.get(mark.severity, "Please check:"))}</{p}t></{p}r>'
-                    f'<{p}r><{p}rPr>{font}</{p}rPr><{p}t xml:space="preserve"> {escape(_xml_text(mark.text))}'
+                    f'<{p}r><{p}rPr>{font}</{p}rPr><{p}t xml:space="preserve"> {escape(xml_text(mark.text))}'
                     f'</{p}t></{p}r>')
     return "".join(runs)
 
@@ -517,76 +327,3 @@ def _insert_before_end(vml: str, item: str) -> str:
     return vml[:at] + item + vml[at:]
 
 
-# ----------------------------------------------------------------------------- small helpers
-
-def column_number(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def cell_name(row: int, column: int) -> str:
-    return f"{column_letters(column)}{row}"
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_text(text: str) -> str:
-    """Text XML can carry: characters XML 1.0 forbids are dropped."""
-    return _CONTROL.sub("", text)
-
-
-def _root_prefix(xml: str) -> str:
-    """"x:" when the part's elements carry a prefix (as some generators write), else ""."""
-    found = re.search(r"<(?![?!])(\w+:)?\w+", xml)
-    return (found.group(1) or "") if found else ""
-
-
-def _attributes(tag: str) -> dict[str, str]:
-    return {k: v for k, v in re.findall(r'([\w:]+)\s*=\s*"([^"]*)"', tag)} | {
-        k: v for k, v in re.findall(r"([\w:]+)\s*=\s*'([^']*)'", tag)}
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
-
-
-def _rels_of(part: str) -> str:
-    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-
-
-def _relationships(text: str, folder: str, _unused: str) -> list[tuple[str, str, str]]:
-    """(id, type, target part) for each internal relationship in a .rels part."""
-    found = []
-    for tag in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", text):
-        attributes = _attributes(tag.group(0))
-        if attributes.get("TargetMode") == "External":
-            continue
-        target = _unescape(attributes.get("Target", ""))
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        found.append((attributes.get("Id", ""), attributes.get("Type", ""), part))
-    return found
-
-
-def _add_relationship(text: str, kind: str, target: str) -> str:
-    ids = set(re.findall(r'\bId="([^"]*)"', text))
-    number = 1
-    while f"rId{number}" in ids:
-        number += 1
-    entry = f'<Relationship Id="rId{number}" Type="{kind}" Target={quoteattr(target)}/>'
-    if re.search(r"<Relationships\b[^>]*/>", text):
-        return re.sub(r"<Relationships\b([^>]*)/>", lambda m: f"<Relationships{m.group(1)}>{entry}</Relationships>",
-                      text, count=1)
-    at = text.rindex("</Relationships>")
-    return text[:at] + entry + text[at:]
