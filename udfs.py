@@ -59,24 +59,30 @@ def risk_summary(matrix):
 
 
 @xw.script(button=scripts.MERGE_BUTTON.reference)
-def merge_and_rank(book: xw.Book = None):
+def merge_and_rank(book: xw.Book = None):  # type: ignore[assignment]  # xlwings injects the Book by this exact hint
     """Merge every return (this workbook's return sheets and the returns folder) and rank the priorities."""
     scripts.merge_and_rank(book or scripts.calling_book())
 
 
 @xw.script
-def validate_returns(book: xw.Book = None):
+def validate_returns(book: xw.Book = None):  # type: ignore[assignment]  # xlwings injects the Book by this exact hint
     """Check every return and list what needs fixing on the Validation sheet, without ranking."""
     scripts.validate_returns(book or scripts.calling_book())
 
 
 @xw.script
-def export_for_executive(book: xw.Book = None):
-    """Write the ranked workbook for the executive beside this workbook: values only, opens anywhere."""
+def feedback_for_partners(book: xw.Book = None):  # type: ignore[assignment]  # xlwings injects the Book by this exact hint
+    """Write, for each return with things to fix, the partner's workbook marked and an email draft to them."""
+    scripts.feedback_for_partners(book or scripts.calling_book())
+
+
+@xw.script
+def export_for_executive(book: xw.Book = None):  # type: ignore[assignment]  # xlwings injects the Book by this exact hint
+    """Write the ranked workbook for the executive, and an email draft with it attached, beside this workbook."""
     scripts.export_for_executive(book or scripts.calling_book())
 
 
 @xw.script
-def new_partner_template(book: xw.Book = None):
+def new_partner_template(book: xw.Book = None):  # type: ignore[assignment]  # xlwings injects the Book by this exact hint
     """Write a blank partner template, made from this workbook's Settings, beside this workbook."""
     scripts.new_partner_template(book or scripts.calling_book())

@@ -246,14 +246,18 @@ def test_work_meanwhile_runs_once_while_the_workers_read_or_after_a_small_merge(
     assert big.to_dict() | {"generated": None} == small.to_dict() | {"generated": None}
 
 
-def test_feedback_note_for_a_partner_with_one_problem(tmp_path, capsys):
+def test_feedback_for_a_partner_with_one_problem_is_their_marked_workbook_and_a_draft(tmp_path, capsys):
+    import email
+    from email import policy
+
     write_return(tmp_path / "fire.xlsx", "Fire", [("Deliberate fires", [6] + [2] * 15)])
     status = main(["validate", str(tmp_path / "fire.xlsx"), "--feedback", str(tmp_path / "notes")])
     assert status == 1
-    note = (tmp_path / "notes" / "fire.txt").read_text(encoding="utf-8")
-    assert "We found 1 problem that stops some of your scores being used." in note
-    assert 'sheet "Risk matrix", cell B4: Deliberate fires: the score for "Gap in current Picture" is 6' in note
-    assert [p.name for p in (tmp_path / "notes").iterdir()] == ["fire.txt"]  # no temporary file left
+    assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["fire (checked).xlsx", "fire.eml"]  # no temp
+    draft = email.message_from_bytes((tmp_path / "notes" / "fire.eml").read_bytes(), policy=policy.default)
+    body = draft.get_body(("plain",)).get_content()
+    assert "We found 1 problem that stops some of your scores being used." in body
+    assert 'Sheet "Risk matrix", cell B4: Deliberate fires: the score for "Gap in current Picture" is 6' in body
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the folder should be")
     assert main(["validate", str(tmp_path / "fire.xlsx"), "--feedback", str(blocked)]) == 2

@@ -168,9 +168,10 @@ def test_metadata_lists_exactly_the_six_functions_with_parameter_docs():
             assert not parameter["description"].startswith("Positional argument"), parameter
 
 
-def test_script_metadata_lists_the_four_scripts():
+def test_script_metadata_lists_the_five_scripts():
     names = sorted(s["function_name"] for s in server.custom_scripts_meta(udfs))
-    assert names == ["export_for_executive", "merge_and_rank", "new_partner_template", "validate_returns"]
+    assert names == ["export_for_executive", "feedback_for_partners", "merge_and_rank", "new_partner_template",
+                     "validate_returns"]
 
 
 # ------------------------------------------------------------------- no value breaks them

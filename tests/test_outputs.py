@@ -97,16 +97,12 @@ def test_export_may_not_replace_its_ranked_workbook_even_through_a_link(inbox, t
 def test_feedback_never_replaces_an_input(tmp_path, capsys):
     folder = tmp_path / "in"
     write_example_returns(folder, SCHEME)
-    # A return saved under the very name the feedback note for its partner would take.
-    from csprisk.app.pipeline import merge_files
-    from csprisk.report.feedback import file_name, partner_feedback
-
-    note = partner_feedback(merge_files([folder], SCHEME))[0]
-    trap = folder / file_name(note.partner)
-    trap.write_bytes(b"")  # not a return (an empty file), but an input all the same
+    # A file among the inputs under the very name a partner's email draft would take.
+    trap = folder / "fire_and_rescue.eml"
+    trap.write_bytes(b"")  # not a return (no return's ending), but an input all the same
     before = fingerprints(folder)
     status = run("validate", str(folder), str(trap), "--feedback", str(folder))
-    assert status == 2 and "The feedback note" in capsys.readouterr().err
+    assert status == 2 and "The feedback file" in capsys.readouterr().err
     assert fingerprints(folder) == before
 
 

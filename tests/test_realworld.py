@@ -18,7 +18,8 @@ import pytest
 
 import messy_returns as corpus
 from csprisk.app.cli import main
-from csprisk.app.pipeline import merge_files, write_feedback
+from csprisk.app.pipeline import merge_files
+from csprisk.excel.returned import write_feedback
 from csprisk.grid import Grid
 from csprisk.scheme import Scheme
 from csprisk.score.parse import parse_return
@@ -104,22 +105,30 @@ def test_every_code_has_a_message_the_partner_can_act_on(merged):
 
 # ------------------------------------------------------------------------- feedback
 
-def test_feedback_is_written_per_partner_cell_by_cell(merged, tmp_path):
+def test_feedback_is_written_per_return_cell_by_cell(merged, tmp_path):
     written = write_feedback(merged, tmp_path)
-    names = {p.name for p in written}
-    assert {"anytown-borough-council.txt", "anytown-police.txt", "laughs.txt"} <= names
-    council = (tmp_path / "anytown-borough-council.txt").read_text(encoding="utf-8")
+    names = {p.name for p in written.files}
+    assert {"council.eml", "council (checked).xlsx", "police.eml", "police (checked).xlsx", "laughs.eml"} <= names
+    assert "laughs (checked).xlsx" not in names  # a file that could not be read has nothing to mark
+    council = body(tmp_path / "council.eml")
     assert "Please fix" in council and "cell C16" in council and "cell B17" in council
     assert council.index("Please fix") < council.index("Please check") < council.index("For your information")
-    police = (tmp_path / "anytown-police.txt").read_text(encoding="utf-8")
+    police = body(tmp_path / "police.eml")
     assert "cell S11" in police and "Please fix" not in police
+
+
+def body(path: Path) -> str:
+    import email
+    from email import policy
+
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
 
 
 def test_validate_writes_feedback_and_touches_no_input(inbox, tmp_path, capsys):
     before = hashes(inbox)
     status = main(["validate", str(inbox), "--feedback", str(tmp_path / "notes")])
     assert status == 1 and hashes(inbox) == before
-    assert (tmp_path / "notes" / "anytown-fire-and-rescue.txt").exists()
+    assert (tmp_path / "notes" / "fire.eml").exists()
     assert "written to" in capsys.readouterr().err
 
 

@@ -172,8 +172,10 @@ class Code(StrEnum):
         (and from where it is: a template may name {file}, {sheet} or {cell})."""
         facts = {"file": file, "sheet": sheet, "cell": cell, **facts}
         problem = self.problem_template.format(**facts) if self.problem_template else ""
+        for_partner = PARTNER_TEMPLATES.get(self)
         return Finding(self.value, self.severity, file, sheet, cell, as_typed(value),
-                       self.template.format(**facts), problem)
+                       self.template.format(**facts), problem,
+                       for_partner.format(**_partner_facts(facts)) if for_partner else "")
 
 
 #: code -> (severity, heading), for readers that go by the code's text.
@@ -193,6 +195,9 @@ class Finding:
     #: partner, so that a side file (settings, the previous assessment) can say it in its
     #: own words. Not part of the JSON.
     problem: str = ""
+    #: The message in the partner's terms, where `message` also tells the analyst what to
+    #: do (an alias, the inputs); "" when `message` is for the partner already. Not in the JSON.
+    partner_message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         # Field by field (dataclasses.asdict deep-copies each value, only for it to be replaced).
@@ -202,6 +207,11 @@ class Finding:
     @property
     def title(self) -> str:
         return CODES.get(self.code, (self.severity, self.code))[1]
+
+    @property
+    def for_partner(self) -> str:
+        """What the partner is told: what to fix, where and why, with nothing for the analyst."""
+        return self.partner_message or self.message
 
     @property
     def where(self) -> str:
@@ -247,3 +257,44 @@ def counts_line(findings: list[Finding]) -> str:
     """"3 errors, 1 warning, 2 notes": the same words in the terminal, the alert and the Summary."""
     counts = count_by_severity(findings)
     return f"{plural(counts[ERROR], 'error')}, {plural(counts[WARNING], 'warning')}, {plural(counts[INFO], 'note')}"
+
+
+# ----------------------------------------------------------------- words for the partner
+#: Where a code's message also tells the analyst what to do (add an alias, change the
+#: inputs, ask the partner), what the partner is told instead: the same facts, in their
+#: terms. The message itself (the terminal, the Validation sheet, the JSON) is unchanged.
+PARTNER_TEMPLATES: dict[Code, str] = {
+    Code.PARTNER_UNEXPECTED: (
+        'Your return names your organisation "{partner}", but the partnership lists you as "{listed}". '
+        'Please type "{listed}" in the Partner organisation cell, so that your scores are counted as yours.'),
+    Code.SIMILAR_PRIORITY: (
+        'No other partner scores a priority called "{name}"; it closely resembles "{likely}". If you mean '
+        'the same issue, please call it "{likely}" so that your scores count with everyone else\'s; if it is '
+        "a different issue, keep the name and tell us what it covers."),
+    Code.DUPLICATE_RETURN: (
+        'We received two returns from you, "{file_name}" and "{newer_name}", and used the later one, '
+        '"{newer_name}". If the earlier one is the one to use, please tell us.'),
+    Code.FILE_EMPTY: ("The file we received is empty (0 bytes): it was probably not saved properly or the "
+                      "attachment was lost. Please save your return and send it again."),
+    Code.FILE_TOO_LARGE: ("{what} It is far larger than a risk matrix. Please send just the risk-matrix sheet, "
+                          "saved as an Excel workbook (.xlsx)."),
+    Code.FILE_CORRUPT: "This file {reason}. {partner_advice}",
+    Code.FILE_NOT_EXCEL: "This file {reason}. {partner_advice}",
+    Code.NO_SCORES: ("Your return has no scored priorities, so it adds nothing to the ranking yet. Please "
+                     "score each priority you can and send the workbook back."),
+}
+
+_ASKED = "Ask the partner to "
+
+
+def _partner_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts with what the partner templates add: advice said to the partner, and file
+    names without the analyst's folders."""
+    advice = str(facts.get("advice", ""))
+    if advice.startswith(_ASKED):
+        advice = "Please " + advice[len(_ASKED):]
+    elif not advice or advice.startswith("Check it is not open"):  # a problem on the analyst's side
+        advice = RESEND
+    names = {key + "_name": str(facts.get(key, "")).replace("\\", "/").rsplit("/", 1)[-1]
+             for key in ("file", "newer")}
+    return {**facts, **names, "partner_advice": advice}

@@ -22,7 +22,9 @@ from csprisk.version import __version__
 from csprisk.words import plural
 
 if TYPE_CHECKING:
+    from csprisk.read.previous import PreviousRanking
     from csprisk.scheme import Scheme
+    from csprisk.score.merge import MergeResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -74,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how many priorities to recommend (1 or more)")
         if name == "validate":
             p.add_argument("--feedback", metavar="DIR",
-                           help="write, for each partner with findings, a plain-English note of what "
-                                "to fix, cell by cell (a .txt file ready to paste into an email)")
+                           help="write, for each return with things to fix, the partner's own workbook "
+                                "marked (NAME (checked).xlsx) and an email draft to them (NAME.eml)")
         if name == "merge":
             p.add_argument("-o", "--output", default="ranked_assessment.xlsx", metavar="FILE",
                            help="the ranked workbook to write (default: ranked_assessment.xlsx)")
@@ -88,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the copy to write (.xlsx)")
     p.add_argument("--pdf", action="store_true", help="also write a PDF beside it (needs LibreOffice)")
     p.add_argument("--author", help="author shown in the document properties (default: as in RANKED.xlsx)")
+    p.add_argument("--email", action="store_true",
+                   help="also write an email draft to the executive (FILE.eml beside the copy), copy attached")
+    settings(p)
     marking(p)
 
     p = commands.add_parser("workbook", help="write the analyst's workbook (Settings, Start, Example sheets), "
@@ -166,7 +171,7 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
-def run_merge(args, write: bool) -> tuple[object, object, int]:
+def run_merge(args, write: bool) -> tuple[MergeResult, PreviousRanking | None, int]:
     from csprisk.app.pipeline import merge_files
     from csprisk.excel.output import OutputError
     from csprisk.read.sources import discover
@@ -274,18 +279,10 @@ def print_json(document) -> None:
 def cmd_validate(args) -> int:
     result, _previous, status = run_merge(args, write=False)
     if getattr(args, "feedback", None):
-        from csprisk.app.pipeline import write_feedback
-        from csprisk.excel.output import OutputError
+        from csprisk.app.sendback import write_partner_feedback
 
-        try:  # every file the merge looked at (each status is named by its path)
-            written = write_feedback(result, args.feedback, inputs=[Path(s.file) for s in result.statuses])
-        except OSError as error:
-            print(f"csprisk: could not write feedback to {args.feedback}: {error.strerror}", file=sys.stderr)
+        if not write_partner_feedback(result, args.feedback):
             return EXIT_FAILED
-        except OutputError as error:
-            print(f"csprisk: {error}", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"Feedback for {plural(len(written), 'partner')} written to {args.feedback}", file=sys.stderr)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -355,14 +352,19 @@ def cmd_export(args) -> int:
         print(f"  {len(exported.blank_formulas)} formula cells had no saved value and are blank "
               f"(first: {exported.blank_formulas[0]}). Open and save the ranked workbook in Excel, then "
               "export again.", file=sys.stderr)
+    pdf, status = None, EXIT_OK
     if args.pdf:
         try:
             pdf = write_pdf(exported.path)
+            print(f"Wrote the PDF to {pdf}")
         except PdfUnavailable as error:
             print(f"csprisk: {error}", file=sys.stderr)
-            return EXIT_FINDINGS
-        print(f"Wrote the PDF to {pdf}")
-    return EXIT_OK
+            status = EXIT_FINDINGS
+    if args.email:
+        from csprisk.app.sendback import write_executive_email
+
+        status = status if write_executive_email(args, exported.path, pdf) else EXIT_FINDINGS
+    return status
 
 
 def cmd_workbook(args) -> int:

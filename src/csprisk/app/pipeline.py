@@ -13,10 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from csprisk.excel.output import refuse_overwriting, write_atomically
 from csprisk.read.sources import RETURN_SUFFIXES, Source, discover, file_sha256, read_grids
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, returns_folder, sheet_grid, sheet_label
-from csprisk.report.feedback import file_name, partner_feedback
 from csprisk.scheme import Scheme
 from csprisk.score.merge import SKIPPED, MergeResult, Progress, ReturnStatus, merge_sources
 from csprisk.score.parse import find_layout, parse_returns
@@ -216,27 +214,3 @@ def find_returns(book: Any, scheme: Scheme, skip: Iterable[str]) -> BookReturns:
         notes.append(f"There is no returns folder {where}; only returns in this workbook's sheets "
                      "were read.")
     return BookReturns(tuple(sheets), tuple(files), folder, tuple(notes))
-
-
-# ----------------------------------------------------------------------------- feedback notes
-
-def write_feedback(result: MergeResult, folder: str | Path, inputs: Iterable[Path] = ()) -> list[Path]:
-    """Write each partner's note as a UTF-8 text file in `folder`; returns the files written.
-
-    Nothing is written when a note would replace one of the `inputs` (OutputError).
-    """
-    folder = Path(folder)
-    planned, used = [], set()
-    for note in partner_feedback(result):
-        name = file_name(note.partner)
-        stem, n = name[:-4], 2
-        while name in used:
-            name, n = f"{stem}-{n}.txt", n + 1
-        used.add(name)
-        planned.append((folder / name, note.text.encode("utf-8")))
-    inputs = list(inputs)
-    for path, _data in planned:
-        refuse_overwriting(path, inputs, "The feedback note")
-    folder.mkdir(parents=True, exist_ok=True)
-    return [write_atomically(path, lambda stream, data=data: stream.write(data), what="the feedback")
-            for path, data in planned]

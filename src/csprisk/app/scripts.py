@@ -1,4 +1,5 @@
-"""The add-in's scripts: Merge & Rank, Validate, Export for the executive, New template.
+"""The add-in's scripts: Merge & Rank, Validate, Feedback for partners, Export for the
+executive, New template.
 
 Each takes the open workbook (an xlwings Book, from any runtime), runs the same pipeline
 as the command line and ends with one alert in plain English. Nothing here raises to
@@ -17,6 +18,7 @@ from csprisk.excel.analyst_workbook import ANALYST_SHEETS, MERGE_BUTTON  # noqa:
 from csprisk.findings import Stopped, counts_line
 from csprisk.read.workbook import LITE_FILES_NAME, files_folder, lite_files, scheme_from_book
 from csprisk.score.merge import MERGED, REJECTED, MergeResult, merge_sources
+from csprisk.words import plural
 
 MERGE_TITLE = "Merge & Rank"
 
@@ -75,6 +77,7 @@ def export_for_executive(book: Any) -> None:
         import tempfile
 
         from csprisk.excel.export import export_for_executive as make_copy
+        from csprisk.excel.returned import write_executive_draft
         from csprisk.excel.xlsx_writer import write_report
         from csprisk.report.ranked import build_report
 
@@ -82,9 +85,38 @@ def export_for_executive(book: Any) -> None:
         with tempfile.TemporaryDirectory() as scratch:
             ranked = write_report(build_report(result), Path(scratch) / "ranked.xlsx")
             exported = make_copy(ranked, target)
+        draft = write_executive_draft(target, [target], result.scheme)
+        to = f"to {', '.join(result.scheme.executive)}" if result.scheme.executive else (
+            "its To line is blank: fill it in, or give the executive's addresses on the Settings sheet")
         book.app.alert(f"Wrote {target.name} {where_written(folder)}: {', '.join(exported.sheets)}. "
                        "It holds values only, so it opens anywhere without the add-in.\n"
+                       f"Wrote the email draft {draft.name} beside it, with the copy attached ({to}): open it "
+                       "to send.\n"
                        f"{returns_line(result)}", title=title)
+
+
+def feedback_for_partners(book: Any) -> None:
+    """For each return with things to fix: the partner's workbook marked and an email draft
+    to them, written beside this workbook (in xlwings Lite: into its Files, to download)."""
+    title = "Feedback for partners"
+    with reported(book, title):
+        folder = _writable_folder(book, "write the partners' feedback")
+        result, found = _merge(book)
+        from csprisk.excel.returned import write_feedback
+
+        base = found.folder.parent if found.folder is not None else folder
+        returns = [base / source.label for source in found.files]
+        written = write_feedback(result, folder, inputs=returns, locate=lambda label: _return_file(base, label))
+        if not written.drafts:
+            book.app.alert(f"No return has anything to fix, so nothing was written.\n{returns_line(result)}",
+                           title=title)
+            return
+        lines = [f"Wrote {plural(len(written.drafts), 'email draft')} (.eml) and "
+                 f"{plural(len(written.marked), 'marked workbook')} (checked) {where_written(folder)}: "
+                 + ", ".join(p.name for p in written.files[:6]) + (" ..." if len(written.files) > 6 else "") + ".",
+                 "Open each draft to check it and send it; the partner's marked workbook is attached."]
+        lines += list(written.notes[:6])
+        book.app.alert("\n".join(lines), title=title)
 
 
 def new_partner_template(book: Any) -> None:
@@ -113,6 +145,12 @@ def _merge(book: Any) -> tuple[MergeResult, BookReturns]:
                    f'workbooks in the returns folder "{scheme.returns_folder}" named on the Settings '
                    "sheet." + "".join(f"\n{note}" for note in found.notes))
     return merge_sources(found.sources, scheme), found
+
+
+def _return_file(base: Path, label: str) -> Path | None:
+    """A return of the returns folder, from its name in the findings; None for a sheet of this workbook."""
+    path = base / label
+    return path if path.is_file() else None
 
 
 def _writable_folder(book: Any, doing: str) -> Path:

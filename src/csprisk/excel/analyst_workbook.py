@@ -95,12 +95,16 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
                  "Summary, Heatmap, Why it ranks here, Scenarios (when the Settings declare some), "
                  "Disagreement, Criteria apart, Stability, Partner scores, Validation and Method sheets."),
         ("step", "6. Read the Validation sheet: errors must be fixed by the partner, warnings checked. "
-                 "Chase partners, then click Merge & Rank again: it replaces its own sheets and "
-                 "never touches yours."),
+                 "To chase partners, run feedback_for_partners: for each return with things to fix it "
+                 "writes the partner's own workbook marked, NAME (checked).xlsx, and an email draft to "
+                 "them, NAME.eml, with it attached (in xlwings Lite: in Files > Import/Export, to "
+                 "download; on desktop: beside this workbook). Open each draft, check it and send it. "
+                 "Then click Merge & Rank again: it replaces its own sheets and never touches yours."),
         ("step", "7. Send the executive the ranked summary: the export_for_executive script writes "
-                 "a copy with values only, which opens anywhere (in xlwings Lite, download it from "
-                 "Files > Import/Export)."),
-        ("step", "8. When the assessment is done, delete the returns folder and the copies from xlwings "
+                 "a copy with values only, which opens anywhere, and an email draft with it attached, "
+                 "addressed to the Executive email on the Settings sheet (in xlwings Lite, download both "
+                 "from Files > Import/Export; on desktop they are beside this workbook)."),
+        ("step", "8. When the assessment is done, delete the returns folder, the marked copies, the drafts and the exported copies from xlwings "
                  "Lite's Files > Import/Export: Lite keeps them until they are deleted, and returns may "
                  "be OFFICIAL-SENSITIVE."),
         ("", ""),

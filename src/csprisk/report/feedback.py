@@ -1,83 +1,121 @@
-"""Findings -> a plain-English note per partner, cell by cell, ready to paste into an email.
+"""Findings -> what each partner is told: their return's things to fix, cell by cell.
 
-The analyst runs `csprisk validate INPUTS --feedback DIR` and sends each partner their
-note; nothing here knows about the terminal or Excel.
+One `Feedback` per return file with errors or warnings: the cells to mark in their own
+workbook, and the words of the note (the body of their email draft). Everything here is in
+the partner's terms (`Finding.for_partner`); what the analyst must do (an alias, the inputs)
+stays in the findings' messages, on the terminal and the Validation sheet. Nothing here
+knows about files, email or Excel.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import PurePath, PureWindowsPath
 
-from csprisk.findings import ERROR, INFO, WARNING, Finding
+from csprisk.findings import ERROR, INFO, WARNING, Code, Finding
 from csprisk.score.merge import MergeResult
+from csprisk.words import plural
 
 SECTIONS = (
     (ERROR, "Please fix (these scores could not be used)"),
     (WARNING, "Please check"),
     (INFO, "For your information"),
 )
+#: Said when the partner's own workbook comes back marked.
+MARKED_KEY = ("In the attached copy of your workbook, {name}, each of these cells is filled (red: please fix; "
+              "amber: please check) and carries a note saying what to change: point at the cell to read it.")
 
 
 @dataclass(frozen=True)
 class Feedback:
-    partner: str
-    files: tuple[str, ...]
-    text: str
+    """What one return file's partner is told."""
+
+    file: str  # the file as the findings name it
+    partner: str  # "" when the return names no partner
+    findings: tuple[Finding, ...]  # errors and warnings first, then notes
+
+    @property
+    def stem(self) -> str:
+        """The file's name without its folder or ending ("police" for returns/police.xlsx)."""
+        return PurePath(PureWindowsPath(self.file).as_posix()).stem or "return"
+
+    @property
+    def name(self) -> str:
+        return PurePath(PureWindowsPath(self.file).as_posix()).name
+
+    @property
+    def to_fix(self) -> int:
+        """How many things the partner must fix or check (errors and warnings)."""
+        return sum(f.severity in (ERROR, WARNING) for f in self.findings)
+
+    def at_cells(self) -> list[Finding]:
+        """The errors and warnings that name a cell: the ones marked in the workbook."""
+        return [f for f in self.findings if f.severity in (ERROR, WARNING) and f.sheet and f.cell]
 
 
 def partner_feedback(result: MergeResult) -> list[Feedback]:
-    """One note per partner (or per unreadable file) that has findings, in a stable order."""
-    groups: dict[str, list[Finding]] = {}
-    files: dict[str, list[str]] = {}
+    """One Feedback per return file with errors or warnings, in the order of the files."""
+    by_file: dict[str, list[Finding]] = {}
     for f in result.findings:
-        partner = result.partner_of(f.file, f.sheet) or (PurePath(f.file).stem if f.file else "")
-        if not partner:
-            continue  # a finding about the run itself, not a return
-        groups.setdefault(partner, []).append(f)
-        if f.file and f.file not in files.setdefault(partner, []):
-            files[partner].append(f.file)
-    return [Feedback(partner, tuple(files.get(partner, ())), _note(result, partner, found, files.get(partner, [])))
-            for partner, found in sorted(groups.items(), key=lambda item: item[0].casefold())]
+        if f.file:  # a finding about the run itself is the analyst's
+            by_file.setdefault(f.file, []).append(f)
+    order = {status.file: i for i, status in reversed(list(enumerate(result.statuses)))}
+    feedback = []
+    for file, found in sorted(by_file.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
+        if not any(f.severity in (ERROR, WARNING) for f in found):
+            continue
+        unnamed = any(f.code == Code.PARTNER_MISSING.value for f in found)
+        partner = "" if unnamed else result.partner_of(file)
+        rank = {ERROR: 0, WARNING: 1, INFO: 2}
+        feedback.append(Feedback(file, partner, tuple(sorted(found, key=lambda f: rank.get(f.severity, 3)))))
+    return feedback
 
 
-def _note(result: MergeResult, partner: str, found: list[Finding], files: list[str]) -> str:
-    scheme = result.scheme
-    lines = [f"{partner}: your risk-matrix return",
-             f"{scheme.partnership} strategic assessment {scheme.period}".rstrip(), ""]
-    sent = ", ".join(PurePath(f).name for f in files)
-    errors = sum(f.severity == ERROR for f in found)
+def subject(feedback: Feedback, partnership: str, period: str) -> str:
+    """"Anytown CSP strategic assessment 2027-28: 3 things to fix in your risk-matrix return"."""
+    what = f"{partnership} strategic assessment {period}".replace("  ", " ").strip()
+    return f"{what}: {plural(feedback.to_fix, 'thing')} to fix in your risk-matrix return ({feedback.name})"
+
+
+def note(feedback: Feedback, partnership: str, period: str, scale_max: int, marked_name: str = "") -> str:
+    """The partner's note: what to fix, where and why, in their terms; ready to send."""
+    assessment = f"the {partnership} strategic assessment {period}".replace("  ", " ").strip()
+    sent = feedback.name + (f", {one_line(feedback.partner)}" if feedback.partner else "")
+    errors = sum(f.severity == ERROR for f in feedback.findings)
+    lines = ["Hello,", "", f"Thank you for your risk-matrix return for {assessment} ({sent})."]
     if errors:
-        lines.append(f"Thank you for your return ({sent}). We found {errors} problem"
-                     f"{'s that stop' if errors != 1 else ' that stops'} some of your scores being used. "
-                     "Please correct the cells below and send the workbook back.")
+        cells = any(f.cell for f in feedback.findings if f.severity == ERROR)
+        lines.append(f"We found {plural(errors, 'problem')} that {'stop' if errors != 1 else 'stops'} some of your "
+                     "scores being used. " + ("Please correct the cells below and send the workbook back." if cells
+                                              else "Please see below what is needed, and send the workbook back."))
     else:
-        lines.append(f"Thank you for your return ({sent}). All your valid scores were used; "
-                     "please check the points below and let us know if anything should change.")
+        lines.append("All your valid scores were used; please check the points below and let us know if "
+                     "anything should change.")
+    if marked_name and feedback.at_cells():
+        lines += ["", MARKED_KEY.format(name=f'"{marked_name}"')]
     for severity, heading in SECTIONS:
-        items = [f for f in found if f.severity == severity]
+        items = [f for f in feedback.findings if f.severity == severity]
         if not items:
             continue
         lines += ["", f"{heading}:"]
         for number, f in enumerate(items, 1):
-            lines.append(f"{number:>3}. {_place(f, len(files) > 1)}{f.message}")
-    lines += ["", "Scores are whole numbers from 0 to "
-              f"{scheme.scale_max}; type NK where a score is not known. Thank you."]
+            lines.append(f"{number:>3}. {place(f)}{one_line(f.for_partner)}")
+    lines += ["", f"Scores are whole numbers from 0 to {scale_max}; type NK where a score is not known.",
+              "", "Thank you."]
     return "\n".join(lines) + "\n"
 
 
-def _place(f: Finding, name_file: bool) -> str:
+def place(f: Finding) -> str:
+    """'Sheet "Risk matrix", cell B4: ' (or only the sheet, or nothing, for a whole file)."""
     parts = []
-    if name_file and f.file:
-        parts.append(PurePath(f.file).name)
     if f.sheet:
-        parts.append(f'sheet "{f.sheet}"')
+        parts.append(f'Sheet "{one_line(f.sheet)}"')
     if f.cell:
         parts.append(f"cell {f.cell}")
     return (", ".join(parts) + ": ") if parts else ""
 
 
-def file_name(partner: str) -> str:
-    slug = re.sub(r"[^0-9A-Za-z]+", "-", partner).strip("-").lower() or "partner"
-    return f"{slug[:60]}.txt"
+def one_line(text: str) -> str:
+    """Text from a return (a name, a typed value) on one line, whatever breaks it holds."""
+    return re.sub(r"[\r\n\t\v\f\x85\u2028\u2029]+", " ", str(text)).strip()

@@ -26,7 +26,7 @@ HIGH, MEDIUM, LOW = BANDS = ("High", "Medium", "Low")
 TEXT_SETTINGS = ("partnership", "period", "aggregation", "protective_marking", "tie_break_criterion",
                  "returns_folder")
 WHOLE_SETTINGS = ("scale_max", "top_n", "spare_rows")
-LIST_SETTINGS = ("partners", "criteria", "priorities", "scenarios")
+LIST_SETTINGS = ("partners", "criteria", "priorities", "scenarios", "executive")
 #: [bands] key -> the Scheme field it sets.
 BAND_SETTINGS = {"high": "high_threshold", "medium": "medium_threshold"}
 SETTINGS_KEYS = (*TEXT_SETTINGS, *WHOLE_SETTINGS, *LIST_SETTINGS, "bands")
@@ -168,6 +168,15 @@ class Scheme:
     returns_folder: str = "returns"
     #: What-if weightings, each ranked beside the scheme's own (the Scenarios sheet).
     scenarios: tuple[Scenario, ...] = ()
+    #: (listed partner, email address): where a partner's email draft is addressed.
+    partner_emails: tuple[tuple[str, str], ...] = ()
+    #: Email addresses of the executive, for the executive's draft.
+    executive: tuple[str, ...] = ()
+
+    def partner_email(self, name: str) -> str:
+        """The email address the settings give for a partner (or one of its aliases), or ""."""
+        listed = self.canonical_partner(name) or name
+        return next((email for partner, email in self.partner_emails if partner == listed), "")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -364,6 +373,13 @@ def scheme_from_mapping(data: dict[str, Any], base: Scheme | None = None) -> Sch
         listed = [_priority(entry, "partner") for entry in data["partners"]]
         changes["partners"] = tuple(p.name for p in listed if p.name)
         changes["partner_aliases"] = tuple((alias, p.name) for p in listed for alias in p.aliases)
+        changes["partner_emails"] = tuple((str(entry["name"]).strip(), str(entry["email"]).strip())
+                                          for entry in data["partners"]
+                                          if isinstance(entry, dict) and str(entry.get("email") or "").strip())
+    if "executive" in data:
+        given = data["executive"]
+        changes["executive"] = tuple(a.strip() for a in (re.split(r"[;,\n]", given) if isinstance(given, str)
+                                                         else map(str, given)) if a.strip())
     bands = data.get("bands", {})
     if not isinstance(bands, dict):
         raise SchemeError('The setting "bands" must be a table with "high" and "medium" totals, for example '

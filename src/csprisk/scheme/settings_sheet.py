@@ -20,7 +20,8 @@ SETTINGS_SHEET = "Settings"
 PRIORITIES_HEADING = "Candidate priorities"
 PRIORITY_HEADER = ("Priority", "Aliases (other names partners use; separate with ;)")
 PARTNERS_HEADING = "Expected partners"
-PARTNER_HEADER = ("Partner", "Aliases (other names their returns carry; separate with ;)")
+PARTNER_HEADER = ("Partner", "Aliases (other names their returns carry; separate with ;)",
+                  "Email (where their email draft is addressed)")
 VALUE_HEADER = ("Setting", "Value", "What it means")
 SCENARIOS_HEADING = "What-if scenarios"
 #: Blank rows under the scenarios, for the analyst to declare some.
@@ -62,6 +63,9 @@ FIELDS: tuple[Field, ...] = (
     Field("protective_marking", "Protective marking",
           "The Government Security Classification printed on the report, for example OFFICIAL-SENSITIVE.",
           lambda s: s.protective_marking),
+    Field("executive", "Executive email",
+          "Who receives the ranked summary: the executive's email draft is addressed to them (separate with ;).",
+          lambda s: "; ".join(s.executive)),
 )
 
 
@@ -108,7 +112,7 @@ def settings_rows(scheme: Scheme) -> list[list[Any]]:
     rows += [[], [PARTNERS_HEADING], list(PARTNER_HEADER)]
     for partner in scheme.partners:
         aliases = [alias for alias, name in scheme.partner_aliases if name == partner]
-        rows.append([partner, "; ".join(aliases) or None])
+        rows.append([partner, "; ".join(aliases) or None, scheme.partner_email(partner) or None])
     return rows
 
 
@@ -153,7 +157,11 @@ def settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
                 scenario["weights"][_text(after)] = _cell_value(weight) if not is_blank(weight) else ""
         else:
             aliases = "" if is_blank(after) else _text(after)
-            data["partners"].append({"name": name, "aliases": aliases} if aliases else name)
+            email = cells[first + 2] if first + 2 < len(cells) else None
+            entry: dict[str, Any] = {"name": name, "aliases": aliases}
+            if not is_blank(email):
+                entry["email"] = _text(email)
+            data["partners"].append(entry if aliases or "email" in entry else name)
     # An emptied list means "none listed", which for priorities means the defaults stay.
     if not data.get("priorities"):
         data.pop("priorities", None)
