@@ -152,6 +152,23 @@ def addin(folder: Path) -> Path:
     return folder / "csprisk.xlam"
 
 
+def _marked(inbox: Path, folder: Path) -> Path:
+    """The first of the partners' own workbooks, marked, that validate --feedback writes."""
+    _run("validate", str(inbox), "--feedback", str(folder / "feedback"))
+    marked = sorted((folder / "feedback").glob("* (checked).xls*"))
+    assert marked, "validate --feedback wrote no marked copy"
+    return marked[0]
+
+
+def marked_demo(folder: Path) -> Path:
+    ranked_demo(folder)
+    return _marked(folder / "returns", folder)
+
+
+def marked_messy(folder: Path) -> Path:
+    return _marked(messy_inbox(folder), folder)
+
+
 @dataclass(frozen=True)
 class Written:
     """A kind of workbook csprisk writes, and how to make one."""
@@ -178,6 +195,8 @@ WRITTEN = [
     Written("analyst workbook, as built", analyst_built, udf_cells=True),
     Written("analyst workbook with --settings", analyst_with_settings, udf_cells=True),
     Written("analyst workbook, committed", lambda folder: committed_workbook_path(), udf_cells=True),
+    Written("partner's return marked, demo", marked_demo),
+    Written("partner's return marked, messy returns", marked_messy),
     Written("ribbon add-in (csprisk addin build)", addin, libreoffice=False, schema=False, ribbon=True),
 ]
 NAMES = [w.name for w in WRITTEN]
