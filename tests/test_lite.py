@@ -25,18 +25,18 @@ import xlwings.server as server  # noqa: E402
 from csprisk.app import cli  # noqa: E402
 from csprisk.app.demo import write_example_returns  # noqa: E402
 from csprisk.app.pipeline import find_returns  # noqa: E402
-from csprisk.excel import lite
+from csprisk.excel import lite  # noqa: E402
 from csprisk.excel.analyst_workbook import (  # noqa: E402,E501
     MERGE_BUTTON,
     analyst_workbook_bytes,
     build_analyst_workbook,
     committed_workbook_path,
 )
-from csprisk.read import sources
+from csprisk.read import sources  # noqa: E402
 from csprisk.read.preflight import inspect_file  # noqa: E402
 from csprisk.read.previous import parse_summary  # noqa: E402
-from csprisk.read.settings import load_scheme
-from csprisk.read.workbook import scheme_from_book
+from csprisk.read.settings import load_scheme  # noqa: E402
+from csprisk.read.workbook import scheme_from_book  # noqa: E402
 from csprisk.report.ranked import build_report  # noqa: E402
 from csprisk.scheme import Scheme  # noqa: E402
 from csprisk.score.merge import merge_sources  # noqa: E402
@@ -221,8 +221,8 @@ def test_findings_are_the_same_whatever_reads_the_file(tmp_path):
         verdict = inspect_file(path, path.name)
         if verdict.finding is not None or verdict.kind != "xlsx":
             continue
-        by_calamine, _ = sources._read_with_calamine(path, path.name, verdict.facts)
-        by_openpyxl, _ = sources._read_with_openpyxl(path, path.name, verdict.facts)
+        by_calamine, _ = sources._read_with_calamine(path, path.name, verdict.facts_by_sheet)
+        by_openpyxl, _ = sources._read_with_openpyxl(path, path.name, verdict.facts_by_sheet)
         found = [[f.as_dict() for f in parse_return(grids, SCHEME, path.name)[1]]
                  for grids in (by_calamine, by_openpyxl)]
         assert found[0] == found[1], path.name
@@ -343,7 +343,8 @@ def test_lite_workbook_runs_in_real_pyodide_as_the_command_line_ranks(version, t
     assert applied.unknown == []
     summary = applied.workbook["Summary"]
     shown = [(e.rank_label, e.name, e.total) for e in parse_summary(list(summary.iter_rows(values_only=True)))]
-    command = subprocess.run([sys.executable, "-c", "import sys; from csprisk.app import cli; sys.exit(cli.main(sys.argv[1:]))",
+    run_cli = "import sys; from csprisk.app import cli; sys.exit(cli.main(sys.argv[1:]))"
+    command = subprocess.run([sys.executable, "-c", run_cli,
                               "merge", *map(str, returns), "--json",
                               "--settings", str(DEMO_SETTINGS), "-o", str(tmp_path / "ranked.xlsx")],
                              capture_output=True, text=True, cwd=tmp_path)

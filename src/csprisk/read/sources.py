@@ -23,6 +23,7 @@ from csprisk.marks import NOT_RETURNS
 from csprisk.read.preflight import (
     MAX_OUTPUT_SHEET_CELLS,
     XLSX,
+    FactsBySheet,
     corrupt,
     encrypted,
     inspect_file,
@@ -130,11 +131,11 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
     except ImportError:  # Pyodide (xlwings Lite): no calamine wheel
         if verdict.kind != XLSX:
             return [], [corrupt(label, "only .xlsx and .xlsm files can be read here")]
-        return _read_with_openpyxl(path, label, verdict.facts, wanted)
-    return _read_with_calamine(path, label, verdict.facts, wanted)
+        return _read_with_openpyxl(path, label, verdict.facts_by_sheet, wanted)
+    return _read_with_calamine(path, label, verdict.facts_by_sheet, wanted)
 
 
-def _read_with_calamine(path: Path, label: str, facts: dict[str, SheetFacts],
+def _read_with_calamine(path: Path, label: str, facts: FactsBySheet,
                         wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import python_calamine as pc
 
@@ -152,7 +153,7 @@ def _read_with_calamine(path: Path, label: str, facts: dict[str, SheetFacts],
                 sheet = workbook.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=True)
                 top, left = sheet.start or (0, 0)
-                grids.append(Grid.of_sheet(label, meta.name, rows, top, left, facts.get(meta.name)))
+                grids.append(Grid(label, meta.name, rows, top, left, facts.get(meta.name) or SheetFacts()))
             return grids, []
     except pc.PasswordError:
         return [], [encrypted(label)]
@@ -166,7 +167,7 @@ def _read_with_calamine(path: Path, label: str, facts: dict[str, SheetFacts],
         return [], [corrupt(label, error)]
 
 
-def _read_with_openpyxl(path: Path, label: str, facts: dict[str, SheetFacts],
+def _read_with_openpyxl(path: Path, label: str, facts: FactsBySheet,
                         wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import openpyxl
 
@@ -180,7 +181,7 @@ def _read_with_openpyxl(path: Path, label: str, facts: dict[str, SheetFacts],
             if wanted is not None and sheet.title.casefold() not in wanted:
                 continue
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            grids.append(Grid.of_sheet(label, sheet.title, rows, facts=facts.get(sheet.title)))
+            grids.append(Grid(label, sheet.title, rows, facts=facts.get(sheet.title) or SheetFacts()))
         return grids, []
     except Exception as error:
         return [], [corrupt(label, error)]
