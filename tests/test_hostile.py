@@ -207,7 +207,9 @@ def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
 
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
-    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": SheetFacts()}, "")  # no csprisk mark
+    verdict = inspect_file(path, "empty.xlsx")
+    assert (verdict.finding, verdict.kind, verdict.facts_by_sheet) == (None, "xlsx", {"Sheet": SheetFacts()})
+    assert (verdict.mark, verdict.content, verdict.notes) == ("", None, ())  # no csprisk mark; the file itself read
 
 
 def test_an_ole_file_whose_sector_chain_loops_costs_no_hang_and_no_crash(tmp_path):

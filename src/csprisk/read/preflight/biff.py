@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import IO
 
 from csprisk.grid import SheetFacts
 from csprisk.read.preflight.facts import (
@@ -19,6 +20,7 @@ from csprisk.read.preflight.limits import (
     MAX_FILE_BYTES,
     MAX_XLS_RECORDS,
     FactsBySheet,
+    Locked,
     Refused,
     corrupt,
     encrypted,
@@ -32,21 +34,22 @@ from csprisk.read.preflight.xmlscan import Extent
 _OLE_ERRORS = (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError)
 
 
-def inspect_ole(path: Path, label: str) -> FactsBySheet:
-    """An OLE compound file: a legacy .xls has its sheets' facts returned; an encrypted
-    .xlsx (EncryptedPackage), a Word or PowerPoint file is refused (raises Refused)."""
+def inspect_ole(source: Path | IO[bytes], label: str) -> FactsBySheet:
+    """An OLE compound file: a legacy .xls has its sheets' facts returned; a Word or
+    PowerPoint file is refused (raises Refused), an encrypted .xlsx (EncryptedPackage) or
+    .xls (FILEPASS) raises Locked."""
     import olefile
 
     try:
-        ole = olefile.OleFileIO(str(path))
-    except _OLE_ERRORS as error:
-        raise Refused(corrupt(label, error)) from None
+        ole = olefile.OleFileIO(str(source) if isinstance(source, Path) else source)
+    except _OLE_ERRORS:
+        raise Refused(corrupt(label, "its Office container is damaged")) from None
     with ole:
         # top-level streams only: a workbook's lie at the root
         names = {entry[0].casefold(): entry for entry in ole.listdir(streams=True, storages=False)
                  if len(entry) == 1}
         if "encryptedpackage" in names or "encryptioninfo" in names:
-            raise Refused(encrypted(label))
+            raise Locked(encrypted(label))
         workbook = names.get("workbook") or names.get("book")
         if workbook is None:
             if "worddocument" in names:
@@ -56,8 +59,8 @@ def inspect_ole(path: Path, label: str) -> FactsBySheet:
             raise Refused(not_excel(label, "an Office file of another kind"))
         try:
             stream = ole.openstream(workbook).read(MAX_FILE_BYTES)
-        except _OLE_ERRORS as error:
-            raise Refused(corrupt(label, error)) from None
+        except _OLE_ERRORS:
+            raise Refused(corrupt(label, "its workbook stream is damaged")) from None
     return inspect_biff(stream, label)
 
 
@@ -90,7 +93,7 @@ def inspect_biff(stream: bytes, label: str) -> FactsBySheet:
         if records > MAX_XLS_RECORDS:
             raise Refused(too_large(label, f"This file holds over {MAX_XLS_RECORDS:,} records."))
         if kind == _BIFF_FILEPASS:
-            raise Refused(encrypted(label))
+            raise Locked(encrypted(label))
         if kind == _BIFF_BOUNDSHEET and len(body) >= 8:
             sheet_names.append(_biff_string(body[6:], length_bytes=1))
         elif kind == _BIFF_BOF:

@@ -60,6 +60,10 @@ class Refused(Exception):
         self.finding = problem
 
 
+class Locked(Refused):
+    """A file encrypted with a password (it may be Excel's default one: see unlock)."""
+
+
 def megabytes(n: int) -> str:
     return f"{n // (1024 * 1024)} MB"
 
@@ -76,8 +80,10 @@ def sheet_too_large(label: str, sheet: str, rows: int, cols: int) -> Refused:
                              f"({rows * cols:,} cells), over the limit of {sheet_cell_limit():,}."))
 
 
-def corrupt(label: str, error: object = None) -> Finding:
-    detail = f" (the reader said: {str(error).strip()[:200]})" if error and str(error).strip() else ""
+def corrupt(label: str, why: str = "") -> Finding:
+    """A file that cannot be read. `why` is said in a partner's words, never an exception's
+    text (a reader's messages are for programmers: "File is not a zip file")."""
+    detail = f" ({why})" if why else ""
     return Code.FILE_CORRUPT.finding(
         file=label, reason=f"could not be read; it may be damaged or only partly saved{detail}",
         advice=f"{RESEND} {LEFT_OUT}")
@@ -91,6 +97,13 @@ def not_excel(label: str, kind: str) -> Finding:
     return Code.FILE_NOT_EXCEL.finding(
         file=label, reason=f"is {kind}, not an Excel workbook, so it cannot be a return",
         advice="Ask the partner to fill in the risk-matrix template and send the .xlsx file.")
+
+
+def old_or_other_excel(label: str, what: str) -> Finding:
+    """An Excel file in a format that is not read here (.xlsb, Excel 2003 XML, Excel 2.0-4.0)."""
+    return Code.FILE_NOT_EXCEL.finding(
+        file=label, reason=f"is {what}",
+        advice="Open it in Excel, save it as an Excel Workbook (.xlsx) (File > Save As) and send it again.")
 
 
 def dtd_refused(label: str, part: str) -> Refused:

@@ -10,6 +10,7 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from csprisk.findings import Finding
 from csprisk.grid import SheetFacts, column_index
 from csprisk.read.preflight.facts import (
     BUILTIN_PERCENT,
@@ -21,8 +22,17 @@ from csprisk.read.preflight.facts import (
     add_percent,
     is_percent_format,
 )
-from csprisk.read.preflight.limits import FactsBySheet, Refused, corrupt, not_excel, sheet_cell_limit, sheet_too_large
+from csprisk.read.preflight.limits import (
+    FactsBySheet,
+    Refused,
+    corrupt,
+    not_excel,
+    old_or_other_excel,
+    sheet_cell_limit,
+    sheet_too_large,
+)
 from csprisk.read.preflight.ooxml_fast import fast_ooxml_extent
+from csprisk.read.preflight.repackage import core_extent, relocated_workbook, resolve_target
 from csprisk.read.preflight.xmlscan import Extent, local, parse, read_bounded, refuse_doctypes
 
 #: The custom property as Excel, LibreOffice and openpyxl write it in docProps/custom.xml.
@@ -53,19 +63,42 @@ def read_mark(path: Path) -> str:
         return ""
 
 
-def inspect_ooxml(archive: zipfile.ZipFile, names: set[str], label: str) -> FactsBySheet:
+class Relocated(Exception):
+    """A valid package whose workbook part is not at xl/workbook.xml (`part` is where)."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
+
+
+class FarCells(Exception):
+    """Sheets over the cell limit only through a few cells far from the rest: sheet part ->
+    (sheet name, rows and cols of the rest), for repackage.without_far_cells."""
+
+    def __init__(self, far: dict[str, tuple[str, int, int]], refusal: Finding) -> None:
+        super().__init__(", ".join(far))
+        self.far = far
+        self.refusal = refusal  # the finding, should the cells be more than a few
+
+
+def inspect_ooxml(archive: zipfile.ZipFile, names: set[str], label: str, cut_far: bool = False) -> FactsBySheet:
     """The facts of every worksheet of an OOXML package; raises Refused when it is not a
-    workbook, or a sheet is unsafe to read."""
+    workbook, or a sheet is unsafe to read. Raises Relocated for a workbook part elsewhere,
+    and, where `cut_far`, FarCells for sheets that only stray cells make too large."""
     if "xl/workbook.xml" not in names:
         if "xl/workbook.bin" in names:
-            raise Refused(not_excel(label, "an Excel binary workbook (.xlsb), which is not read here; "
-                                    "save it as an Excel Workbook (.xlsx)"))
+            raise Refused(old_or_other_excel(label, "an Excel Binary Workbook (.xlsb), which csprisk cannot read"))
         if "word/document.xml" in names:
             raise Refused(not_excel(label, "a Word document"))
         if "ppt/presentation.xml" in names:
             raise Refused(not_excel(label, "a PowerPoint presentation"))
-        raise Refused(corrupt(label, "the workbook part xl/workbook.xml is missing"))
+        moved = relocated_workbook(archive, names)
+        if moved is not None:
+            raise Relocated(moved)
+        raise Refused(corrupt(label, "it has no workbook part"))
     facts_by_sheet: FactsBySheet = {}
+    far: dict[str, tuple[str, int, int]] = {}
+    refusal: Finding | None = None
     sheets = _worksheet_parts(archive, names)
     kept = refuse_doctypes(archive, label, keep=sheets)
     percent_styles = _percent_styles(archive, names)
@@ -74,12 +107,18 @@ def inspect_ooxml(archive: zipfile.ZipFile, names: set[str], label: str) -> Fact
         facts.table_totals |= _table_totals(archive, names, name)
         if name in kept and fast_ooxml_extent(kept[name], label, name, facts, percent_styles):
             continue
-        extent = _OoxmlExtent(facts, percent_styles)
+        extent = _OoxmlExtent(facts, percent_styles, cut_far)
         extent.sheet = sheet
         with archive.open(name) as stream:
             rows, cols = parse(stream, label, extent, name)
         if rows * cols > sheet_cell_limit():
-            raise sheet_too_large(label, sheet, rows, cols)
+            body_rows, body_cols = core_extent(extent.used_rows, extent.used_cols) if cut_far else (rows, cols)
+            if body_rows * body_cols > sheet_cell_limit():
+                raise sheet_too_large(label, sheet, rows, cols)
+            far[name] = (sheet, body_rows, body_cols)
+            refusal = refusal or sheet_too_large(label, sheet, rows, cols).finding
+    if far and refusal is not None:
+        raise FarCells(far, refusal)
     return facts_by_sheet
 
 
@@ -121,7 +160,7 @@ def _table_totals(archive: zipfile.ZipFile, names: set[str], part: str) -> set[i
         if not (kind and target and kind.group(1).endswith(b"/table")):
             continue
         text = target.group(1).decode("utf-8", "replace")
-        table = text.lstrip("/") if text.startswith("/") else _join(folder, text)
+        table = resolve_target(folder, text)
         if table not in names:
             continue
         tag = _TABLE_REF.search(read_bounded(archive, table, 64 * 1024))
@@ -154,28 +193,24 @@ def _worksheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str
         if not (kind and target and kind.group(1).endswith(b"/worksheet")):
             continue
         text = target.group(1).decode("utf-8", "replace")
-        resolved = text.lstrip("/") if text.startswith("/") else _join("xl", text)
+        resolved = resolve_target("xl", text)
         if resolved in names:
             parts[resolved] = titles.get(rid.group(1) if rid else b"", PurePosixPath(resolved).stem)
     return parts
 
 
-def _join(base: str, relative: str) -> str:
-    parts: list[str] = base.split("/")
-    for piece in relative.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
 class _OoxmlExtent(Extent):
     """<row r=..><c r=..><v>..</v></c>: cells without a value (style only) take no room."""
 
-    def __init__(self, facts: SheetFacts | None = None, percent_styles: frozenset[int] = frozenset()) -> None:
+    def __init__(self, facts: SheetFacts | None = None, percent_styles: frozenset[int] = frozenset(),
+                 cut_far: bool = False) -> None:
         super().__init__(facts)
+        #: Where stray cells may be cut, a sheet over the limit is scanned to its end (its value
+        #: cells counted, and bounded by the limit) to find which rows and columns are used.
+        self.cut_far = cut_far
+        self.used_rows: set[int] = set()
+        self.used_cols: set[int] = set()
+        self.values = 0
         self.row = -1
         self.col = -1
         self.pending = False
@@ -215,6 +250,16 @@ class _OoxmlExtent(Extent):
             if self.pending:
                 self.pending = False
                 self.reach(self.row + 1, self.col + 1)
+                if self.cut_far:
+                    self.values += 1
+                    self.used_rows.add(self.row)
+                    self.used_cols.add(self.col)
+
+    def check(self, label: str) -> None:
+        if not self.cut_far:
+            super().check(label)
+        elif self.values > sheet_cell_limit():  # the sheet's values alone are over the limit
+            raise sheet_too_large(label, self.sheet or "1", self.rows, self.cols)
 
     def text(self, data: str) -> None:
         if self.error is not None and len(self.error) < 8:

@@ -3,10 +3,11 @@ for the partner (a web page, a CSV, a PDF...)."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from csprisk.findings import Code, Finding
-from csprisk.read.preflight.limits import not_excel
+from csprisk.read.preflight.limits import not_excel, old_or_other_excel
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -19,9 +20,11 @@ def not_a_workbook(path: Path, label: str, head: bytes) -> Finding:
     if sniff.startswith((b"<html", b"<!doc", b"<table", b"<head", b"<meta")):
         kind = "a web page (HTML) saved with a spreadsheet name"
     elif sniff.startswith(b"<?xml"):
-        kind = ("an Excel 2003 XML spreadsheet, which is not read here; save it as an Excel "
-                "Workbook (.xlsx)" if b"spreadsheet" in head.lower() or b"mso-application" in head.lower()
-                else "an XML file")
+        if b"spreadsheet" in head.lower() or b"mso-application" in head.lower():
+            return old_or_other_excel(label, "an Excel 2003 XML Spreadsheet, which csprisk cannot read")
+        kind = "an XML file"
+    elif _old_biff(head):
+        return old_or_other_excel(label, "an Excel 2.0-4.0 workbook, too old to read")
     elif head.startswith(b"%PDF"):
         kind = "a PDF document"
     elif head.startswith(b"{\\rtf"):
@@ -36,6 +39,19 @@ def not_a_workbook(path: Path, label: str, head: bytes) -> Finding:
     else:
         kind = "a text file"
     return not_excel(label, kind)
+
+
+#: The BOF record that opens a bare BIFF stream: Excel 2.0, 3.0, 4.0 (and a bare 5.0-2003 one).
+_OLD_BOF = {0x0009, 0x0209, 0x0409, 0x0809}
+
+
+def _old_biff(head: bytes) -> bool:
+    """Whether the file opens with a BIFF beginning-of-file record, as Excel 2.0-4.0 wrote
+    worksheets (no container: the records are the file)."""
+    if len(head) < 8:
+        return False
+    kind, length, _version, sheet_type = struct.unpack_from("<HHHH", head)
+    return kind in _OLD_BOF and 4 <= length <= 20 and sheet_type in (0x0010, 0x0020, 0x0040, 0x0100, 0x0005)
 
 
 def _looks_delimited(head: bytes) -> bool:

@@ -86,7 +86,7 @@ def parse(stream: IO[bytes] | Readable, label: str, handler: Extent, part: str) 
             handler.check(label)
         parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as error:
-        raise Refused(corrupt(label, f"{part}: {error}")) from None
+        raise Refused(corrupt(label, f"its part {part} is not well-formed XML, at line {error.lineno}")) from None
     return handler.rows, handler.cols
 
 
