@@ -110,3 +110,56 @@ def sheet_part(path: Path) -> bytes:
     with zipfile.ZipFile(path) as archive:
         name = next(n for n in archive.namelist() if re.search(r"sheet1\.xml$", n))
         return archive.read(name)
+
+
+def _rc4_key(password: str, salt: bytes, block: int) -> bytes:
+    """The RC4 key for one 1,024-byte block of an encrypted .xls (MS-OFFCRYPTO 2.3.6.2)."""
+    from hashlib import md5
+
+    truncated = md5(password.encode("utf-16-le")).digest()[:5]
+    intermediate = md5((truncated + salt) * 16).digest()[:5]
+    return md5(intermediate + struct.pack("<I", block)).digest()
+
+
+def xls_encrypted(source: Path, target: Path, password: str) -> Path:
+    """A LibreOffice-saved .xls encrypted as Excel 97-2003 does (RC4, a FILEPASS record after
+    the workbook's first BOF). msoffcrypto-tool cannot encrypt an .xls, but RC4 is its own
+    inverse: its decryption, run over the plain records, encrypts them."""
+    import olefile
+    from cryptography.hazmat.primitives.ciphers import Cipher
+
+    try:
+        from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+    except ImportError:  # cryptography before 43
+        from cryptography.hazmat.primitives.ciphers.algorithms import ARC4  # type: ignore[no-redef]
+    from hashlib import md5
+
+    import msoffcrypto
+
+    with olefile.OleFileIO(str(source)) as ole:
+        stream = ole.openstream("Workbook").read()
+    salt, verifier = bytes(range(16)), bytes(range(16, 32))
+    cipher = Cipher(ARC4(_rc4_key(password, salt, 0)), mode=None).encryptor()
+    sealed = cipher.update(verifier) + cipher.update(md5(verifier).digest())
+    filepass = struct.pack("<HHHHH", 0x002F, 54, 1, 1, 1) + salt + sealed
+    first_bof_end = 4 + struct.unpack_from("<H", stream, 2)[0]
+    plain = bytearray(stream[:first_bof_end] + filepass + stream[first_bof_end:])
+    at = 0
+    while at + 4 <= len(plain):  # each sheet's BOUNDSHEET points at its BOF: now further on
+        kind, length = struct.unpack_from("<HH", plain, at)
+        if kind == 0x0085:
+            struct.pack_into("<I", plain, at + 4, struct.unpack_from("<I", plain, at + 4)[0] + len(filepass))
+        at += 4 + length
+    filler = -(len(plain) + 4) % 4  # an empty record, so that ole_file's padding reads as empty records
+    plain += struct.pack("<HH", 0, filler) + bytes(filler)
+    staged = hostile.ole_file(target.with_suffix(".plain.xls"), {"Workbook": bytes(plain)})
+    with open(staged, "rb") as handle:
+        office = msoffcrypto.OfficeFile(handle)
+        office.load_key(password=password)
+        out = io.BytesIO()
+        office.decrypt(out)
+    staged.unlink()
+    with olefile.OleFileIO(out.getvalue()) as ole:
+        encrypted = bytearray(ole.openstream("Workbook").read()[: len(plain)])
+    encrypted[first_bof_end: first_bof_end + len(filepass)] = filepass  # decryption blanked it
+    return hostile.ole_file(target, {"Workbook": bytes(encrypted)})

@@ -80,6 +80,24 @@ def test_without_msoffcrypto_a_default_password_return_is_refused_as_encrypted(t
     assert grids == [] and [f.code for f in findings] == ["file-encrypted"]
 
 
+@pytest.mark.libreoffice
+def test_a_legacy_xls_encrypted_with_excels_default_password_is_read(tmp_path):
+    """An .xls saved by LibreOffice, then RC4-encrypted as Excel 97-2003 does; with any other
+    password it stays refused."""
+    pytest.importorskip("msoffcrypto", reason="msoffcrypto-tool decrypts the fixture")
+    from conftest import require_soffice, soffice_convert
+
+    require_soffice()
+    xls = soffice_convert(corpus.police_return(tmp_path / "police.xlsx"), "xls", tmp_path)
+    (tmp_path / "in").mkdir()
+    locked = corpus.xls_encrypted(xls, tmp_path / "in" / "police.xls", "VelvetSweatshop")
+    result = merge_files([locked], SCHEME)
+    assert found(result) == set() and totals(result) == corpus.TOTALS
+    other = corpus.xls_encrypted(xls, tmp_path / "other.xls", "Partner's own password")
+    grids, findings = read_grids(other, "other.xls", as_return=True)
+    assert grids == [] and [f.code for f in findings] == ["file-encrypted"]
+
+
 # ------------------------------------------------------------------ relocated parts
 
 @pytest.mark.parametrize("folder, workbook", [("spreadsheet", "book.xml"), ("", "workbook.xml")],
