@@ -43,9 +43,9 @@ from csprisk.read.preflight.limits import (
     sheet_cells_limited_to,
     too_large,
 )
-from csprisk.read.preflight.ods import inspect_ods
-from csprisk.read.preflight.ooxml import FarCells, Relocated, inspect_ooxml, mark_of, read_mark
-from csprisk.read.preflight.repackage import standard_layout, without_far_cells
+from csprisk.read.preflight.ods import inspect_ods, ods_without_far_cells
+from csprisk.read.preflight.ooxml import Relocated, inspect_ooxml, mark_of, read_mark
+from csprisk.read.preflight.repackage import FarCells, standard_layout, without_far_cells
 from csprisk.read.preflight.sniff import OLE_MAGIC, ZIP_MAGIC, not_a_workbook
 from csprisk.read.preflight.unlock import with_default_password
 
@@ -166,7 +166,7 @@ def _inspect_zip(source: Path | IO[bytes], label: str, steps: frozenset[str]) ->
                 return _refused(corrupt(label, "its workbook part is not where Excel keeps it"), mark)
             return _again(repackaged, label, steps - {_RELOCATE})
         except FarCells as stray:
-            cut = without_far_cells(archive, stray.far)
+            cut = (ods_without_far_cells if stray.ods else without_far_cells)(archive, stray.far)
             if cut is None:  # more than a few cells: a second area, not a stray value
                 return _refused(stray.refusal, mark)
             content, cells = cut
@@ -203,7 +203,7 @@ def _inspect_package(archive: zipfile.ZipFile, label: str, mark: str, steps: fro
         raise Refused(encrypted(label))
     names = {e.filename for e in entries}
     if "mimetype" in names:
-        return Verdict(None, ODS, inspect_ods(archive, names, label), mark)
+        return Verdict(None, ODS, inspect_ods(archive, names, label, cut_far=_CUT in steps), mark)
     if "[Content_Types].xml" in names:
         return Verdict(None, XLSX, inspect_ooxml(archive, names, label, cut_far=_CUT in steps), mark)
     raise Refused(not_excel(label, "a zip archive"))

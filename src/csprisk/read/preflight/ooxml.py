@@ -32,7 +32,7 @@ from csprisk.read.preflight.limits import (
     sheet_too_large,
 )
 from csprisk.read.preflight.ooxml_fast import fast_ooxml_extent
-from csprisk.read.preflight.repackage import core_extent, relocated_workbook, resolve_target
+from csprisk.read.preflight.repackage import FarCells, core_extent, relocated_workbook, resolve_target
 from csprisk.read.preflight.xmlscan import Extent, local, parse, read_bounded, refuse_doctypes
 
 #: The custom property as Excel, LibreOffice and openpyxl write it in docProps/custom.xml.
@@ -69,16 +69,6 @@ class Relocated(Exception):
     def __init__(self, part: str) -> None:
         super().__init__(part)
         self.part = part
-
-
-class FarCells(Exception):
-    """Sheets over the cell limit only through a few cells far from the rest: sheet part ->
-    (sheet name, rows and cols of the rest), for repackage.without_far_cells."""
-
-    def __init__(self, far: dict[str, tuple[str, int, int]], refusal: Finding) -> None:
-        super().__init__(", ".join(far))
-        self.far = far
-        self.refusal = refusal  # the finding, should the cells be more than a few
 
 
 def inspect_ooxml(archive: zipfile.ZipFile, names: set[str], label: str, cut_far: bool = False) -> FactsBySheet:

@@ -15,6 +15,7 @@ import re
 import zipfile
 from typing import NamedTuple
 
+from csprisk.findings import Finding
 from csprisk.grid import cell_address, column_index
 from csprisk.read.preflight.xmlscan import read_bounded
 
@@ -131,6 +132,27 @@ class FarCell(NamedTuple):
     value: object  # as the partner typed it: a number or text
 
 
+class FarCells(Exception):
+    """Sheets over the cell limit only through a few cells far from the rest: `far` maps a
+    sheet (its part in an .xlsx, its name in an .ods) to (sheet name, rows and cols of the
+    rest); `refusal` is the finding should the cells be more than a few."""
+
+    def __init__(self, far: dict[str, tuple[str, int, int]], refusal: Finding, ods: bool = False) -> None:
+        super().__init__(", ".join(far))
+        self.far, self.refusal, self.ods = far, refusal, ods
+
+
+def rezipped(archive: zipfile.ZipFile, edited: dict[str, bytes]) -> bytes:
+    """The package again, with the parts in `edited` replaced (each part keeps its place,
+    name and compression: an .ods's mimetype stays first and stored)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for info in archive.infolist():
+            data = edited.get(info.filename)
+            package.writestr(info, archive.read(info) if data is None else data)
+    return out.getvalue()
+
+
 def core_extent(rows: set[int], cols: set[int]) -> tuple[int, int]:
     """How far the body of a sheet reaches (rows, cols, counted from A1): the used rows and
     columns up to the first gap of FAR_ROWS rows or FAR_COLS columns."""
@@ -173,11 +195,7 @@ def without_far_cells(archive: zipfile.ZipFile, far: dict[str, tuple[str, int, i
             value = _cell_value(kind.group(1) if kind else b"", inner, strings or [])
             if value is not None:
                 cut.append(FarCell(sheet, address, value))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        for info in archive.infolist():
-            package.writestr(info.filename, edited.get(info.filename) or archive.read(info))
-    return out.getvalue(), cut
+    return rezipped(archive, edited), cut
 
 
 def _cut_sheet(data: bytes, rows: int, cols: int) -> tuple[bytes, list[tuple[str, bytes, bytes]]]:
