@@ -147,6 +147,21 @@ def test_a_stray_cell_far_away_is_left_out_and_named_and_the_matrix_is_read(tmp_
     assert digest(path) == before
 
 
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("extension", ["xlsx", "ods"])
+def test_a_stray_cell_in_a_return_saved_by_libreoffice_is_left_out_and_named(tmp_path, extension):
+    from conftest import require_soffice, soffice_convert
+
+    require_soffice()
+    made = corpus.police_return(tmp_path / "police.xlsx", extra={"XFD1048576": "stray", "AZ90000": 9})
+    (tmp_path / "in").mkdir()
+    path = soffice_convert(made, extension, tmp_path / "in")
+    result = merge_files([path], SCHEME)
+    assert found(result) == {(path.name, "cell-far-away", "XFD1048576"), (path.name, "cell-far-away", "AZ90000")}
+    assert {f.cell: f.value for f in result.findings} == {"XFD1048576": "stray", "AZ90000": 9}
+    assert totals(result) == corpus.TOTALS
+
+
 def test_a_stray_cell_is_still_refused_in_a_workbook_that_is_not_a_return(tmp_path):
     path = corpus.police_return(tmp_path / "police.xlsx", extra={"XFD1048576": 1})
     grids, findings = read_grids(path, "police.xlsx")  # a settings or previous workbook: no cut
