@@ -148,18 +148,29 @@ def test_a_stray_cell_far_away_is_left_out_and_named_and_the_matrix_is_read(tmp_
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("extension", ["xlsx", "ods"])
-def test_a_stray_cell_in_a_return_saved_by_libreoffice_is_left_out_and_named(tmp_path, extension):
+@pytest.mark.parametrize("extension, stray", [
+    ("xlsx", {"XFD1048576": "stray", "AZ90000": 9}),
+    ("ods", {"XFD1048576": "stray", "AZ90000": 9}),
+    ("xls", {"IV65536": "stray", "AZ60000": 9}),  # an .xls ends at IV65536
+])
+def test_a_stray_cell_in_a_return_saved_by_libreoffice_is_left_out_and_named(tmp_path, extension, stray):
     from conftest import require_soffice, soffice_convert
 
     require_soffice()
-    made = corpus.police_return(tmp_path / "police.xlsx", extra={"XFD1048576": "stray", "AZ90000": 9})
+    made = corpus.police_return(tmp_path / "police.xlsx", extra=stray)
     (tmp_path / "in").mkdir()
     path = soffice_convert(made, extension, tmp_path / "in")
     result = merge_files([path], SCHEME)
-    assert found(result) == {(path.name, "cell-far-away", "XFD1048576"), (path.name, "cell-far-away", "AZ90000")}
-    assert {f.cell: f.value for f in result.findings} == {"XFD1048576": "stray", "AZ90000": 9}
+    assert found(result) == {(path.name, "cell-far-away", ref) for ref in stray}
+    assert {f.cell: f.value for f in result.findings} == stray
     assert totals(result) == corpus.TOTALS
+
+
+def test_a_stray_cell_in_an_xls_is_blanked_in_place_and_named(tmp_path):
+    path = hostile.xls_file(tmp_path / "far.xls", [(0, 0, 1.0), (1, 1, 2.0), (65535, 255, 3.0)])
+    grids, findings = read_grids(path, "far.xls", as_return=True)
+    assert [(f.code, f.sheet, f.cell, f.value) for f in findings] == [("cell-far-away", "Matrix", "IV65536", 3)]
+    assert grids[0].rows == [[1.0, ""], ["", 2.0]]
 
 
 def test_a_stray_cell_is_still_refused_in_a_workbook_that_is_not_a_return(tmp_path):

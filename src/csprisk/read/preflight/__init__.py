@@ -23,6 +23,7 @@ from typing import IO, NamedTuple
 
 from csprisk.findings import RESEND, Code, Finding
 from csprisk.read.preflight.biff import inspect_ole
+from csprisk.read.preflight.biff_cut import xls_without_far_cells
 from csprisk.read.preflight.facts import is_percent_format
 from csprisk.read.preflight.limits import (
     MAX_COMPRESSION_RATIO,
@@ -45,7 +46,7 @@ from csprisk.read.preflight.limits import (
 )
 from csprisk.read.preflight.ods import inspect_ods, ods_without_far_cells
 from csprisk.read.preflight.ooxml import Relocated, inspect_ooxml, mark_of, read_mark
-from csprisk.read.preflight.repackage import FarCells, standard_layout, without_far_cells
+from csprisk.read.preflight.repackage import FarCell, FarCells, standard_layout, without_far_cells
 from csprisk.read.preflight.sniff import OLE_MAGIC, ZIP_MAGIC, not_a_workbook
 from csprisk.read.preflight.unlock import with_default_password
 
@@ -122,13 +123,16 @@ def _inspect(source: Path | bytes, head: bytes, label: str, steps: frozenset[str
             return _inspect_zip(opened, label, steps)
         if head.startswith(OLE_MAGIC):
             try:
-                verdict = Verdict(None, XLS, inspect_ole(opened, label))
+                return Verdict(None, XLS, inspect_ole(opened, label, cut_far=_CUT in steps))
             except Locked as locked:
                 plain = with_default_password(source) if _UNLOCK in steps else None
                 if plain is None:
                     return _refused(locked.finding)
                 return _again(plain, label, steps - {_UNLOCK})
-            return verdict
+            except FarCells as stray:
+                raw = source.read_bytes() if isinstance(source, Path) else source
+                cut = xls_without_far_cells(raw, stray.far)
+                return _refused(stray.refusal) if cut is None else _with_notes(cut, label, steps)
     except Refused as refused:
         return _refused(refused.finding)
     except _READ_ERRORS:
@@ -166,17 +170,22 @@ def _inspect_zip(source: Path | IO[bytes], label: str, steps: frozenset[str]) ->
                 return _refused(corrupt(label, "its workbook part is not where Excel keeps it"), mark)
             return _again(repackaged, label, steps - {_RELOCATE})
         except FarCells as stray:
-            cut = (ods_without_far_cells if stray.ods else without_far_cells)(archive, stray.far)
+            cut = (ods_without_far_cells if stray.fmt == ODS else without_far_cells)(archive, stray.far)
             if cut is None:  # more than a few cells: a second area, not a stray value
                 return _refused(stray.refusal, mark)
-            content, cells = cut
-            verdict = _again(content, label, steps - {_CUT})
-            notes = tuple(Code.CELL_FAR_AWAY.finding(file=label, sheet=c.sheet, cell=c.cell, value=c.value,
-                                                     shown=_shown(c.value)) for c in cells)
-            return verdict._replace(notes=verdict.notes + notes) if verdict.finding is None else verdict
+            return _with_notes(cut, label, steps)
         except _READ_ERRORS:
             return _refused(corrupt(label), mark)
     return verdict
+
+
+def _with_notes(cut: tuple[bytes, list[FarCell]], label: str, steps: frozenset[str]) -> Verdict:
+    """The verdict on the file with its stray cells cut, each named in a note."""
+    content, cells = cut
+    verdict = _again(content, label, steps - {_CUT})
+    notes = tuple(Code.CELL_FAR_AWAY.finding(file=label, sheet=c.sheet, cell=c.cell, value=c.value,
+                                             shown=_shown(c.value)) for c in cells)
+    return verdict._replace(notes=verdict.notes + notes) if verdict.finding is None else verdict
 
 
 def _shown(value: object) -> str:

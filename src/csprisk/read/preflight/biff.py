@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 from typing import IO
 
+from csprisk.findings import Finding
 from csprisk.grid import SheetFacts
 from csprisk.read.preflight.facts import (
     BUILTIN_PERCENT,
@@ -29,12 +30,13 @@ from csprisk.read.preflight.limits import (
     sheet_too_large,
     too_large,
 )
+from csprisk.read.preflight.repackage import FarCells, core_extent
 from csprisk.read.preflight.xmlscan import Extent
 
 _OLE_ERRORS = (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError)
 
 
-def inspect_ole(source: Path | IO[bytes], label: str) -> FactsBySheet:
+def inspect_ole(source: Path | IO[bytes], label: str, cut_far: bool = False) -> FactsBySheet:
     """An OLE compound file: a legacy .xls has its sheets' facts returned; a Word or
     PowerPoint file is refused (raises Refused), an encrypted .xlsx (EncryptedPackage) or
     .xls (FILEPASS) raises Locked."""
@@ -61,7 +63,7 @@ def inspect_ole(source: Path | IO[bytes], label: str) -> FactsBySheet:
             stream = ole.openstream(workbook).read(MAX_FILE_BYTES)
         except _OLE_ERRORS:
             raise Refused(corrupt(label, "its workbook stream is damaged")) from None
-    return inspect_biff(stream, label)
+    return inspect_biff(stream, label, cut_far)
 
 
 # BIFF record types that put a value in a cell (row at offset 0, column at offset 2).
@@ -73,11 +75,13 @@ _BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
                 0x24: "#NUM!", 0x2A: "#N/A"}
 
 
-def inspect_biff(stream: bytes, label: str) -> FactsBySheet:
+def inspect_biff(stream: bytes, label: str, cut_far: bool = False) -> FactsBySheet:
     """Walk the BIFF records of a legacy .xls: refuse a password, measure each sheet and
     note what its records say beyond values (hidden rows and columns, merged ranges, error
-    and percentage cells)."""
+    and percentage cells). Where `cut_far`, a sheet over the limit only through a few stray
+    cells raises FarCells (at the end) instead."""
     at, records, sheet_index = 0, 0, -1
+    used = _Used()
     facts_by_sheet: FactsBySheet = {}
     extent = Extent()
     sheet_names: list[str] = []
@@ -100,6 +104,8 @@ def inspect_biff(stream: bytes, label: str) -> FactsBySheet:
             if len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] != 0x0005:  # not the globals
                 sheet_index += 1
                 percent_styles = {i for i, number in enumerate(xf_formats) if number in percent_formats}
+            used.finish(extent, label, cut_far)
+            used.start_sheet()
             extent.rows = extent.cols = 0
             extent.sheet = sheet_names[sheet_index] if 0 <= sheet_index < len(sheet_names) else str(sheet_index + 1)
             extent.facts = facts_by_sheet.setdefault(extent.sheet, SheetFacts())
@@ -111,11 +117,13 @@ def inspect_biff(stream: bytes, label: str) -> FactsBySheet:
         elif kind in _BIFF_CELLS and len(body) >= 4:
             row, col = struct.unpack_from("<HH", body, 0)
             extent.reach(row + 1, col + 1)
+            used.add(row, col, col)
             _biff_cell(extent, kind, body, row, col, percent_styles)
         elif kind == _BIFF_MULRK and len(body) >= 6:
             row, first = struct.unpack_from("<HH", body, 0)
             last = struct.unpack_from("<H", body, len(body) - 2)[0]
             extent.reach(row + 1, last + 1)
+            used.add(row, first, min(last, first + (len(body) - 6) // 6))
             for i in range(min(last - first + 1, (len(body) - 6) // 6)):
                 if struct.unpack_from("<H", body, 4 + 6 * i)[0] in percent_styles:
                     add_percent(extent.facts, row, first + i)
@@ -132,9 +140,42 @@ def inspect_biff(stream: bytes, label: str) -> FactsBySheet:
             for i in range(count):
                 top, bottom, left, right = struct.unpack_from("<HHHH", body, 2 + 8 * i)
                 add_merged(extent.facts, top, left, bottom, right)
-        if extent.rows * extent.cols > sheet_cell_limit():
+        if used.values > sheet_cell_limit() or (not cut_far and extent.rows * extent.cols > sheet_cell_limit()):
             raise sheet_too_large(label, extent.sheet, extent.rows, extent.cols)
+    used.finish(extent, label, cut_far)
+    if used.far and used.refusal is not None:
+        raise FarCells(used.far, used.refusal, fmt="xls")
     return facts_by_sheet
+
+
+class _Used:
+    """The rows and columns the current sheet's values use, counted (for cutting stray cells),
+    and the sheets found over the limit only through stray cells."""
+
+    def __init__(self) -> None:
+        self.far: dict[str, tuple[str, int, int]] = {}
+        self.refusal: Finding | None = None
+        self.start_sheet()
+
+    def start_sheet(self) -> None:
+        self.rows: set[int] = set()
+        self.cols: set[int] = set()
+        self.values = 0
+
+    def add(self, row: int, first: int, last: int) -> None:
+        self.values += last - first + 1
+        self.rows.add(row)
+        self.cols.update(range(first, last + 1))
+
+    def finish(self, extent: Extent, label: str, cut_far: bool) -> None:
+        """The sheet just walked: refused when over the limit, unless only stray cells put it there."""
+        if extent.rows * extent.cols <= sheet_cell_limit():
+            return
+        body_rows, body_cols = core_extent(self.rows, self.cols) if cut_far else (extent.rows, extent.cols)
+        if body_rows * body_cols > sheet_cell_limit():
+            raise sheet_too_large(label, extent.sheet, extent.rows, extent.cols)
+        self.far[extent.sheet] = (extent.sheet, body_rows, body_cols)
+        self.refusal = self.refusal or sheet_too_large(label, extent.sheet, extent.rows, extent.cols).finding
 
 
 def _biff_cell(extent: Extent, kind: int, body: bytes, row: int, col: int, percent_styles: set[int]) -> None:

@@ -41,7 +41,7 @@ def inspect_ods(archive: zipfile.ZipFile, names: set[str], label: str, cut_far: 
     with archive.open("content.xml") as stream:
         parse(stream, label, extent, "content.xml")
     if extent.far and extent.refusal is not None:
-        raise FarCells(extent.far, extent.refusal, ods=True)
+        raise FarCells(extent.far, extent.refusal, fmt="ods")
     return extent.facts_by_sheet
 
 

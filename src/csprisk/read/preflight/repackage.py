@@ -134,12 +134,12 @@ class FarCell(NamedTuple):
 
 class FarCells(Exception):
     """Sheets over the cell limit only through a few cells far from the rest: `far` maps a
-    sheet (its part in an .xlsx, its name in an .ods) to (sheet name, rows and cols of the
+    sheet (its part in an .xlsx, its name in an .ods or .xls) to (sheet name, rows and cols of the
     rest); `refusal` is the finding should the cells be more than a few."""
 
-    def __init__(self, far: dict[str, tuple[str, int, int]], refusal: Finding, ods: bool = False) -> None:
+    def __init__(self, far: dict[str, tuple[str, int, int]], refusal: Finding, fmt: str = "xlsx") -> None:
         super().__init__(", ".join(far))
-        self.far, self.refusal, self.ods = far, refusal, ods
+        self.far, self.refusal, self.fmt = far, refusal, fmt  # fmt: "xlsx", "ods" or "xls"
 
 
 def rezipped(archive: zipfile.ZipFile, edited: dict[str, bytes]) -> bytes:
