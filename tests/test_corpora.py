@@ -119,6 +119,19 @@ def test_a_workbook_part_somewhere_else_is_followed_and_read(tmp_path, folder, w
     assert digest(moved) == before
 
 
+@pytest.mark.libreoffice
+def test_a_workbook_part_somewhere_else_in_a_libreoffice_file_is_read(tmp_path):
+    """LibreOffice (as Excel) writes relative targets (worksheets/sheet1.xml), openpyxl absolute ones."""
+    from conftest import require_soffice, soffice_convert
+
+    require_soffice()
+    saved = soffice_convert(corpus.police_return(tmp_path / "police.xlsx"), "xlsx", tmp_path / "saved")
+    (tmp_path / "in").mkdir()
+    moved = corpus.relocated(saved, tmp_path / "in" / "police.xlsx")
+    result = merge_files([moved], SCHEME)
+    assert found(result) == set() and totals(result) == corpus.TOTALS
+
+
 def test_a_package_with_no_workbook_at_all_is_still_corrupt(tmp_path):
     plain = corpus.police_return(tmp_path / "plain.xlsx")
     broken = hostile.rewrite_zip(plain, tmp_path / "broken.xlsx",
