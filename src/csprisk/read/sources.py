@@ -134,9 +134,9 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
         import python_calamine  # noqa: F401
     except ImportError:  # Pyodide (xlwings Lite): no calamine wheel
         if verdict.kind != XLSX:
-            return [], [Code.FILE_NOT_EXCEL.finding(
-                file=label, reason="is an older or OpenDocument spreadsheet, which cannot be read here "
-                                   "(xlwings Lite reads .xlsx and .xlsm files only)",
+            return [], [Code.FILE_CORRUPT.finding(
+                file=label, reason="could not be read here: it is an .xls or .ods file, and xlwings Lite "
+                                   "reads .xlsx and .xlsm files only",
                 advice="Open it in Excel, save it as an Excel Workbook (.xlsx) and add it again.")]
         grids, problems = _read_with_openpyxl(source, label, verdict.facts_by_sheet, wanted)
     else:
