@@ -317,3 +317,25 @@ def test_a_huge_digit_string_is_a_damaged_file_in_plain_words(tmp_path):
     assert finding.message == ("This file could not be read; it may be damaged or only partly saved. Open it in "
                                "Excel, save it again as an Excel workbook (.xlsx) and send it again. It was left "
                                "out; the other returns were merged.")
+
+
+def test_a_readers_warnings_never_reach_the_terminal(tmp_path, monkeypatch):
+    """openpyxl (the reader where calamine is missing) warns about files other programs wrote
+    ("Workbook contains no default style"); those words are for programmers, not printed."""
+    import warnings
+
+    plain = corpus.police_return(tmp_path / "plain.xlsx")
+    path = hostile.rewrite_zip(plain, tmp_path / "police.xlsx", lambda name, data: re.sub(
+        rb"<cellStyles\b.*?</cellStyles>", b"", data, flags=re.DOTALL) if name == "xl/styles.xml" else data)
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # as in xlwings Lite on Pyodide 0.27
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        grids, findings = read_grids(path, "police.xlsx", as_return=True)
+    assert findings == [] and grids[0].value(3, 0) == "Anti-social behaviour"
+    assert seen == []
+    import openpyxl
+
+    with warnings.catch_warnings(record=True) as unguarded:  # what the guard keeps off the terminal
+        warnings.simplefilter("always")
+        openpyxl.load_workbook(path, read_only=True).close()
+    assert any("no default style" in str(w.message) for w in unguarded)

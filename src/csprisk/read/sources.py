@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,9 +139,14 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
                 file=label, reason="could not be read here: it is an .xls or .ods file, and xlwings Lite "
                                    "reads .xlsx and .xlsm files only",
                 advice="Open it in Excel, save it as an Excel Workbook (.xlsx) and add it again.")]
-        grids, problems = _read_with_openpyxl(source, label, verdict.facts_by_sheet, wanted)
+        reader = _read_with_openpyxl
     else:
-        grids, problems = _read_with_calamine(source, label, verdict.facts_by_sheet, wanted)
+        reader = _read_with_calamine
+    with warnings.catch_warnings():
+        # A reader's warnings ("Workbook contains no default style") are for programmers,
+        # and would print on the terminal; what matters to a partner is in the findings.
+        warnings.simplefilter("ignore")
+        grids, problems = reader(source, label, verdict.facts_by_sheet, wanted)
     return grids, (problems or list(verdict.notes))
 
 
@@ -280,6 +286,9 @@ def load_workbook_model(path: str | Path, role: Role, **options: Any) -> Any:
     if verdict.kind != XLSX:
         raise _refused(path, role, f"it is an {verdict.kind} file, not an .xlsx workbook.")
     try:
-        return openpyxl.load_workbook(path if verdict.content is None else io.BytesIO(verdict.content), **options)
+        with warnings.catch_warnings():  # openpyxl's warnings are for programmers (see read_grids)
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path if verdict.content is None else io.BytesIO(verdict.content),
+                                          **options)
     except Exception:  # openpyxl raises many kinds for damaged parts
         raise _refused(path, role, corrupt(path.name)) from None

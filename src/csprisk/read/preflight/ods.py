@@ -175,7 +175,7 @@ def ods_without_far_cells(archive: zipfile.ZipFile, far: dict[str, tuple[str, in
     rows, body cols)) made empty, and the cells emptied; None when a table has more than
     MAX_FAR_CELLS of them, or content.xml is too big to hold."""
     info = archive.getinfo("content.xml")
-    if info.file_size > MAX_FAST_SHEET_BYTES * 4:
+    if info.file_size > MAX_FAST_SHEET_BYTES * 4 or len(set(archive.namelist())) < len(archive.namelist()):
         return None
     data = archive.read(info)
     finder = _FarCellFinder(far)

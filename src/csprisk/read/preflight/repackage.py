@@ -62,6 +62,8 @@ def standard_layout(archive: zipfile.ZipFile, workbook: str) -> bytes | None:
     xl/ (where its folder is the package's root, the parts it relates to); None when that
     would clash with parts already there."""
     names = set(archive.namelist())
+    if len(names) < len(archive.namelist()):  # a part named twice: which one a reader takes is unknown
+        return None
     folder = workbook.rpartition("/")[0]
     workbook_rels = _rels_of(workbook)
     moves = {workbook: WORKBOOK, workbook_rels: "xl/_rels/workbook.xml.rels"}
@@ -180,6 +182,8 @@ def without_far_cells(archive: zipfile.ZipFile, far: dict[str, tuple[str, int, i
     """The package with the cells beyond each sheet's body cut out (`far`: sheet part ->
     (sheet name, body rows, body cols)), and the cells cut that held a value; None when a
     sheet has more than MAX_FAR_CELLS of them."""
+    if len(set(archive.namelist())) < len(archive.namelist()):  # a part named twice
+        return None
     strings: list[bytes] | None = None
     cut: list[FarCell] = []
     edited: dict[str, bytes] = {}
