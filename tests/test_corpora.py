@@ -100,8 +100,9 @@ def test_a_legacy_xls_encrypted_with_excels_default_password_is_read(tmp_path):
 
 # ------------------------------------------------------------------ relocated parts
 
-@pytest.mark.parametrize("folder, workbook", [("spreadsheet", "book.xml"), ("", "workbook.xml")],
-                         ids=["in a folder of its own", "at the package's root"])
+@pytest.mark.parametrize("folder, workbook", [("spreadsheet", "book.xml"), ("", "workbook.xml"),
+                                              ("xl", "workbook2.xml")],
+                         ids=["in a folder of its own", "at the package's root", "under another name"])
 def test_a_workbook_part_somewhere_else_is_followed_and_read(tmp_path, folder, workbook):
     plain = corpus.police_return(tmp_path / "plain.xlsx")
     (tmp_path / "in").mkdir()
