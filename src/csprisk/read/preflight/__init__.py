@@ -10,6 +10,11 @@ This is the gate's API (`inspect_file` and its `Verdict`); one backend per forma
 the work: `ooxml` (.xlsx/.xlsm, with its byte-pattern fast path in `ooxml_fast`), `ods`,
 `biff` (.xls), and `sniff` names anything else. `limits` holds the limits and the
 refusals, `facts` what is recorded on the way, `xmlscan` the guarded expat scan.
+
+Some files Excel opens are made readable, in memory, and the gate inspects the bytes it
+made as it does a file: `unlock` decrypts Excel's default password, `repackage` moves a
+workbook part kept elsewhere to the standard paths and cuts stray cells from an .xlsx
+(`ods` and `biff_cut` from the other formats). The verdict then carries those bytes.
 """
 
 from __future__ import annotations
