@@ -164,17 +164,17 @@ def test_the_byte_scan_agrees_with_the_exact_scan(tmp_path, monkeypatch, edit):
     """The pre-flight's fast path for ordinary sheet XML gives the same verdict and finding as
     the streaming expat scan (and the same formula cells for a file it lets through), and
     hands everything unusual to it."""
-    import csprisk.read.preflight as preflight
+    import csprisk.read.preflight.ooxml as ooxml
 
     path = hostile.small_xlsx(tmp_path / "base.xlsx", {"A1": "Risk matrix", "B2": 3, "C2": "=B2*2"})
     if edit is not None:
         path = hostile.rewrite_zip(path, tmp_path / "edited.xlsx", edit)
     fast = inspect_file(path, "r.xlsx")
-    monkeypatch.setattr(preflight, "_fast_ooxml_extent", lambda *args: False)
+    monkeypatch.setattr(ooxml, "fast_ooxml_extent", lambda *args: False)
     exact = inspect_file(path, "r.xlsx")
     assert (fast.finding, fast.kind) == (exact.finding, exact.kind)
     if exact.finding is None:  # formula cells are only used from a file that is read
-        assert fast.facts == exact.facts
+        assert fast.facts_by_sheet == exact.facts_by_sheet
 
 
 def test_the_byte_scan_and_the_exact_scan_see_the_same_sheet_facts(tmp_path, monkeypatch):
@@ -182,7 +182,7 @@ def test_the_byte_scan_and_the_exact_scan_see_the_same_sheet_facts(tmp_path, mon
     values and percentage cells: the fast path and the expat scan agree on every one."""
     import openpyxl
 
-    import csprisk.read.preflight as preflight
+    import csprisk.read.preflight.ooxml as ooxml
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -201,10 +201,10 @@ def test_the_byte_scan_and_the_exact_scan_see_the_same_sheet_facts(tmp_path, mon
     path = hostile.rewrite_zip(path, tmp_path / "with_error.xlsx", _sheet_edit(
         b'<c r="D1" t="n"><v>2</v></c>', b'<c r="D1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'))
     fast = inspect_file(path, "r.xlsx")
-    monkeypatch.setattr(preflight, "_fast_ooxml_extent", lambda *args: False)
+    monkeypatch.setattr(ooxml, "fast_ooxml_extent", lambda *args: False)
     exact = inspect_file(path, "r.xlsx")
-    facts = fast.facts["Sheet"]
-    assert facts == exact.facts["Sheet"]
+    facts = fast.facts_by_sheet["Sheet"]
+    assert facts == exact.facts_by_sheet["Sheet"]
     assert (facts.hidden_rows, facts.hidden_cols, facts.merged) == ({2}, {2}, [(6, 0, 7, 0)])
     assert (facts.percent, facts.errors) == ({(1, 1)}, {(0, 3): "#DIV/0!"})
 
@@ -214,7 +214,9 @@ def test_an_empty_sheet_passes_the_byte_scan(tmp_path):
 
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
-    assert inspect_file(path, "empty.xlsx") == (None, "xlsx", {"Sheet": SheetFacts()}, "")  # no csprisk mark
+    verdict = inspect_file(path, "empty.xlsx")
+    assert (verdict.finding, verdict.kind, verdict.facts_by_sheet) == (None, "xlsx", {"Sheet": SheetFacts()})
+    assert (verdict.mark, verdict.content, verdict.notes) == ("", None, ())  # no csprisk mark; the file itself read
 
 
 def test_an_ole_file_whose_sector_chain_loops_costs_no_hang_and_no_crash(tmp_path):

@@ -267,8 +267,8 @@ def test_findings_are_the_same_whatever_reads_the_file(tmp_path):
         verdict = inspect_file(path, path.name)
         if verdict.finding is not None or verdict.kind != "xlsx":
             continue
-        by_calamine, _ = sources._read_with_calamine(path, path.name, verdict.facts)
-        by_openpyxl, _ = sources._read_with_openpyxl(path, path.name, verdict.facts)
+        by_calamine, _ = sources._read_with_calamine(path, path.name, verdict.facts_by_sheet)
+        by_openpyxl, _ = sources._read_with_openpyxl(path, path.name, verdict.facts_by_sheet)
         found = [[f.as_dict() for f in parse_return(grids, SCHEME, path.name)[1]]
                  for grids in (by_calamine, by_openpyxl)]
         assert found[0] == found[1], path.name

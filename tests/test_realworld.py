@@ -20,7 +20,7 @@ import messy_returns as corpus
 from csprisk.app.cli import main
 from csprisk.app.pipeline import merge_files
 from csprisk.excel.returned import write_feedback
-from csprisk.grid import Grid
+from csprisk.grid import Grid, SheetFacts
 from csprisk.scheme import Scheme
 from csprisk.score.parse import parse_return
 
@@ -172,8 +172,7 @@ def test_priority_names_are_the_first_text_column_left_of_the_criteria():
 def test_a_formula_total_only_cross_checks_plain_numbers():
     header = ["Priority", *LABELS, "TOTAL"]
     rows = [header, ["ASB", "4", *[2] * 15, 30], ["DA", *[2] * 16, 30]]
-    formulas = frozenset({(1, 17), (2, 17)})
-    g = Grid("f.xlsx", "S", rows, formulas=formulas)
+    g = Grid("f.xlsx", "S", rows, facts=SheetFacts(formulas={(1, 17), (2, 17)}))
     ret, findings = parse_return([g], SCHEME, "f.xlsx")
     # Row 2: SUM skipped the text "4", so 30 is what the formula rightly gives: no finding.
     # Row 3: all numbers, yet the formula gives 30 not 32: its range is wrong.

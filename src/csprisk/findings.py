@@ -161,6 +161,12 @@ class Code(StrEnum):
                       "{what} It was not opened, to keep the run safe (limits: {limits}). A risk "
                       "matrix is far smaller: ask the partner to send just the matrix sheet, saved "
                       "as .xlsx.", "{what} It was not opened, to keep the run safe.")
+    CELL_FAR_AWAY = ("cell-far-away", WARNING, "Stray cell far from the matrix",
+                     'Cell {cell} of sheet "{sheet}" holds {shown}, far from everything else on the '
+                     "sheet. It stretched the sheet past what can be read safely, so that one cell was "
+                     "left out and the rest of the sheet was read. If it was typed there by mistake, "
+                     "delete it (select the cell and press Delete) and save; if it matters, move it "
+                     "next to the matrix.")
     #: Not reported: a workbook csprisk wrote itself is skipped with this as its reason.
     NOT_A_RETURN = ("not-a-return", INFO, "Workbook csprisk wrote, not a return", "{reason}")
     # ------------------------------------------------ a run that must stop (Stopped)

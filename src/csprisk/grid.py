@@ -6,7 +6,7 @@ xlwings) becomes `Grid`s, and the parser only ever sees grids.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,53 +39,59 @@ class SheetFacts:
 class Grid:
     """Cell values of one sheet; `rows[0][0]` is the cell at (`top`, `left`), 0-based.
 
-    Where the source can tell (files, through the pre-flight), the grid also knows which
-    cells hold formulas, errors or percentages, which rows and columns are hidden, the merged
-    ranges and an Excel Table's totals rows; all on the sheet, 0-based from A1."""
+    Where the source can tell (files, through the pre-flight), `facts` says which cells hold
+    formulas, errors or percentages, which rows and columns are hidden, the merged ranges and
+    an Excel Table's totals rows; all on the sheet, 0-based from A1. The query methods take
+    grid-relative positions."""
 
     file: str
     sheet: str
     rows: Sequence[Sequence[Any]]
     top: int = 0
     left: int = 0
-    hidden_rows: frozenset[int] = field(default_factory=frozenset)
-    formulas: frozenset[Cell] = field(default_factory=frozenset)
-    hidden_cols: frozenset[int] = field(default_factory=frozenset)
-    merged: tuple[tuple[int, int, int, int], ...] = ()
-    percent: frozenset[Cell] = field(default_factory=frozenset)
-    errors: Mapping[Cell, str] = field(default_factory=dict)
-    table_totals: frozenset[int] = field(default_factory=frozenset)
+    facts: SheetFacts = field(default_factory=SheetFacts)
 
-    @classmethod
-    def of_sheet(cls, file: str, sheet: str, rows: Sequence[Sequence[Any]], top: int = 0, left: int = 0,
-                 facts: SheetFacts | None = None) -> Grid:
-        """A grid of a sheet's values with what its file says about them."""
-        if facts is None:
-            return cls(file, sheet, rows, top, left)
-        return cls(file, sheet, rows, top, left, frozenset(facts.hidden_rows), frozenset(facts.formulas),
-                   frozenset(facts.hidden_cols), tuple(facts.merged), frozenset(facts.percent),
-                   dict(facts.errors), frozenset(facts.table_totals))
+    @property
+    def merged(self) -> list[tuple[int, int, int, int]]:
+        return self.facts.merged
+
+    @property
+    def hidden_rows(self) -> set[int]:
+        return self.facts.hidden_rows
+
+    @property
+    def errors(self) -> dict[Cell, str]:
+        return self.facts.errors
+
+    @property
+    def percent(self) -> set[Cell]:
+        return self.facts.percent
+
+    @property
+    def table_totals(self) -> set[int]:
+        return self.facts.table_totals
 
     def is_formula(self, row: int, col: int) -> bool:
-        return (self.top + row, self.left + col) in self.formulas
+        return (self.top + row, self.left + col) in self.facts.formulas
 
     def is_hidden_row(self, row: int) -> bool:
-        return self.top + row in self.hidden_rows
+        return self.top + row in self.facts.hidden_rows
 
     def is_hidden_col(self, col: int) -> bool:
-        return self.left + col in self.hidden_cols
+        return self.left + col in self.facts.hidden_cols
 
     def error(self, row: int, col: int) -> str | None:
         """The error value ("#REF!") in a grid-relative cell, or None."""
-        return self.errors.get((self.top + row, self.left + col)) if self.errors else None
+        errors = self.facts.errors
+        return errors.get((self.top + row, self.left + col)) if errors else None
 
     def is_percent(self, row: int, col: int) -> bool:
-        return (self.top + row, self.left + col) in self.percent
+        return (self.top + row, self.left + col) in self.facts.percent
 
     def merged_range(self, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The grid-relative merged range (top, left, bottom, right) a cell lies in, or None."""
         r, c = self.top + row, self.left + col
-        for top, left, bottom, right in self.merged:
+        for top, left, bottom, right in self.facts.merged:
             if top <= r <= bottom and left <= c <= right:
                 return top - self.top, left - self.left, bottom - self.top, right - self.left
         return None
@@ -120,6 +126,14 @@ def column_letter(col: int) -> str:
         col, rest = divmod(col - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def column_index(letters: str) -> int:
+    """Column letters to a 0-based index: A -> 0, AA -> 26 (case ignored)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def cell_address(row: int, col: int) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from csprisk.findings import Stopped
-from csprisk.grid import cell_address, column_letter
+from csprisk.grid import cell_address, column_index, column_letter
 from csprisk.report.model import STYLES, Report, Sheet, Style
 
 #: Formatting a runtime may not offer; a missing feature skips that touch, never the run.
@@ -100,9 +100,9 @@ def write_sheet(target: Any, sheet: Sheet) -> None:
             _apply_style(target.range((top + 1, left + 1), (bottom + 1, right + 1)), style)
     for ref in sheet.merged:
         _try(lambda ref=ref: target.range(ref).merge())
-    for col, width in sorted(sheet.column_widths.items()):
+    for col, chars in sorted(sheet.column_widths.items()):
         letter = column_letter(col)
-        _try(lambda letter=letter, width=width: setattr(
+        _try(lambda letter=letter, width=chars: setattr(
             target.range(f"{letter}1"), "column_width", points_from_chars(width) if remote else width))
     for row, height in sorted(sheet.all_row_heights().items()):
         _try(lambda row=row, height=height: setattr(target.range(f"A{row + 1}"), "row_height", height))
@@ -165,10 +165,10 @@ def style_blocks(sheet: Sheet, cells=None) -> list[tuple[str, tuple[int, int, in
         runs_by_row[row] = runs
     blocks: list[tuple[str, tuple[int, int, int, int]]] = []
     open_blocks: dict[tuple[int, int, str], int] = {}  # run -> top row
-    previous_row = None
+    previous_row = -1
     for row in sorted(runs_by_row):
         current = set(runs_by_row[row])
-        contiguous = previous_row is not None and row == previous_row + 1
+        contiguous = row == previous_row + 1
         for run, top in list(open_blocks.items()):
             if not contiguous or run not in current:
                 blocks.append((run[2], (top, run[0], previous_row, run[1])))
@@ -187,7 +187,7 @@ def frozen_range(top_left: str) -> str | None:
     match = re.fullmatch(r"([A-Z]+)(\d+)", top_left.upper())
     if not match:
         return None
-    col = _column_index(match.group(1))
+    col = column_index(match.group(1))
     row = int(match.group(2)) - 1  # rows above the pane
     if row and col:
         return f"A1:{cell_address(row - 1, col - 1)}"
@@ -237,11 +237,4 @@ def _is_remote(target: Any) -> bool:
         return target.book.app.engine.name == "remote"
     except _UNSUPPORTED:
         return False
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
 

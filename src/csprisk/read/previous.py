@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from csprisk.findings import Stopped
+from csprisk.grid import is_blank
 from csprisk.marks import SUMMARY
 
 _RANK = re.compile(r"^=?\s*(\d+)$")
@@ -58,42 +59,45 @@ def read_previous(path: str | Path) -> PreviousRanking:
         raise PreviousError(f"{path.name} has no {SUMMARY} sheet, so it is not a ranked workbook "
                             "written by csprisk. Give the ranked workbook from last time.")
     # Rows as they stand on the sheet from A1 (a reader may start at the first used cell).
-    rows = [[] for _ in range(summary.top)] + [[None] * summary.left + list(r) for r in summary.rows]
+    rows: list[list[Any]] = [[] for _ in range(summary.top)] + [[None] * summary.left + list(r) for r in summary.rows]
     return PreviousRanking(str(path), parse_summary(rows, path.name), _described(rows))
 
 
 def parse_summary(rows: Sequence[Sequence[Any]], name: str = "the workbook") -> tuple[PreviousEntry, ...]:
     """Entries of the ranked table: the rows under the "Rank | Priority | Total" header,
     up to the first blank row."""
-    for top, row in enumerate(rows):
-        header = [str(v).strip().casefold() for v in row]
-        if len(header) >= 3 and header[0] == "rank" and header[1] == "priority":
-            total_col = next((i for i, h in enumerate(header) if h.startswith("total")), None)
-            if total_col is not None:
-                break
-    else:
+    found = _ranked_header(rows)
+    if found is None:
         raise PreviousError(f"The {SUMMARY} sheet of {name} has no ranked table (a header row "
                             '"Rank, Priority, Total"). Give a ranked workbook written by csprisk.')
+    top, total_col = found
     entries = []
     for row in rows[top + 1:]:
         cells = list(row) + [None] * 3
-        if all(_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             break
         match = _RANK.match(str(cells[0]).strip().removesuffix(".0"))
         total = _number(cells[total_col])
-        if not match or _blank(cells[1]) or total is None:
+        if not match or is_blank(cells[1]) or total is None:
             continue  # a separator or note inside the table
         entries.append(PreviousEntry(str(cells[1]).strip(), int(match.group(1)),
                                      str(cells[0]).strip().removesuffix(".0"), total))
     return tuple(entries)
 
 
+def _ranked_header(rows: Sequence[Sequence[Any]]) -> tuple[int, int] | None:
+    """The ranked table's header row and its Total column, or None."""
+    for top, row in enumerate(rows):
+        header = [str(v).strip().casefold() for v in row]
+        if len(header) >= 3 and header[0] == "rank" and header[1] == "priority":
+            total_col = next((i for i, h in enumerate(header) if h.startswith("total")), None)
+            if total_col is not None:
+                return top, total_col
+    return None
+
+
 def _described(rows: Sequence[Sequence[Any]]) -> str:
-    return str(rows[1][0]).strip() if len(rows) > 1 and rows[1] and not _blank(rows[1][0]) else ""
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return str(rows[1][0]).strip() if len(rows) > 1 and rows[1] and not is_blank(rows[1][0]) else ""
 
 
 def _number(value: Any) -> float | None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
-from collections.abc import Iterable, Sequence
+import sys
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from csprisk.findings import Code, Finding, Stopped
 from csprisk.grid import Grid, SheetFacts
@@ -23,6 +26,7 @@ from csprisk.marks import NOT_RETURNS
 from csprisk.read.preflight import (
     MAX_OUTPUT_SHEET_CELLS,
     XLSX,
+    FactsBySheet,
     corrupt,
     encrypted,
     inspect_file,
@@ -119,27 +123,39 @@ def read_grids(path: Path, label: str, sheets: Iterable[str] | None = None,
     `as_return`, a workbook csprisk wrote itself (marks.NOT_RETURNS) is not read at all: its
     one finding, `not-a-return`, says which kind of file it is.
     """
-    verdict = inspect_file(path, label)  # the safety gate runs before any parser
+    verdict = inspect_file(path, label, cut_far_cells=as_return)  # the safety gate runs before any parser
     if as_return and verdict.mark in NOT_RETURNS:  # known even where its size would be refused
         return [], [Code.NOT_A_RETURN.finding(file=label, reason=NOT_RETURNS[verdict.mark])]
     wanted = None if sheets is None else {name.casefold() for name in sheets}
     if verdict.finding is not None:
         return [], [verdict.finding]
+    # What the gate vouched for: the file, or the bytes it made of it (decrypted, repackaged).
+    source: Path | io.BytesIO = path if verdict.content is None else io.BytesIO(verdict.content)
     try:
         import python_calamine  # noqa: F401
     except ImportError:  # Pyodide (xlwings Lite): no calamine wheel
         if verdict.kind != XLSX:
-            return [], [corrupt(label, "only .xlsx and .xlsm files can be read here")]
-        return _read_with_openpyxl(path, label, verdict.facts, wanted)
-    return _read_with_calamine(path, label, verdict.facts, wanted)
+            return [], [Code.FILE_CORRUPT.finding(
+                file=label, reason="could not be read here: it is an .xls or .ods file, and xlwings Lite "
+                                   "reads .xlsx and .xlsm files only",
+                advice="Open it in Excel, save it as an Excel Workbook (.xlsx) and add it again.")]
+        reader = _read_with_openpyxl
+    else:
+        reader = _read_with_calamine
+    with warnings.catch_warnings():
+        # A reader's warnings ("Workbook contains no default style") are for programmers,
+        # and would print on the terminal; what matters to a partner is in the findings.
+        warnings.simplefilter("ignore")
+        grids, problems = reader(source, label, verdict.facts_by_sheet, wanted)
+    return grids, (problems or list(verdict.notes))
 
 
-def _read_with_calamine(path: Path, label: str, facts: dict[str, SheetFacts],
+def _read_with_calamine(source: Path | io.BytesIO, label: str, facts: FactsBySheet,
                         wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import python_calamine as pc
 
     try:
-        with open(path, "rb") as handle:
+        with _opened(source) as handle, stderr_silenced():
             workbook = pc.CalamineWorkbook.from_filelike(handle)
             grids = []
             # Visible sheets first: a matrix on a hidden scratch sheet loses a tie.
@@ -152,38 +168,63 @@ def _read_with_calamine(path: Path, label: str, facts: dict[str, SheetFacts],
                 sheet = workbook.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=True)
                 top, left = sheet.start or (0, 0)
-                grids.append(Grid.of_sheet(label, meta.name, rows, top, left, facts.get(meta.name)))
+                grids.append(Grid(label, meta.name, rows, top, left, facts.get(meta.name) or SheetFacts()))
             return grids, []
     except pc.PasswordError:
         return [], [encrypted(label)]
-    except Exception as error:  # calamine raises many kinds for damaged files
-        return [], [corrupt(label, error)]
+    except Exception:  # calamine raises many kinds for damaged files
+        return [], [corrupt(label)]
     except BaseException as error:
         # A Rust panic inside calamine arrives as pyo3's PanicException, which is not an
         # Exception; it is the reader failing on a damaged file like any other.
         if type(error).__name__ != "PanicException":
             raise
-        return [], [corrupt(label, error)]
+        return [], [corrupt(label)]
 
 
-def _read_with_openpyxl(path: Path, label: str, facts: dict[str, SheetFacts],
+def _opened(source: Path | io.BytesIO) -> contextlib.AbstractContextManager[IO[bytes]]:
+    return open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source)
+
+
+@contextlib.contextmanager
+def stderr_silenced() -> Iterator[None]:
+    """The process's standard error (file descriptor 2) sent nowhere while the reader runs: a
+    Rust panic in calamine prints its message and a backtrace there before it is caught as a
+    finding, which says it in the partner's words instead. Python's own sys.stderr is
+    flushed first and is unaffected after."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no descriptor 2 to silence (Pyodide, embedded)
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _read_with_openpyxl(source: Path | io.BytesIO, label: str, facts: FactsBySheet,
                         wanted: set[str] | None = None) -> tuple[list[Grid], list[Finding]]:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:
-        return [], [corrupt(label, error)]
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception:
+        return [], [corrupt(label)]
     try:
         grids = []
         for sheet in workbook.worksheets:
             if wanted is not None and sheet.title.casefold() not in wanted:
                 continue
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            grids.append(Grid.of_sheet(label, sheet.title, rows, facts=facts.get(sheet.title)))
+            grids.append(Grid(label, sheet.title, rows, facts=facts.get(sheet.title) or SheetFacts()))
         return grids, []
-    except Exception as error:
-        return [], [corrupt(label, error)]
+    except Exception:
+        return [], [corrupt(label)]
     finally:
         workbook.close()
 
@@ -245,6 +286,9 @@ def load_workbook_model(path: str | Path, role: Role, **options: Any) -> Any:
     if verdict.kind != XLSX:
         raise _refused(path, role, f"it is an {verdict.kind} file, not an .xlsx workbook.")
     try:
-        return openpyxl.load_workbook(path, **options)
-    except Exception as error:  # openpyxl raises many kinds for damaged parts
-        raise _refused(path, role, corrupt(path.name, error)) from None
+        with warnings.catch_warnings():  # openpyxl's warnings are for programmers (see read_grids)
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path if verdict.content is None else io.BytesIO(verdict.content),
+                                          **options)
+    except Exception:  # openpyxl raises many kinds for damaged parts
+        raise _refused(path, role, corrupt(path.name)) from None
