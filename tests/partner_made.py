@@ -210,7 +210,8 @@ def noise_under_the_matrix(folder: Path) -> Path:
     rows = [_row("Domestic abuse", 4), _row("Anti-social behaviour", 2),
             ["Total", *[6] * 16, 96], ["Average score", *[3] * 16, 48], [],
             ["Scoring key"], ["0 = none", "No impact"], ["5 = very high", "Severe impact"]]
-    rows += [[str(n), word, *([n] * 3)] for n, word in enumerate(("None", "Very low", "Low", "Medium", "High", "Very high"))]
+    rows += [[str(n), word, *([n] * 3)]
+             for n, word in enumerate(("None", "Very low", "Low", "Medium", "High", "Very high"))]
     _matrix(ws, "Anytown Police", rows)
     return _save(wb, folder / "noise.xlsx")
 

@@ -25,10 +25,7 @@ import xlwings.server as server  # noqa: E402
 
 from csprisk.app import cli  # noqa: E402
 from csprisk.app.demo import write_example_returns  # noqa: E402
-from csprisk.app.pipeline import (
-    find_returns,  # noqa: E402
-    merge_files,  # noqa: E402
-)
+from csprisk.app.pipeline import find_returns, merge_files
 from csprisk.excel.analyst_workbook import ANALYST_SHEETS, build_analyst_workbook  # noqa: E402
 from csprisk.excel.xlwings_writer import excel_value, points_from_chars  # noqa: E402
 from csprisk.marks import EXECUTIVE_SHEETS, REPORT_SHEETS, VALIDATION
@@ -308,7 +305,8 @@ def test_where_the_workbook_folder_is_known_files_are_written_beside_it(tmp_path
         here = {c.coordinate: c.value for row in mine[name].iter_rows() for c in row if c.value is not None}
         there = {c.coordinate: c.value for row in theirs[name].iter_rows() for c in row if c.value is not None}
         differ = {k for k in here.keys() | there.keys() if here.get(k) != there.get(k)}
-        assert all("Produced" in str(here.get(k)) or "·" in str(here.get(k)) for k in differ), (name, {k: (here.get(k), there.get(k)) for k in differ})
+        assert all("Produced" in str(here.get(k)) or "·" in str(here.get(k)) for k in differ), (
+            name, {k: (here.get(k), there.get(k)) for k in differ})
         links = [c.hyperlink.location for row in mine[name].iter_rows() for c in row if c.hyperlink]
         assert all(link.split("!")[0].strip("'") in EXECUTIVE_SHEETS for link in links if link)
     assert (mine.properties.description, mine.properties.keywords) == (theirs.properties.description,

@@ -34,7 +34,8 @@ def table_rows(count: int) -> list[list[Cell]]:
         rows.append([
             Cell(partner, "text"),
             Cell(path, "link" if link else "text", link),
-            Cell(rng.choice([0, 1, 2.5, "NK", "high", None, "Supercalifragilistic"]), rng.choice(["center", "counted-no"])),
+            Cell(rng.choice([0, 1, 2.5, "NK", "high", None, "Supercalifragilistic"]),
+                 rng.choice(["center", "counted-no"])),
             Cell(note or None, "wrap"),
             Cell(rng.choice(["Criminal damage and arson", "ASB", "", "Reducing re-offending"]), "text"),
         ])

@@ -129,7 +129,8 @@ def test_when_no_scenario_changes_the_recommended_set_the_summary_says_so(return
 
 @pytest.mark.parametrize("weights, message", [
     ({"Harm to pets": 2}, 'The scenario "Odd" gives a weight to "Harm to pets", which is not one of the criteria.'),
-    ({"Media attention": -1}, 'The scenario "Odd" gives "Media attention" the weight -1; a weight must be zero or more.'),
+    ({"Media attention": -1},
+     'The scenario "Odd" gives "Media attention" the weight -1; a weight must be zero or more.'),
     ({"Media attention": "lots"}, 'The setting "weight of "Media attention" in the scenario "Odd"" must be a number'),
 ])
 def test_a_scenario_the_scheme_cannot_use_is_a_settings_error_naming_it(weights, message, tmp_path, returns, capsys):

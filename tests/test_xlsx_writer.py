@@ -395,7 +395,7 @@ def _read_only_folder_check(folder: str) -> None:
     try:
         write_report(sample_report(), folder / "ranked.xlsx")
     except OutputLockedError:
-        raise AssertionError("a read-only folder is not a locked file")
+        raise AssertionError("a read-only folder is not a locked file") from None
     except OutputError as error:
         assert "permission" in str(error), error
     else:

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["__version__", "main", "merge_files", "write_ranked_workbook"]
 
 
-def merge_files(paths: str | os.PathLike | Iterable[str | os.PathLike], settings: str | os.PathLike | Scheme | None = None,
-                *, aggregation: str | None = None, top: int | None = None) -> MergeResult:
+def merge_files(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+                settings: str | os.PathLike[str] | Scheme | None = None, *, aggregation: str | None = None,
+                top: int | None = None) -> MergeResult:
     """Read, check, merge and rank returns as `csprisk merge` does, writing nothing.
 
     `paths`: return files and folders. `settings`: a TOML settings file, the analyst
@@ -48,7 +49,7 @@ def merge_files(paths: str | os.PathLike | Iterable[str | os.PathLike], settings
     return merge(list(paths), scheme.with_overrides(aggregation=aggregation, top_n=top))
 
 
-def write_ranked_workbook(result: MergeResult, path: str | os.PathLike,
+def write_ranked_workbook(result: MergeResult, path: str | os.PathLike[str],
                           previous: PreviousRanking | None = None) -> Path:
     """Write the ranked workbook of `result` to `path` (atomically), as `csprisk merge` does."""
     from csprisk.excel.xlsx_writer import write_report

@@ -90,7 +90,7 @@ def write_example_returns(folder: Path, scheme: Scheme) -> list[Path]:
         for priority in partner.priorities:
             row = rows[priority]
             scores = example_scores(partner, priority, len(scheme.criteria), scheme.scale_max)
-            for number, (letter, score) in enumerate(zip(layout.criteria_cols, scores), 1):
+            for number, (letter, score) in enumerate(zip(layout.criteria_cols, scores, strict=True), 1):
                 sheet[f"{letter}{row}"] = typed.get((priority, number), score)
             if priority in partner.renamed:
                 sheet[f"{layout.priority_col}{row}"] = partner.renamed[priority]

@@ -200,7 +200,7 @@ def find_returns(book: Any, scheme: Scheme, skip: Iterable[str]) -> BookReturns:
         notes.append(f'The returns folder "{named}" was not read: this Excel cannot see files beside '
                      "the workbook. Copy partners' sheets into this workbook, or name a full path on "
                      "the Settings sheet.")
-    elif in_lite:
+    elif in_lite and here is not None:
         loose = sorted(p.name for p in here.iterdir() if p.is_file() and p.suffix.lower() in RETURN_SUFFIXES)
         note = (f'There is no folder "{named}" in {LITE_FILES_NAME}; only returns in this workbook\'s '
                 f'sheets were read. To merge workbooks partners sent, put them in a folder called "{named}" '

@@ -29,9 +29,14 @@ CUSTOM_UI_PARTS = ("customUI/customUI.xml", "customUI/customUI14.xml")
 #: The name the template's VBA uses for its settings (PROJECT_NAME in its xlwings module).
 VBA_PROJECT_NAME = "myaddin"
 
+SUPERTIP = ("Merge every partner's return (sheets of this workbook and the returns folder named on its Settings "
+            "sheet), rank the priorities and write the report sheets (Summary, Validation and the rest) into the "
+            "active workbook.")
 _TAB = f"""<tab id="cspRiskMatrixTab" label="{TAB_LABEL}">
                 <group id="cspReturnsGroup" label="Partners' returns">
-                    <button id="cspMergeAndRank" label="{BUTTON_LABEL.replace('&', '&amp;')}" size="large" onAction="{CALLBACK}" imageMso="MacroPlay" screentip="Merge &amp; Rank" supertip="Merge every partner's return (sheets of this workbook and the returns folder named on its Settings sheet), rank the priorities and write the report sheets (Summary, Validation and the rest) into the active workbook." />
+                    <button id="cspMergeAndRank" label="{BUTTON_LABEL.replace('&', '&amp;')}" size="large"
+                            onAction="{CALLBACK}" imageMso="MacroPlay" screentip="Merge &amp; Rank"
+                            supertip="{SUPERTIP}" />
                 </group>
             </tab>"""
 

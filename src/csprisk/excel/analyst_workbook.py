@@ -104,9 +104,9 @@ def start_text(scheme: Scheme) -> list[tuple[str, str]]:
                  "a copy with values only, which opens anywhere, and an email draft with it attached, "
                  "addressed to the Executive email on the Settings sheet (in xlwings Lite, download both "
                  "from Files > Import/Export; on desktop they are beside this workbook)."),
-        ("step", "8. When the assessment is done, delete the returns folder, the marked copies, the drafts and the exported copies from xlwings "
-                 "Lite's Files > Import/Export: Lite keeps them until they are deleted, and returns may "
-                 "be OFFICIAL-SENSITIVE."),
+        ("step", "8. When the assessment is done, delete the returns folder, the marked copies, the drafts "
+                 "and the exported copies from xlwings Lite's Files > Import/Export: Lite keeps them until "
+                 "they are deleted, and returns may be OFFICIAL-SENSITIVE."),
         ("", ""),
         ("heading", "Functions you can use in any sheet"),
         ("step", "=RISK_TOTAL(B5:Q5) total of a row of scores (NK and blanks ignored; #VALUE! if a "

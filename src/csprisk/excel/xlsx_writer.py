@@ -9,6 +9,7 @@ failure never leaves a half-written report or damages the one already there.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -40,7 +41,7 @@ _MAX_HEADER_FOOTER = 255  # Excel's limit on one header or footer string
 _BOLD = "-,Bold"  # header/footer font code: the default font, bold
 
 
-def write_report(report: Report, path: str | Path) -> Path:
+def write_report(report: Report, path: str | os.PathLike[str]) -> Path:
     """Write `report` to `path` as an .xlsx file, replacing any file there only on success."""
     path = Path(path)
     refuse_if_locked(path)  # before the work of building: a locked target gets nothing

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from csprisk.scheme import Scheme, SchemeError, scheme_from_mapping
 from csprisk.scheme.settings_sheet import SETTINGS_SHEET, settings_from_rows
 
 
-def load_scheme(path: str | Path | None = None, base: Scheme | None = None) -> Scheme:
+def load_scheme(path: str | os.PathLike[str] | None = None, base: Scheme | None = None) -> Scheme:
     """The default scheme, or one read from a TOML settings file or an analyst workbook."""
     scheme = base or Scheme()
     if path is None:

@@ -85,7 +85,7 @@ def is_skippable(path: Path) -> str | None:
     return None
 
 
-def discover(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
+def discover(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Skipped]]:
     """Files to read, in a stable order, and the files passed over in folders."""
     files: list[Path] = []
     skipped: list[Skipped] = []
