@@ -287,7 +287,7 @@ def figure(value: float, places: int = 1) -> str:
 
 def whole_or_figure(value: float) -> str:
     """A partner's own total: 45 when whole, else as `figure` shows it (45.5 with weights)."""
-    return str(int(stored(value))) if stored(value).is_integer() else figure(value)
+    return str(int(stored(value))) if float(stored(value)).is_integer() else figure(value)
 
 
 def percent_figure(fraction: float) -> str:
