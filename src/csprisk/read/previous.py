@@ -14,6 +14,7 @@ from typing import Any
 
 from csprisk.findings import Stopped
 from csprisk.marks import SUMMARY
+from csprisk.scheme.numbers import number_of
 
 _RANK = re.compile(r"^=?\s*(\d+)$")
 
@@ -80,7 +81,7 @@ def parse_summary(rows: Sequence[Sequence[Any]], name: str = "the workbook") -> 
         if all(_blank(v) for v in row):
             break
         match = _RANK.match(str(cells[0]).strip().removesuffix(".0"))
-        total = _number(cells[total_col])
+        total = number_of(cells[total_col])
         if not match or _blank(cells[1]) or total is None:
             continue  # a separator or note inside the table
         entries.append(PreviousEntry(str(cells[1]).strip(), int(match.group(1)),
@@ -95,13 +96,3 @@ def _described(rows: Sequence[Sequence[Any]]) -> str:
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from csprisk.findings import Stopped
+from csprisk.scheme.numbers import number_of
 
 AGGREGATIONS = ("mean", "median", "max", "min")
 #: The band words, highest first: what the Summary, the Heatmap and RISK_BAND say.
@@ -443,10 +444,10 @@ def _priority(entry: Any, what: str = "priority") -> Priority:
 
 
 def _number(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise SchemeError(f'The setting "{name}" must be a number, not "{value}".') from None
+    number = number_of(value)
+    if number is None:
+        raise SchemeError(f'The setting "{name}" must be a number, not "{value}".')
+    return number
 
 
 def _whole(value: Any, name: str) -> int:
