@@ -13,7 +13,7 @@ from csprisk.findings import Code
 from csprisk.grid import Grid
 from csprisk.scheme import Scheme
 from csprisk.scheme.numbers import number_of
-from csprisk.score.cells import classify_score
+from csprisk.score.cells import classify_score, worded_score
 from csprisk.score.parse import parse_return
 from csprisk.score.rows import ROW_CHECKS, RowCheck
 
@@ -41,10 +41,13 @@ def test_a_finite_number_reads_the_same_typed_as_text(value):
 
 
 @given(st.one_of(st.integers(-10, 10), st.floats(-10, 10), st.text(max_size=6),
-                 st.sampled_from(["NK", " 3 ", "4.0", "2.5", "", None, True])))
+                 st.sampled_from(["NK", " 3 ", "4.0", "2.5", "", None, True, "3 - Moderate", "0: None", "6 - Extreme",
+                                  "3 - 4"])))
 def test_a_score_is_valid_exactly_when_it_is_a_whole_number_on_the_scale(value):
     status, score, code = classify_score(value, 5)
     number = number_of(value) if not (isinstance(value, str) and value.strip().casefold() == "nk") else None
+    if number is None:
+        number = worded_score(value, 5)  # "3 - Moderate": a scale point with its label
     expected_valid = number is not None and number.is_integer() and 0 <= number <= 5
     assert (status == "valid") == expected_valid
     assert score == (number if expected_valid else None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 from csprisk.findings import Code
@@ -33,12 +34,28 @@ def classify_score(value: Any, scale_max: int) -> tuple[str, float | None, Code 
         return INVALID, None, Code.SCORE_NOT_NUMBER
     number = number_of(value)
     if number is None:
-        return INVALID, None, Code.SCORE_NOT_NUMBER
+        worded = worded_score(value, scale_max)
+        return (VALID, worded, None) if worded is not None else (INVALID, None, Code.SCORE_NOT_NUMBER)
     if not number.is_integer():
         return INVALID, None, Code.SCORE_NOT_WHOLE
     if not 0 <= number <= scale_max:
         return INVALID, None, Code.SCORE_OUT_OF_RANGE
     return VALID, number, None
+
+
+#: A scale point picked from a dropdown of worded labels: "3 - Moderate", "4 – High", "0: None".
+_WORDED = re.compile(r"^\s*([0-9]{1,2})\s*[-:=\u2010-\u2015\u2212]\s*[^\W\d_][^\d]*$")
+
+
+def worded_score(value: Any, scale_max: int) -> float | None:
+    """The score a worded label gives: text that is exactly a point of the scale (0 to
+    `scale_max`), then a dash, colon or equals sign, then words with no figure in them."""
+    if not isinstance(value, str):
+        return None
+    match = _WORDED.match(value)
+    if match is None or not 0 <= int(match.group(1)) <= scale_max:
+        return None
+    return float(match.group(1))
 
 
 def shown(value: Any) -> str:
@@ -80,8 +97,17 @@ def confidence_level(value: Any) -> str | None:
     return _CONFIDENCE.get(str(value).strip().casefold())
 
 
-def total_of(value: Any) -> float | None:
-    """A typed TOTAL as a number, or None where the cell holds none."""
+#: A total typed with what it is out of: "58/80", "58 / 80", "58 out of 80".
+_OUT_OF = re.compile(r"^\s*(\S+)\s*(?:/|out of)\s*(\S+)\s*$", re.IGNORECASE)
+
+
+def total_of(value: Any, max_total: float) -> float | None:
+    """A typed TOTAL as a number ("58/80" is 58 where the matrix is out of 80), or None
+    where the cell holds none."""
+    if isinstance(value, str):
+        match = _OUT_OF.match(value)
+        if match and number_of(match.group(2)) == max_total:
+            return number_of(match.group(1))
     return number_of(value)
 
 

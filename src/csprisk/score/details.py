@@ -39,8 +39,8 @@ def return_details(grid: Grid, header_row: int, start: int = 0) -> dict[str, Any
                     continue
                 found = inline.strip() or _next_value(line, col)
                 cell = grid.address(row, col + 1 if not inline.strip() else col)
-                if field == "partner":
-                    meta["partner_cell"] = cell
+                if field in ("partner", "date"):
+                    meta[f"{field}_cell"] = cell
                 if not is_blank(found):
                     meta[field] = found
                 break
@@ -78,3 +78,15 @@ def period_text(grid: Grid, header_row: int, start: int = 0) -> str:
         if match:
             return match.group(0)
     return ""
+
+
+def named_period(text: str) -> tuple[str, int] | None:
+    """An assessment period a text names ("Risk matrix 2024-25", "2024/2025"): as written,
+    and the year it starts. A date ("2024-03-12", "12/03/2024") names none."""
+    match = _PERIOD.search(text)
+    if match is None or _DATE_TEXT.search(text):
+        return None
+    return match.group(0), int(match.group(1))
+
+
+_DATE_TEXT = re.compile(r"\b20\d\d-\d\d-\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]20\d\d\b")

@@ -33,6 +33,15 @@ class Layout:
     #: that a label merged over two rows spans).
     first_row: int = 0
     confidence_col: int | None = None
+    #: Where the matrix's own part of the sheet begins (its details above the header) and
+    #: ends (exclusive; None: the sheet's end), when the sheet holds more than one matrix.
+    top: int = 0
+    end: int | None = None
+
+    @property
+    def last(self) -> int:
+        """The row after the matrix's last row."""
+        return self.grid.height if self.end is None else self.end
 
 
 # ------------------------------------------------------------------------------ layout
@@ -69,19 +78,50 @@ def header_text(grid: Grid, row: int, col: int) -> Any:
     return value
 
 
+def criterion_keys(scheme: Scheme) -> dict[str, int]:
+    """The matching key of each criterion's label and aliases -> the criterion's index."""
+    keys: dict[str, int] = {}
+    for i, criterion in enumerate(scheme.criteria):
+        for label in (criterion.label, *criterion.aliases):
+            keys.setdefault(criterion_key(label), i)
+    return keys
+
+
+def header_rows(grid: Grid, scheme: Scheme) -> list[tuple[int, int]]:
+    """(row, how many criteria it names) for every row that names enough of them to be a
+    matrix's header, wherever it is on the sheet."""
+    wanted = criterion_keys(scheme)
+    need = max(1, math.ceil(len(scheme.criteria) * MIN_CRITERIA_SHARE))
+    found = []
+    for row, line in enumerate(grid.rows):
+        texts = [v for v in line if isinstance(v, str)]
+        if len(texts) < need:
+            continue  # most rows of a big sheet: too few labels to be a header, decided without a lookup
+        matches = {wanted[k] for k in (criterion_key(v) for v in texts) if k in wanted}
+        if len(matches) >= need:
+            found.append((row, len(matches)))
+    return found
+
+
+def primary_header(grid: Grid, headers: list[tuple[int, int]]) -> int | None:
+    """The header row of a sheet's (first) matrix: the one naming most criteria, the
+    earliest of equals; one near the top of the sheet is preferred to one further down."""
+    early = [h for h in headers if h[0] < HEADER_SEARCH_ROWS - grid.top]
+    pool = early or headers
+    return max(pool, key=lambda h: (h[1], -h[0]))[0] if pool else None
+
+
 def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
-    """Locate the header row (within the first rows) and map its columns."""
-    wanted = {criterion_key(label): i for i, label in enumerate(scheme.labels)}
-    best: tuple[int, int] | None = None  # (matches, row)
-    for row in range(min(grid.height, max(HEADER_SEARCH_ROWS - grid.top, 0))):
-        matches = {wanted[k] for k in (criterion_key(v) for v in grid.rows[row] if isinstance(v, str)) if k in wanted}
-        if matches and (best is None or len(matches) > best[0]):
-            best = (len(matches), row)
-    if best is None or best[0] < max(1, math.ceil(len(wanted) * MIN_CRITERIA_SHARE)):
-        return None
-    header_row = best[1]
+    """Locate the matrix's header row and map its columns."""
+    header_row = primary_header(grid, header_rows(grid, scheme))
+    return None if header_row is None else layout_at(grid, scheme, header_row)
+
+
+def layout_at(grid: Grid, scheme: Scheme, header_row: int) -> Layout:
+    """The matrix whose header is `header_row`: what each of its columns holds."""
+    wanted = criterion_keys(scheme)
     header = [header_text(grid, header_row, col) for col in range(grid.width)] if grid.merged else grid.rows[header_row]
-    columns_of: list[list[int]] = [[] for _ in wanted]
+    columns_of: list[list[int]] = [[] for _ in scheme.criteria]
     total_cols: list[int] = []
     pestelo_col = notes_col = confidence_col = None
     named: list[tuple[int, int]] = []  # (strength, col) of columns a header calls the priority's
@@ -94,20 +134,20 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
         if key in wanted:
             columns_of[wanted[key]].append(col)
             continue
-        detail = detail_key(value).replace("-", "")
-        if key.startswith("total") or key in _TOTAL_KEYS:
+        kind = column_kind(value)
+        if kind == "total":
             total_cols.append(col)
-        elif key == criterion_key(PESTELO_LABEL) or key.startswith("pestelo"):
+        elif kind == "pestelo":
             pestelo_col = col
-        elif key.startswith(criterion_key(CONFIDENCE_LABEL)) and confidence_col is None:
+        elif kind == "confidence" and confidence_col is None:
             confidence_col = col
-        elif key.startswith(criterion_key(NOTES_LABEL)) or key in ("comments", "comment"):
+        elif kind == "notes":
             notes_col = col
-        elif detail in _PRIORITY_HEADERS or any(word in detail for word in _PRIORITY_WORDS):
+        elif kind == "priority":
             named.append((2, col))
-        elif detail in _GROUPING_HEADERS:
+        elif kind == "group":
             named.append((1, col))
-        elif detail in _CODE_HEADERS or value.strip() == "#":
+        elif kind == "code":
             code_cols.add(col)
         else:
             unknown.append(col)
@@ -125,6 +165,50 @@ def find_layout(grid: Grid, scheme: Scheme) -> Layout | None:
     unknown = [c for c in unknown if c != priority_col and c > priority_col]
     return Layout(grid, header_row, tuple(criteria_cols), priority_col, total_col,
                   pestelo_col, notes_col, tuple(unknown), tuple(hidden), first_row, confidence_col)
+
+
+def column_kind(value: str) -> str:
+    """What a header that is not a criterion's names: "total", "pestelo", "confidence",
+    "notes", "priority", "group" (a grouping column), "code" (reference codes), or ""."""
+    key, detail = criterion_key(value), detail_key(value).replace("-", "")
+    if key.startswith("total") or key in _TOTAL_KEYS:
+        return "total"
+    if key == criterion_key(PESTELO_LABEL) or key.startswith("pestelo"):
+        return "pestelo"
+    if key.startswith(criterion_key(CONFIDENCE_LABEL)):
+        return "confidence"
+    if key.startswith(criterion_key(NOTES_LABEL)) or key in ("comments", "comment"):
+        return "notes"
+    if detail in _PRIORITY_HEADERS or any(word in detail for word in _PRIORITY_WORDS):
+        return "priority"
+    if detail in _GROUPING_HEADERS:
+        return "group"
+    if detail in _CODE_HEADERS or value.strip() == "#":
+        return "code"
+    return ""
+
+
+def unmatched_headers(grid: Grid, scheme: Scheme) -> tuple[int, list[str]] | None:
+    """Where no header row names enough criteria: the row that looks most like a header
+    (the most criteria named, else a "Priority" or "TOTAL" header with other labels beside
+    it), and the labels in it that match no criterion, as typed."""
+    wanted = criterion_keys(scheme)
+    best: tuple[int, int, int] | None = None  # (criteria named, labels, row)
+    for row, line in enumerate(grid.rows):
+        texts = [v for v in line if isinstance(v, str) and v.strip()]
+        if len(texts) < 3:
+            continue
+        named = len({wanted[k] for k in (criterion_key(v) for v in texts) if k in wanted})
+        if not named and not any(column_kind(v) in ("priority", "total") for v in texts):
+            continue
+        if best is None or (named, len(texts)) > best[:2]:
+            best = (named, len(texts), row)
+    if best is None:
+        return None
+    row = best[2]
+    labels = [v.strip() for v in grid.rows[row] if isinstance(v, str) and v.strip()
+              and criterion_key(v) not in wanted and not column_kind(v)]
+    return (row, labels) if labels else None
 
 
 def _first_row(grid: Grid, header_row: int) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
@@ -21,8 +22,16 @@ from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter
 from csprisk.scheme import Scheme, display_name, priority_key
 from csprisk.score.cells import as_date, classify_score, confidence_level, score_message, shown
-from csprisk.score.details import period_start, period_text, return_details
-from csprisk.score.layout import HEADER_SEARCH_ROWS, Layout, find_layout, header_text
+from csprisk.score.details import is_partner_label, named_period, period_start, period_text, return_details
+from csprisk.score.layout import (
+    Layout,
+    find_layout,
+    header_rows,
+    header_text,
+    layout_at,
+    primary_header,
+    unmatched_headers,
+)
 from csprisk.score.returns import (
     BLANK,
     INVALID,
@@ -36,7 +45,7 @@ from csprisk.score.returns import (
     ScoreRow,
 )
 from csprisk.score.rows import read_rows
-from csprisk.words import agree
+from csprisk.words import agree, join_and
 
 __all__ = ["BLANK", "INVALID", "NOT_KNOWN", "STATUS_LETTER", "STATUS_OF", "VALID", "Layout", "Return", "ScoreCell",
            "ScoreRow", "ScoredPriority", "classify_score", "confidence_level", "find_layout", "parse_return",
@@ -57,11 +66,11 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
     sheet and a council sheet) gives one return per partner. Where one partner scored
     several matrices (a sheet per year), the current one is read, chosen by its period
     against the assessment's; every scored matrix left unread gets a warning."""
-    layouts = [layout for layout in (find_layout(g, scheme) for g in grids) if layout]
+    layouts = [layout for grid in grids for layout in find_layouts(grid, scheme)]
     if not layouts:
         sheets = ", ".join(f'"{g.sheet}"' for g in grids) or "none"
         return [], [Code.NO_MATRIX_FOUND.finding(file=file, sheets=sheets, example=scheme.labels[0],
-                                                 rows=HEADER_SEARCH_ROWS)]
+                                                 unmatched=_unmatched(grids, scheme))]
     scored = [layout for layout in layouts if _is_scored(layout, scheme)]
     if len(scored) <= 1:
         layout = scored[0] if scored else max(
@@ -76,8 +85,9 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
             passed_over = (f"; {names} also {agree(count, 'looks')} like a matrix and {agree(count, 'was')} "
                            "not read") if others else ""
             findings.append(Code.SHEET_CHOSEN.finding(file=file, sheet=grid.sheet, passed_over=passed_over))
-        return [_parse_layout(layout, return_details(grid, layout.header_row), scheme, file, findings)], findings
-    metas = [return_details(lay.grid, lay.header_row) for lay in scored]
+        meta = return_details(grid, layout.header_row, layout.top)
+        return [_parse_layout(layout, meta, scheme, file, findings)], findings
+    metas = [return_details(lay.grid, lay.header_row, lay.top) for lay in scored]
     by_partner: dict[str, list[int]] = {}
     for index, meta in enumerate(metas):
         by_partner.setdefault(priority_key(display_name(meta.get("partner") or "")), []).append(index)
@@ -88,6 +98,34 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
         index = next(i for i in group if scored[i] is chosen)
         returns.append(_parse_layout(chosen, metas[index], scheme, file, findings))
     return returns, findings
+
+
+def find_layouts(grid: Grid, scheme: Scheme) -> list[Layout]:
+    """The matrices a sheet holds: usually one. Below it, a header row under a partner label
+    of its own ("Partner organisation: Probation") starts another partner's matrix; a header
+    row with no partner label above it is the same matrix's header pasted again."""
+    headers = header_rows(grid, scheme)
+    primary = primary_header(grid, headers)
+    if primary is None:
+        return []
+    layouts = [layout_at(grid, scheme, primary)]
+    for row, _matches in headers:
+        previous = layouts[-1]
+        if row <= previous.header_row:
+            continue
+        label = next((r for r in range(previous.first_row or previous.header_row + 1, row)
+                      if any(is_partner_label(v) for v in grid.rows[r])), None)
+        if label is None:
+            continue
+        # The new matrix's part begins after the last row holding anything in the criteria
+        # columns above its partner label (a title line between goes with it).
+        top = label
+        while top - 1 > previous.header_row and not any(
+                col is not None and grid.value(top - 1, col) is not None for col in previous.criteria_cols):
+            top -= 1
+        layouts[-1] = replace(previous, end=top)
+        layouts.append(replace(layout_at(grid, scheme, row), top=top))
+    return layouts
 
 
 def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: str,
@@ -101,6 +139,7 @@ def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
         findings.append(Code.PARTNER_MISSING.finding(file=file, sheet=grid.sheet,
                                                      cell=meta.get("partner_cell", ""), used=partner))
     priorities, rows, letters = read_rows(layout, scheme, file, findings)
+    findings += _other_period(layout, meta, scheme, file)
     return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
                   email=str(meta.get("email") or "").strip(), date=as_date(meta.get("date")),
                   priorities=tuple(priorities), rows=tuple(rows), partner_named=partner_named,
@@ -110,7 +149,7 @@ def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
 def _is_scored(layout: Layout, scheme: Scheme) -> bool:
     """Whether any row of the matrix holds a score (an empty copy of the matrix does not)."""
     grid = layout.grid
-    for row in range(layout.first_row or layout.header_row + 1, grid.height):
+    for row in range(layout.first_row or layout.header_row + 1, layout.last):
         for col in layout.criteria_cols:
             if col is not None and classify_score(grid.value(row, col), scheme.scale_max)[0] == VALID:
                 return True
@@ -133,7 +172,7 @@ def _current(layouts: list[Layout], metas: list[dict[str, Any]], scheme: Scheme,
     latest. Each one left unread gets a matrix-not-read warning saying which was read, and why."""
     if len(layouts) == 1:
         return layouts[0]
-    periods = [period_text(lay.grid, lay.header_row) for lay in layouts]
+    periods = [period_text(lay.grid, lay.header_row, lay.top) for lay in layouts]
     starts = [period_start(p) if p else None for p in periods]
     dates = [as_date(m.get("date")) for m in metas]
     wanted = period_start(scheme.period) if scheme.period else None
@@ -176,9 +215,13 @@ def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]
     missing = [label for label, col in zip(scheme.labels, layout.criteria_cols, strict=False) if col is None]
     if missing:
         listed = "; ".join(f'"{m}"' for m in missing)
+        labels = [shown(grid.value(layout.header_row, col)) for col in layout.unknown_cols]
+        unmatched = (f" The {agree(len(labels), 'header')} {_quoted(labels)} {agree(len(labels), 'matches')} no "
+                     "criterion: if one is a criterion above, rename it to the criterion's label, or add it "
+                     "to that criterion's aliases in the settings.") if labels else ""
         findings.append(Code.MISSING_CRITERION.finding(
             file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, 0), value="; ".join(missing),
-            listed=listed))
+            listed=listed, unmatched=unmatched))
     for col in layout.unknown_cols:
         label = grid.value(layout.header_row, col)
         findings.append(Code.UNKNOWN_COLUMN.finding(
@@ -195,3 +238,45 @@ def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]
     return findings
 
 
+def _unmatched(grids: Sequence[Grid], scheme: Scheme) -> str:
+    """The headers seen on the sheet that look most like a matrix, that match no criterion."""
+    for grid in grids:
+        found = unmatched_headers(grid, scheme)
+        if found:
+            row, labels = found
+            return (f' Row {grid.top + row + 1} of sheet "{grid.sheet}" has the headers {_quoted(labels)}, '
+                    "which match no criterion: rename them to the criteria labels, or add them as "
+                    "criteria's aliases in the settings.")
+    return ""
+
+
+def _quoted(labels: Sequence[str]) -> str:
+    return join_and([f'"{label}"' for label in labels])
+
+
+def _other_period(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: str) -> list[Finding]:
+    """A return that names another period than the assessment's (last year's, left among the
+    new ones): in its sheet's name or a title line above its header, the first period named
+    there; else by the date it was completed, which for the period 2024-25 falls between
+    April 2023 and March 2026 (a year before the period, for those who score ahead of it, or in it)."""
+    wanted = period_start(scheme.period) if scheme.period else None
+    if wanted is None:
+        return []
+    grid = layout.grid
+    places = [("its sheet's name", "", grid.sheet)] + [
+        (f"cell {grid.address(r, c)}", grid.address(r, c), v) for r in range(layout.top, layout.header_row)
+        for c, v in enumerate(grid.rows[r]) if isinstance(v, str)]
+    for where, cell, text in places:
+        found = named_period(text)
+        if found is None:
+            continue
+        if found[1] == wanted:
+            return []
+        return [Code.OTHER_PERIOD.finding(file=file, sheet=grid.sheet, cell=cell, value=text.strip(),
+                                          found=f"the period {found[0]}", where=f"in {where}", period=scheme.period)]
+    date = as_date(meta.get("date"))
+    if date is None or dt.date(wanted - 1, 4, 1) <= date <= dt.date(wanted + 1, 3, 31):
+        return []
+    return [Code.OTHER_PERIOD.finding(file=file, sheet=grid.sheet, cell=meta.get("date_cell", ""),
+                                      value=meta.get("date"), found=f"the date {date:%d/%m/%Y}",
+                                      where="as the date it was completed", period=scheme.period)]

@@ -17,10 +17,12 @@ from typing import Any
 
 from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter, is_blank
-from csprisk.scheme import Scheme, display_name, format_number, priority_key
+from csprisk.scheme import Scheme, criterion_key, display_name, format_number, priority_key
+from csprisk.scheme.numbers import number_of
 from csprisk.score.cells import classify_score, confidence_level, shown, text, total_of
-from csprisk.score.layout import Layout
+from csprisk.score.layout import MIN_CRITERIA_SHARE, Layout, header_text
 from csprisk.score.returns import BLANK, INVALID, NOT_KNOWN, STATUS_LETTER, VALID, ScoredPriority, ScoreRow
+from csprisk.words import agree, plural
 
 #: First words of rows that sum or summarise the matrix ("Total", "Average score"): not priorities.
 _SUMMARY_WORDS = {"total", "totals", "grand", "average", "averages", "mean", "sum", "subtotal", "median"}
@@ -52,6 +54,11 @@ class Matrix:
     #: The scheme's criteria and weights, once per matrix rather than once per row.
     labels: tuple[str, ...] = ()
     weights: tuple[float, ...] = ()
+    #: The matching key of each criterion column's header ("" where it has none).
+    header_keys: tuple[str, ...] = ()
+    #: Score cells typed as a worded scale point ("3 - Moderate"): how many, and the first.
+    worded: int = 0
+    first_worded: tuple[str, str] = ("", "")
 
     @property
     def grid(self) -> Grid:
@@ -107,18 +114,20 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
     grid = layout.grid
     first = layout.first_row or layout.header_row + 1
     # What the file says beyond values, looked at only where it has something to say.
-    hidden = {r for r in range(first, grid.height) if grid.is_hidden_row(r)} if grid.hidden_rows else set()
+    hidden = {r for r in range(first, layout.last) if grid.is_hidden_row(r)} if grid.hidden_rows else set()
     matrix = Matrix(layout, scheme, file,
                     letters=[None if col is None else column_letter(grid.left + col) for col in layout.criteria_cols],
                     hidden=hidden, visible_row_of=_visible_rows(layout, first, hidden) if hidden else {},
                     marked=bool(grid.errors or grid.percent),
                     floats={float(n): float(n) for n in range(scheme.scale_max + 1)},
-                    labels=scheme.labels, weights=scheme.weights)
+                    labels=scheme.labels, weights=scheme.weights,
+                    header_keys=_header_keys(layout))
     priorities: list[ScoredPriority] = []
     rows: list[ScoreRow] = []
-    for index in range(first, grid.height):
+    for index in range(first, layout.last):
         row = matrix_row(matrix, index)
-        if row is None:
+        if row is None or isinstance(row, Finding):
+            findings += [row] if row else []
             continue
         for check in ROW_CHECKS:
             check.run(matrix, row)
@@ -137,12 +146,15 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
                 name=row.name, key=row.key, cell=row.name_cell, scores=scores, not_known=row.not_known,
                 typed_total=row.typed_total, pestelo=_text_in(grid, index, layout.pestelo_col),
                 notes=_text_in(grid, index, layout.notes_col), confidence=row.confidence))
+    for whole in MATRIX_CHECKS:
+        findings += whole.run(matrix, rows)
     return priorities, rows, matrix.letters
 
 
-def matrix_row(matrix: Matrix, index: int) -> Row | None:
+def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
     """The grid's row `index` as a row of the matrix, or None when it is none: a blank line,
-    an Excel Table's totals row, a totals or averages line, a note or the scoring key."""
+    an Excel Table's totals row, a totals or averages line, a note or the scoring key; or
+    the note that says it is the header pasted again."""
     layout, grid = matrix.layout, matrix.grid
     line = grid.rows[index]
     width = len(line)
@@ -154,15 +166,48 @@ def matrix_row(matrix: Matrix, index: int) -> Row | None:
         return None  # not a priority: a spare row, a blank line or a note below the matrix
     if grid.table_totals and grid.top + index in grid.table_totals:
         return None  # an Excel Table's totals row
+    if _repeats_header(matrix, raw):
+        return Code.HEADER_REPEATED.finding(file=matrix.file, sheet=grid.sheet, cell=grid.address(index, 0),
+                                            row=grid.top + index + 1)
     name_value = grid.value(index, layout.priority_col)
-    name = display_name(shown(name_value)) if not is_blank(name_value) else ""
-    if _is_summary_name(name):
-        return None  # a totals or averages line under the matrix, or a line of the scoring key
-    key = priority_key(name)
+    typed = display_name(shown(name_value)) if not is_blank(name_value) else ""
+    if _is_summary_name(typed):
+        return None  # a totals or averages line under the matrix
     scale_max = matrix.scheme.scale_max
-    if not key and not any(classify_score(v, scale_max)[0] in (VALID, NOT_KNOWN) for v in raw):
+    scored = any(classify_score(v, scale_max)[0] == VALID for v in raw)
+    name = priority_name(name_value) if typed else ""
+    if _SCALE_KEY.match(typed) and (not scored or name == typed):
+        return None  # a line of the scoring key ("0 = none", "5"); a numbered name with scores is never one
+    key = priority_key(name)
+    if not key and not scored and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
         return None  # a note or key below the matrix, with no name and nothing score-like
     return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
+
+
+#: A number in front of a priority's name: "1. ", "2) ", "3 - ", "(4) ", "5: ".
+_NUMBERING = re.compile(r"^\s*(?:\(\s*[0-9]{1,3}\s*\)\s*|[0-9]{1,3}[.)]\s+|[0-9]{1,3}\s*[-:\u2013\u2014]\s+)"
+                        r"(?=[^\W\d_])")
+
+
+def priority_name(value: Any) -> str:
+    """A priority's name as shown: spacing tidied, and without a number in front of it
+    ("1. Domestic abuse" is "Domestic abuse"), so it matches the same priority elsewhere."""
+    return display_name(_NUMBERING.sub("", shown(value)))
+
+
+def _header_keys(layout: Layout) -> tuple[str, ...]:
+    """The matching key of each criterion column's header, "" where the criterion has none."""
+    row = layout.header_row
+    return tuple("" if col is None else criterion_key(shown(header_text(layout.grid, row, col)))
+                 for col in layout.criteria_cols)
+
+
+def _repeats_header(matrix: Matrix, raw: list[Any]) -> bool:
+    """Whether the row holds the criteria labels in their columns: the header pasted again."""
+    keys = matrix.header_keys
+    labels = sum(1 for value, key in zip(raw, keys, strict=False)
+                 if isinstance(value, str) and key and criterion_key(value) == key)
+    return labels >= max(1, math.ceil(len(keys) * MIN_CRITERIA_SHARE))
 
 
 @row_check(Code.HIDDEN_ROW_SKIPPED, Code.HIDDEN_ROW_READ)
@@ -219,6 +264,10 @@ def _scores(matrix: Matrix, row: Row) -> None:
             continue
         status, score, code = classify_score(value, scale_max)
         if score is not None:
+            if type(value) is str and number_of(value) is None:  # a worded scale point
+                matrix.worded += 1
+                if matrix.worded == 1:
+                    matrix.first_worded = (letter + number, value.strip())
             score = floats.get(score, score)
             if type(value) is float and (value or math.copysign(1.0, value) > 0):
                 value = score  # the same number (not -0.0): one float object, shared
@@ -251,13 +300,16 @@ def _scores(matrix: Matrix, row: Row) -> None:
 @row_check(Code.PRIORITY_NOT_SCORED)
 def _scored(matrix: Matrix, row: Row) -> None:
     """A named row whose every criterion is not known or blank gives no score: it is left
-    out of the ranking, not ranked as 0 (and its blanks are not each reported)."""
-    if row.counted and not row.invalid and not any(s is not None for s in row.scores):
+    out of the ranking, not ranked as 0 (and its blanks are not each reported); so is a row
+    whose every score is invalid."""
+    if row.counted and not any(s is not None for s in row.scores):
         row.counted = False
         row.findings[:] = [f for f in row.findings if f.code != Code.SCORE_MISSING]
+        why = ("no criterion has a valid score (see the errors in its cells)" if row.invalid else
+               "no criterion has a score (each is marked not known or left blank)")
         row.findings.append(Code.PRIORITY_NOT_SCORED.finding(
             file=matrix.file, sheet=matrix.grid.sheet, cell=row.name_cell, value=row.name, priority=row.name,
-            max_total=format_number(matrix.scheme.max_total)))
+            why=why, max_total=format_number(matrix.scheme.max_total)))
 
 
 @row_check(Code.TOTAL_MISMATCH)
@@ -266,7 +318,7 @@ def _total_adds_up(matrix: Matrix, row: Row) -> None:
     layout, grid = matrix.layout, matrix.grid
     if layout.total_col is None:
         return
-    row.typed_total = typed_total = total_of(grid.value(row.index, layout.total_col))
+    row.typed_total = typed_total = total_of(grid.value(row.index, layout.total_col), matrix.scheme.max_total)
     weighted = tuple(None if s is None else s * w for s, w in zip(row.scores, matrix.weights, strict=False))
     computed = sum(s for s in weighted if s is not None)
     formula = grid.is_formula(row.index, layout.total_col)
@@ -303,26 +355,80 @@ def _confidence(matrix: Matrix, row: Row) -> None:
 ROW_CHECKS = (_hidden_row, _named_once, _scores, _scored, _total_adds_up, _confidence)
 
 
+@dataclass(frozen=True)
+class MatrixCheck:
+    """A check of the matrix as a whole, once its rows are read, and the codes it can give."""
+
+    codes: tuple[Code, ...]
+    run: Callable[[Matrix, list[ScoreRow]], list[Finding]]
+
+
+def matrix_check(*codes: Code) -> Callable[[Callable[[Matrix, list[ScoreRow]], list[Finding]]], MatrixCheck]:
+    def declare(run: Callable[[Matrix, list[ScoreRow]], list[Finding]]) -> MatrixCheck:
+        return MatrixCheck(codes, run)
+    return declare
+
+
+@matrix_check(Code.SCORES_WORDED)
+def _worded(matrix: Matrix, rows: list[ScoreRow]) -> list[Finding]:
+    """Scores picked from a dropdown of worded scale points ("3 - Moderate") are read as their
+    number: said once per return, at the first of them."""
+    if not matrix.worded:
+        return []
+    cell, example = matrix.first_worded
+    return [Code.SCORES_WORDED.finding(
+        file=matrix.file, sheet=matrix.grid.sheet, cell=cell, value=example, example=example, first=cell,
+        count=f"{plural(matrix.worded, 'score')} {agree(matrix.worded, 'was')}")]
+
+
+#: A return seems scored on another scale when at least this many of its numbers, and at
+#: least this share of them, are whole numbers above the scale's top.
+OTHER_SCALE_COUNT, OTHER_SCALE_SHARE = 5, 1 / 3
+
+
+@matrix_check(Code.OTHER_SCALE)
+def _other_scale(matrix: Matrix, rows: list[ScoreRow]) -> list[Finding]:
+    """Scores all or mostly above the scale (6 to 10 on a 0 to 5 matrix): one warning for
+    the return, beside each cell's own error."""
+    scale_max = matrix.scheme.scale_max
+    numbers = 0
+    above: list[tuple[float, str, Any]] = []
+    for row in rows:
+        for value, status, letter in zip(row.values, row.statuses, matrix.letters, strict=False):
+            number = number_of(value) if status in "vi" else None
+            if number is None:
+                continue
+            numbers += 1
+            if number > scale_max and number.is_integer():
+                above.append((number, f"{letter}{row.number}", value))
+    if len(above) < OTHER_SCALE_COUNT or len(above) < numbers * OTHER_SCALE_SHARE:
+        return []
+    _number, cell, value = above[0]
+    return [Code.OTHER_SCALE.finding(
+        file=matrix.file, sheet=matrix.grid.sheet, cell=cell, value=value, count=len(above), numbers=numbers,
+        scale_max=scale_max, low=format_number(min(n for n, _c, _v in above)),
+        high=format_number(max(n for n, _c, _v in above)))]
+
+
+#: The checks of a whole matrix, after its rows.
+MATRIX_CHECKS = (_worded, _other_scale)
+
+
 def _visible_rows(layout: Layout, first: int, hidden: set[int]) -> dict[str, int]:
     """priority key -> the first visible row that names it."""
     grid, rows = layout.grid, dict[str, int]()
-    for row in range(first, grid.height):
+    for row in range(first, layout.last):
         if row not in hidden:
             value = grid.value(row, layout.priority_col)
             if not is_blank(value):
-                rows.setdefault(priority_key(display_name(shown(value))), row)
+                rows.setdefault(priority_key(priority_name(value)), row)
     return rows
 
 
 def _is_summary_name(name: str) -> bool:
-    """A row that sums or summarises the matrix ("Total", "Average score", "Grand total"), or
-    a line of the scoring key under it ("0 = none", "5"): not a priority."""
-    if not name:
-        return False
+    """A row that sums or summarises the matrix ("Total", "Average score", "Grand total"): not a priority."""
     words = re.findall(r"[a-z]+", name.casefold())
-    if words and words[0] in _SUMMARY_WORDS and set(words[1:]) <= _SUMMARY_WORDS | _SUMMARY_TAILS:
-        return True
-    return bool(_SCALE_KEY.match(name))
+    return bool(words) and words[0] in _SUMMARY_WORDS and set(words[1:]) <= _SUMMARY_WORDS | _SUMMARY_TAILS
 
 
 def _text_in(grid: Grid, row: int, col: int | None) -> str:
