@@ -164,8 +164,19 @@ def dated_last_year(folder: Path) -> Path:
     return _save(wb, folder / "dated.xlsx")
 
 
+def turned_on_its_side(folder: Path) -> Path:
+    """Criteria down column A, priorities across row 4."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    _put(ws, 1, 1, [["Partner organisation", "Anytown Police"], [], [],
+                    ["Criterion", "Domestic abuse", "Hate crime"], *[[label, 4, 2] for label in LABELS]])
+    return _save(wb, folder / "turned.xlsx")
+
+
 CASES: dict[str, Callable[[Path], Path]] = {
     build.__name__: build for build in (
         worded_dropdown, numbered_names, plain_names, two_partners_one_sheet, repeated_header, header_far_down,
-        own_headers, short_headers, total_out_of_80, another_scale, last_years_return, dated_last_year)
+        own_headers, short_headers, total_out_of_80, another_scale, last_years_return, dated_last_year,
+        turned_on_its_side)
 }

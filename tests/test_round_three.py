@@ -41,6 +41,7 @@ EXPECTED: dict[str, tuple[set[tuple[str, str, str]], dict[str, float]]] = {
                       {"Hate crime": 32.0}),
     "last_years_return": ({("other-period", "Sheet", "A1")}, {"Domestic abuse": 48.0}),
     "dated_last_year": ({("other-period", "Sheet", "B2")}, {"Domestic abuse": 32.0}),
+    "turned_on_its_side": ({("matrix-turned", "Matrix", "A5")}, {}),
 }
 
 
@@ -207,3 +208,12 @@ def test_a_return_for_the_assessments_period_or_dated_in_its_window_is_not_flagg
                                     ["Priority", *made.LABELS], ["Domestic abuse", *[2] * 16]])
         result = merge_files([made._save(wb, tmp_path / "current.xlsx")], SCHEME)
         assert "other-period" not in {f.code for f in result.findings}, title
+
+
+def test_a_matrix_turned_on_its_side_is_refused_saying_how_to_turn_it(cases):
+    result = merge_files([cases["turned_on_its_side"]], SCHEME)
+    assert message(result, "matrix-turned") == (
+        "The criteria run down column A (from A5) and the priorities across row 4: the matrix is turned on its "
+        "side, and a risk matrix has one priority per row. Turn it round and send it again: select the matrix, "
+        "Copy, then on a new sheet Paste Special > Transpose (or copy the scores into the partner template). "
+        "It was left out; the other returns were merged.")

@@ -140,6 +140,11 @@ class Code(str, Enum):
                     "This return names {found} ({where}), but the assessment is for {period}. It may be an "
                     "earlier return left with the new ones: check it is the current one, and ask the "
                     "partner for their {period} return if it is not.")
+    MATRIX_TURNED = ("matrix-turned", ERROR, "Matrix turned on its side",
+                     "The criteria run down column {column} (from {first}) and the priorities across row "
+                     "{row}: the matrix is turned on its side, and a risk matrix has one priority per row. "
+                     "Turn it round and send it again: select the matrix, Copy, then on a new sheet Paste "
+                     "Special > Transpose (or copy the scores into the partner template). " + LEFT_OUT)
     # ------------------------------------------------------------ across returns
     SIMILAR_PRIORITY = ("similar-priority", WARNING, "Priority name resembles another",
                         '"{name}" matches no priority in the other returns, no candidate priority and '

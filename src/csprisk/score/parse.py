@@ -15,16 +15,18 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import zip_longest
 from pathlib import PurePath
 from typing import Any
 
 from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter
-from csprisk.scheme import Scheme, display_name, priority_key
+from csprisk.scheme import Scheme, criterion_key, display_name, priority_key
 from csprisk.score.cells import as_date, classify_score, confidence_level, score_message, shown
 from csprisk.score.details import is_partner_label, named_period, period_start, period_text, return_details
 from csprisk.score.layout import (
     Layout,
+    criterion_keys,
     find_layout,
     header_rows,
     header_text,
@@ -68,6 +70,9 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
     against the assessment's; every scored matrix left unread gets a warning."""
     layouts = [layout for grid in grids for layout in find_layouts(grid, scheme)]
     if not layouts:
+        turned = [finding for grid in grids for finding in _turned(grid, scheme, file)]
+        if turned:
+            return [], turned[:1]
         sheets = ", ".join(f'"{g.sheet}"' for g in grids) or "none"
         return [], [Code.NO_MATRIX_FOUND.finding(file=file, sheets=sheets, example=scheme.labels[0],
                                                  unmatched=_unmatched(grids, scheme))]
@@ -280,3 +285,20 @@ def _other_period(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
     return [Code.OTHER_PERIOD.finding(file=file, sheet=grid.sheet, cell=meta.get("date_cell", ""),
                                       value=meta.get("date"), found=f"the date {date:%d/%m/%Y}",
                                       where="as the date it was completed", period=scheme.period)]
+
+
+def _turned(grid: Grid, scheme: Scheme, file: str) -> list[Finding]:
+    """A matrix laid out the other way round (criteria down a column, priorities across a
+    row) is refused with a finding saying how to turn it: a return is a priority per row."""
+    turned = Grid(grid.file, grid.sheet, [list(column) for column in zip_longest(*grid.rows)])
+    header = primary_header(turned, header_rows(turned, scheme))
+    if header is None:
+        return []
+    wanted = criterion_keys(scheme)
+    rows = [r for r, v in enumerate(turned.rows[header]) if isinstance(v, str) and criterion_key(v) in wanted]
+    # The priorities' names run along the row just above the first criterion, right of its column.
+    names = rows[0] - 1
+    return [Code.MATRIX_TURNED.finding(
+        file=file, sheet=grid.sheet, cell=grid.address(rows[0], header), value=turned.rows[header][rows[0]],
+        column=column_letter(grid.left + header), first=grid.address(rows[0], header),
+        row=grid.top + max(names, 0) + 1)]
