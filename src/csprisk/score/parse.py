@@ -283,7 +283,7 @@ def _other_period(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
     if date is None or dt.date(wanted - 1, 4, 1) <= date <= dt.date(wanted + 1, 3, 31):
         return []
     return [Code.OTHER_PERIOD.finding(file=file, sheet=grid.sheet, cell=meta.get("date_cell", ""),
-                                      value=meta.get("date"), found=f"the date {date:%d/%m/%Y}",
+                                      value=date, found=f"the date {date:%d/%m/%Y}",
                                       where="as the date it was completed", period=scheme.period)]
 
 
