@@ -126,6 +126,19 @@ def test_each_partner_on_one_sheet_is_a_return_of_its_own(cases):
     assert probation.lead == "Sam Jones"
 
 
+def test_the_upper_partners_matrix_is_read_even_when_the_lower_names_more_criteria(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    police = made._return("Anytown Police", [["Domestic abuse", *[4] * 15]], header=["Priority", *made.LABELS[:15]])
+    council = [["Partner organisation: Anytown Council"], [], ["Priority", *made.LABELS], ["Hate crime", *[2] * 16]]
+    made._put(wb.active, 1, 1, police + [[]] + council)
+    result = merge_files([made._save(wb, tmp_path / "two.xlsx")], SCHEME)
+    assert {r.partner: [p.cell for p in r.priorities] for r in result.assessment.returns} == {
+        "Anytown Police": ["A6"], "Anytown Council": ["A11"]}
+    assert found(result) == {("missing-criterion", "Sheet", "A5")}
+
+
 def test_headers_that_match_no_criterion_are_named_and_can_be_aliases(cases):
     result = merge_files([cases["own_headers"]], SCHEME)
     assert message(result, "missing-criterion") == (

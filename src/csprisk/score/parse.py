@@ -106,30 +106,39 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
 
 
 def find_layouts(grid: Grid, scheme: Scheme) -> list[Layout]:
-    """The matrices a sheet holds: usually one. Below it, a header row under a partner label
-    of its own ("Partner organisation: Probation") starts another partner's matrix; a header
-    row with no partner label above it is the same matrix's header pasted again."""
+    """The matrices a sheet holds: usually one. A header row with a partner label of its own
+    above it ("Partner organisation: Probation"), after another header, starts another
+    partner's matrix; a header row with no partner label between is the same matrix's
+    header pasted again (or one it was preferred to: the one naming most criteria)."""
     headers = header_rows(grid, scheme)
-    primary = primary_header(grid, headers)
-    if primary is None:
+    if not headers:
         return []
-    layouts = [layout_at(grid, scheme, primary)]
-    for row, _matches in headers:
-        previous = layouts[-1]
-        if row <= previous.header_row:
-            continue
-        label = next((r for r in range(previous.first_row or previous.header_row + 1, row)
-                      if any(is_partner_label(v) for v in grid.rows[r])), None)
+    blocks: list[list[tuple[int, int]]] = [[headers[0]]]
+    labels: list[int] = []  # the partner label row that starts each block after the first
+    for header in headers[1:]:
+        above = blocks[-1][-1][0]
+        label = next((r for r in range(above + 1, header[0]) if any(is_partner_label(v) for v in grid.rows[r])), None)
         if label is None:
+            blocks[-1].append(header)
+        else:
+            blocks.append([header])
+            labels.append(label)
+    layouts: list[Layout] = []
+    for block, label in zip(blocks, [None, *labels], strict=True):
+        row = primary_header(grid, block)
+        if row is None:
             continue
-        # The new matrix's part begins after the last row holding anything in the criteria
-        # columns above its partner label (a title line between goes with it).
-        top = label
-        while top - 1 > previous.header_row and not any(
-                col is not None and grid.value(top - 1, col) is not None for col in previous.criteria_cols):
-            top -= 1
-        layouts[-1] = replace(previous, end=top)
-        layouts.append(replace(layout_at(grid, scheme, row), top=top))
+        layout = layout_at(grid, scheme, row)
+        if layouts and label is not None:
+            # This matrix's part begins after the last row holding anything in the previous
+            # one's criteria columns above its partner label (a title line between goes with it).
+            previous, top = layouts[-1], label
+            while top - 1 > previous.header_row and not any(
+                    col is not None and grid.value(top - 1, col) is not None for col in previous.criteria_cols):
+                top -= 1
+            layouts[-1] = replace(previous, end=top)
+            layout = replace(layout, top=top)
+        layouts.append(layout)
     return layouts
 
 
