@@ -12,9 +12,11 @@ from typing import Any
 from csprisk.grid import Grid, is_blank
 from csprisk.scheme import CONFIDENCE_LABEL, NOTES_LABEL, PESTELO_LABEL, Scheme, criterion_key
 
-HEADER_SEARCH_ROWS = 30
+#: A header row within this many rows of the top of the sheet is preferred to one further down.
+PREFERRED_HEADER_ROWS = 30
 #: A header row must name at least this share of the scheme's criteria.
 MIN_CRITERIA_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -106,7 +108,7 @@ def header_rows(grid: Grid, scheme: Scheme) -> list[tuple[int, int]]:
 def primary_header(grid: Grid, headers: list[tuple[int, int]]) -> int | None:
     """The header row of a sheet's (first) matrix: the one naming most criteria, the
     earliest of equals; one near the top of the sheet is preferred to one further down."""
-    early = [h for h in headers if h[0] < HEADER_SEARCH_ROWS - grid.top]
+    early = [h for h in headers if h[0] < PREFERRED_HEADER_ROWS - grid.top]
     pool = early or headers
     return max(pool, key=lambda h: (h[1], -h[0]))[0] if pool else None
 
