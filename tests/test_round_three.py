@@ -230,3 +230,27 @@ def test_a_matrix_turned_on_its_side_is_refused_saying_how_to_turn_it(cases):
         "side, and a risk matrix has one priority per row. Turn it round and send it again: select the matrix, "
         "Copy, then on a new sheet Paste Special > Transpose (or copy the scores into the partner template). "
         "It was left out; the other returns were merged.")
+
+
+@pytest.mark.parametrize("typed, score", [
+    ("3 - Moderate", 3.0), ("4 \u2013 High", 4.0), ("0: None", 0.0), ("2. Low", 2.0), ("(5) Very high", 5.0),
+    ("1 = Very low", 1.0), ("3 Moderate", None), ("6 - Extreme", None), ("3 - 4", None), ("High", None),
+    ("5 - Very high (top 10%)", None),
+])
+def test_only_a_scale_point_with_its_words_is_a_worded_score(typed, score):
+    from csprisk.score.cells import classify_score
+
+    status, read, _code = classify_score(typed, 5)
+    assert (read, status) == (score, "valid" if score is not None else "invalid")
+
+
+@pytest.mark.parametrize("typed, name", [
+    ("1. Domestic abuse", "Domestic abuse"), ("1.Domestic abuse", "Domestic abuse"), ("2) ASB", "ASB"),
+    ("3 - Reducing re-offending", "Reducing re-offending"), ("(4) Hate crime", "Hate crime"),
+    ("5: Arson", "Arson"), ("20mph zones", "20mph zones"), ("24-hour economy", "24-hour economy"),
+    ("3.5 tonne lorries", "3.5 tonne lorries"),
+])
+def test_a_number_in_front_of_a_name_is_dropped_and_nothing_else(typed, name):
+    from csprisk.score.rows import priority_name
+
+    assert priority_name(typed) == name

@@ -44,12 +44,14 @@ def classify_score(value: Any, scale_max: int) -> tuple[str, float | None, Code 
 
 
 #: A scale point picked from a dropdown of worded labels: "3 - Moderate", "4 – High", "0: None".
-_WORDED = re.compile(r"^\s*([0-9]{1,2})\s*[-:=\u2010-\u2015\u2212]\s*[^\W\d_][^\d]*$")
+_WORDED = re.compile(r"^\s*\(?([0-9]{1,2})\s*(?:[-:=\u2010-\u2015\u2212]|[.)]|\)\s*[-:=\u2010-\u2015\u2212]?)\s*"
+                     r"[^\W\d_][^\d]*$")
 
 
 def worded_score(value: Any, scale_max: int) -> float | None:
     """The score a worded label gives: text that is exactly a point of the scale (0 to
-    `scale_max`), then a dash, colon or equals sign, then words with no figure in them."""
+    `scale_max`), then a dash, colon, equals sign, full stop or bracket ("3 - ", "3: ", "3. ",
+    "(3) "), then words with no figure in them."""
     if not isinstance(value, str):
         return None
     match = _WORDED.match(value)

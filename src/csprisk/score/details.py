@@ -59,8 +59,8 @@ def _next_value(line: Sequence[Any], col: int) -> Any:
     return None
 
 
-#: "2024-25", "2024/2025", "2024 - 25": a period by the year it starts; or a lone year.
-_PERIOD = re.compile(r"\b(20\d\d)\s*[-/\u2013]\s*(?:20)?\d\d\b")
+#: "2024-25", "2024/2025", "2024 - 25", "2024 to 2025": a period by the year it starts; or a lone year.
+_PERIOD = re.compile(r"\b(20\d\d)\s*(?:[-/\u2013]|to)\s*(?:20)?\d\d\b")
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
 

@@ -185,7 +185,7 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
 
 
 #: A number in front of a priority's name: "1. ", "2) ", "3 - ", "(4) ", "5: ".
-_NUMBERING = re.compile(r"^\s*(?:\(\s*[0-9]{1,3}\s*\)\s*|[0-9]{1,3}[.)]\s+|[0-9]{1,3}\s*[-:\u2013\u2014]\s+)"
+_NUMBERING = re.compile(r"^\s*(?:\(\s*[0-9]{1,3}\s*\)\s*|[0-9]{1,3}[.)]\s*|[0-9]{1,3}\s*[-:\u2013\u2014]\s+)"
                         r"(?=[^\W\d_])")
 
 
