@@ -254,3 +254,18 @@ def test_a_number_in_front_of_a_name_is_dropped_and_nothing_else(typed, name):
     from csprisk.score.rows import priority_name
 
     assert priority_name(typed) == name
+
+
+def test_the_ranked_workbook_is_written_from_every_case_and_keeps_what_was_typed(cases, tmp_path):
+    import openpyxl
+
+    from csprisk import write_ranked_workbook
+    from csprisk.marks import SUMMARY
+
+    result = merge_files(list(cases.values()), SCHEME)
+    written = write_ranked_workbook(result, tmp_path / "ranked.xlsx")
+    book = openpyxl.load_workbook(written, read_only=True)
+    summary = [row for row in book[SUMMARY].iter_rows(values_only=True)]
+    assert any("Reducing re-offending" in row for row in summary)
+    typed = {value for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row}
+    assert {"4 \u2013 High", "3 - Moderate", "High"} <= typed  # worded scores and bad words, as typed
