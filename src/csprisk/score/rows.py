@@ -54,6 +54,7 @@ class Matrix:
     #: The scheme's criteria and weights, once per matrix rather than once per row.
     labels: tuple[str, ...] = ()
     weights: tuple[float, ...] = ()
+    max_total: float = 0.0
     #: The matching key of each criterion column's header ("" where it has none).
     header_keys: tuple[str, ...] = ()
     #: Score cells typed as a worded scale point ("3 - Moderate"): how many, and the first.
@@ -120,7 +121,7 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
                     hidden=hidden, visible_row_of=_visible_rows(layout, first, hidden) if hidden else {},
                     marked=bool(grid.errors or grid.percent),
                     floats={float(n): float(n) for n in range(scheme.scale_max + 1)},
-                    labels=scheme.labels, weights=scheme.weights,
+                    labels=scheme.labels, weights=scheme.weights, max_total=scheme.max_total,
                     header_keys=_header_keys(layout))
     priorities: list[ScoredPriority] = []
     rows: list[ScoreRow] = []
@@ -173,14 +174,16 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
     typed = display_name(shown(name_value)) if not is_blank(name_value) else ""
     if _is_summary_name(typed):
         return None  # a totals or averages line under the matrix
-    scale_max = matrix.scheme.scale_max
-    scored = any(classify_score(v, scale_max)[0] == VALID for v in raw)
     name = priority_name(name_value) if typed else ""
-    if _SCALE_KEY.match(typed) and (not scored or name == typed):
-        return None  # a line of the scoring key ("0 = none", "5"); a numbered name with scores is never one
     key = priority_key(name)
-    if not key and not scored and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
-        return None  # a note or key below the matrix, with no name and nothing score-like
+    key_line = _SCALE_KEY.match(typed)
+    if key_line or not key:
+        scale_max = matrix.scheme.scale_max
+        scored = any(classify_score(v, scale_max)[0] == VALID for v in raw)
+        if key_line and (not scored or name == typed):
+            return None  # a line of the scoring key ("0 = none", "5"); a numbered name with scores is never one
+        if not key and not scored and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
+            return None  # a note or key below the matrix, with no name and nothing score-like
     return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
 
 
@@ -192,7 +195,8 @@ _NUMBERING = re.compile(r"^\s*(?:\(\s*[0-9]{1,3}\s*\)\s*|[0-9]{1,3}[.)]\s*|[0-9]
 def priority_name(value: Any) -> str:
     """A priority's name as shown: spacing tidied, and without a number in front of it
     ("1. Domestic abuse" is "Domestic abuse"), so it matches the same priority elsewhere."""
-    return display_name(_NUMBERING.sub("", shown(value)))
+    text = shown(value)
+    return display_name(_NUMBERING.sub("", text) if text[:1].isdigit() or text[:1] == "(" else text)
 
 
 def _header_keys(layout: Layout) -> tuple[str, ...]:
@@ -204,6 +208,8 @@ def _header_keys(layout: Layout) -> tuple[str, ...]:
 
 def _repeats_header(matrix: Matrix, raw: list[Any]) -> bool:
     """Whether the row holds the criteria labels in their columns: the header pasted again."""
+    if not any(type(value) is str for value in raw):
+        return False  # a row of scores, the usual row: decided without a lookup
     keys = matrix.header_keys
     labels = sum(1 for value, key in zip(raw, keys, strict=False)
                  if isinstance(value, str) and key and criterion_key(value) == key)
@@ -318,7 +324,7 @@ def _total_adds_up(matrix: Matrix, row: Row) -> None:
     layout, grid = matrix.layout, matrix.grid
     if layout.total_col is None:
         return
-    row.typed_total = typed_total = total_of(grid.value(row.index, layout.total_col), matrix.scheme.max_total)
+    row.typed_total = typed_total = total_of(grid.value(row.index, layout.total_col), matrix.max_total)
     weighted = tuple(None if s is None else s * w for s, w in zip(row.scores, matrix.weights, strict=False))
     computed = sum(s for s in weighted if s is not None)
     formula = grid.is_formula(row.index, layout.total_col)
@@ -390,6 +396,8 @@ OTHER_SCALE_COUNT, OTHER_SCALE_SHARE = 5, 1 / 3
 def _other_scale(matrix: Matrix, rows: list[ScoreRow]) -> list[Finding]:
     """Scores all or mostly above the scale (6 to 10 on a 0 to 5 matrix): one warning for
     the return, beside each cell's own error."""
+    if not any("i" in row.statuses for row in rows):
+        return []  # no score outside the scale, the usual return: said without looking at each
     scale_max = matrix.scheme.scale_max
     numbers = 0
     above: list[tuple[float, str, Any]] = []
