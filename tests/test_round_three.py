@@ -215,7 +215,8 @@ def test_a_return_for_the_assessments_period_or_dated_in_its_window_is_not_flagg
 
     import openpyxl
 
-    for title, date in (("Risk matrix 2025-26", dt.datetime(2024, 2, 12)), ("Risk matrix", dt.datetime(2025, 1, 9))):
+    for title, date in (("Risk matrix 2025-26", dt.datetime(2024, 2, 12)), ("Risk matrix", dt.datetime(2025, 1, 9)),
+                        ("Police and Crime Plan 2021-2025 priorities", dt.datetime(2025, 6, 3))):
         wb = openpyxl.Workbook()
         made._put(wb.active, 1, 1, [[title], ["Date completed", date], ["Partner organisation", "Anytown Police"], [],
                                     ["Priority", *made.LABELS], ["Domestic abuse", *[2] * 16]])

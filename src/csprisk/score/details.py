@@ -82,11 +82,15 @@ def period_text(grid: Grid, header_row: int, start: int = 0) -> str:
 
 def named_period(text: str) -> tuple[str, int] | None:
     """An assessment period a text names ("Risk matrix 2024-25", "2024/2025"): as written,
-    and the year it starts. A date ("2024-03-12", "12/03/2024") names none."""
-    match = _PERIOD.search(text)
-    if match is None or _DATE_TEXT.search(text):
+    and the year it starts. A date ("2024-03-12", "12/03/2024") names none, nor a span of
+    several years ("Police and Crime Plan 2021-2025")."""
+    if _DATE_TEXT.search(text):
         return None
-    return match.group(0), int(match.group(1))
+    for match in _PERIOD.finditer(text):
+        start, end = int(match.group(1)), int(re.split(r"\D+", match.group(0))[-1])
+        if end in (start + 1, (start + 1) % 100):  # one year: "2021-2025" is a plan's span, not a period
+            return match.group(0), start
+    return None
 
 
 _DATE_TEXT = re.compile(r"\b20\d\d-\d\d-\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]20\d\d\b")
