@@ -270,3 +270,16 @@ def test_the_ranked_workbook_is_written_from_every_case_and_keeps_what_was_typed
     assert any("Reducing re-offending" in row for row in summary)
     typed = {value for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row}
     assert {"4 \u2013 High", "3 - Moderate", "High"} <= typed  # worded scores and bad words, as typed
+
+
+def test_a_row_scored_across_the_matrix_under_a_bare_number_is_kept_and_flagged_not_dropped():
+    from csprisk.grid import Grid
+    from csprisk.score.parse import parse_return
+
+    rows = [["Partner organisation", "Anytown Police"], ["Priority", *made.LABELS],
+            ["Domestic abuse", *[4] * 16], ["7", *[3] * 16], [], ["Scoring key"], ["3", "Moderate", 3, 3, 3]]
+    ret, findings = parse_return([Grid("police.xlsx", "Matrix", rows)], SCHEME, "police.xlsx")
+    assert [(f.code, f.cell) for f in findings] == [("priority-missing", "A4")]
+    assert [p.name for p in ret.priorities] == ["Domestic abuse"]
+    assert [(row.priority, row.number, row.counted) for row in ret.rows] == [
+        ("Domestic abuse", 3, True), ("Row 4", 4, False)]

@@ -179,10 +179,16 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
     key_line = _SCALE_KEY.match(typed)
     if key_line or not key:
         scale_max = matrix.scheme.scale_max
-        scored = any(classify_score(v, scale_max)[0] == VALID for v in raw)
-        if key_line and (not scored or name == typed):
-            return None  # a line of the scoring key ("0 = none", "5"); a numbered name with scores is never one
-        if not key and not scored and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
+        valid = sum(classify_score(v, scale_max)[0] == VALID for v in raw)
+        if key_line and name == typed:
+            # A line of the scoring key ("0 = none", "5"), with a few scores as examples at
+            # most; a row scored across the matrix under a bare number lacks its name.
+            if valid < len(raw) * MIN_CRITERIA_SHARE:
+                return None
+            name, key = "", ""
+        elif key_line and not valid:
+            return None  # a numbered line of words with no score: "3 - Moderate risk"
+        if not key and not valid and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
             return None  # a note or key below the matrix, with no name and nothing score-like
     return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
 
