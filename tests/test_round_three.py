@@ -283,3 +283,16 @@ def test_a_row_scored_across_the_matrix_under_a_bare_number_is_kept_and_flagged_
     assert [p.name for p in ret.priorities] == ["Domestic abuse"]
     assert [(row.priority, row.number, row.counted) for row in ret.rows] == [
         ("Domestic abuse", 3, True), ("Row 4", 4, False)]
+
+
+def test_worded_points_of_another_scale_also_say_the_return_seems_scored_on_it():
+    from csprisk.grid import Grid
+    from csprisk.score.parse import parse_return
+
+    words = ["7 - High", "9 - Very high", "3 - Low", "8 - High"] * 4
+    rows = [["Partner organisation", "Anytown Fire"], ["Priority", *made.LABELS], ["Deliberate fires", *words]]
+    ret, findings = parse_return([Grid("fire.xlsx", "Matrix", rows)], SCHEME, "fire.xlsx")
+    [scale] = [f for f in findings if f.code == "other-scale"]
+    assert (scale.cell, scale.value) == ("B3", "7 - High")
+    assert scale.message.startswith("12 of the 16 numbers in this return's score cells are above 5 (from 7 to 9)")
+    assert [p.total for p in ret.priorities] == [12.0]  # the four "3 - Low" read; the rest are errors

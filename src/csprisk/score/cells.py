@@ -52,12 +52,14 @@ def worded_score(value: Any, scale_max: int) -> float | None:
     """The score a worded label gives: text that is exactly a point of the scale (0 to
     `scale_max`), then a dash, colon, equals sign, full stop or bracket ("3 - ", "3: ", "3. ",
     "(3) "), then words with no figure in them."""
-    if not isinstance(value, str):
-        return None
-    match = _WORDED.match(value)
-    if match is None or not 0 <= int(match.group(1)) <= scale_max:
-        return None
-    return float(match.group(1))
+    point = worded_point(value)
+    return point if point is not None and point <= scale_max else None
+
+
+def worded_point(value: Any) -> float | None:
+    """The number a worded label starts with ("7 - Very high" is 7), whatever the scale."""
+    match = _WORDED.match(value) if isinstance(value, str) else None
+    return float(match.group(1)) if match else None
 
 
 def shown(value: Any) -> str:

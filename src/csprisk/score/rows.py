@@ -19,7 +19,7 @@ from csprisk.findings import Code, Finding
 from csprisk.grid import Grid, column_letter, is_blank
 from csprisk.scheme import Scheme, criterion_key, display_name, format_number, priority_key
 from csprisk.scheme.numbers import number_of
-from csprisk.score.cells import classify_score, confidence_level, shown, text, total_of
+from csprisk.score.cells import classify_score, confidence_level, shown, text, total_of, worded_point
 from csprisk.score.layout import MIN_CRITERIA_SHARE, Layout, header_text
 from csprisk.score.returns import BLANK, INVALID, NOT_KNOWN, STATUS_LETTER, VALID, ScoredPriority, ScoreRow
 from csprisk.words import agree, plural
@@ -409,7 +409,10 @@ def _other_scale(matrix: Matrix, rows: list[ScoreRow]) -> list[Finding]:
     above: list[tuple[float, str, Any]] = []
     for row in rows:
         for value, status, letter in zip(row.values, row.statuses, matrix.letters, strict=False):
-            number = number_of(value) if status in "vi" else None
+            if status not in "vi":
+                continue
+            number = number_of(value)
+            number = worded_point(value) if number is None else number  # "7 - Very high" on a 0 to 10 list
             if number is None:
                 continue
             numbers += 1
