@@ -4,7 +4,8 @@ A row of the sheet is first taken as a row of the matrix or passed over (a blank
 totals line, a line of the scoring key). Then each check in `ROW_CHECKS` looks at it in
 turn, and declares the finding codes it can give. A check may also decide that the row is
 not counted (a duplicate, a row with no name, a row with no score) or not read at all (a
-hidden copy of a visible row).
+hidden copy of a visible row). Last, each check in `MATRIX_CHECKS` looks at the rows read
+as a whole (scores picked as worded labels, a return scored on another scale).
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
     rows: list[ScoreRow] = []
     for index in range(first, layout.last):
         row = matrix_row(matrix, index)
-        if row is None or isinstance(row, Finding):
-            findings += [row] if row else []
+        if isinstance(row, Finding):
+            findings.append(row)  # the header pasted again
+        if not isinstance(row, Row):
             continue
         for check in ROW_CHECKS:
             check.run(matrix, row)
