@@ -15,7 +15,7 @@ from csprisk.scheme import Scheme
 from csprisk.scheme.numbers import number_of
 from csprisk.score.cells import classify_score, worded_score
 from csprisk.score.parse import parse_return
-from csprisk.score.rows import ROW_CHECKS, RowCheck
+from csprisk.score.rows import MATRIX_CHECKS, ROW_CHECKS, RowCheck
 
 
 @pytest.mark.parametrize("value, number", [
@@ -87,7 +87,8 @@ def test_every_row_check_gives_only_the_codes_it_declares(lines):
         assert given_by.get(check.run.__name__, set()) <= set(check.codes), check.run.__name__
 
 
-def test_the_row_checks_declare_each_code_once():
-    codes = [code for check in ROW_CHECKS for code in check.codes]
+def test_the_row_and_matrix_checks_declare_each_code_once():
+    codes = [code for check in (*ROW_CHECKS, *MATRIX_CHECKS) for code in check.codes]
     assert len(codes) == len(set(codes))
-    assert {Code.SCORE_NOT_NUMBER, Code.TOTAL_MISMATCH, Code.PRIORITY_NOT_SCORED, Code.DUPLICATE_PRIORITY} <= set(codes)
+    assert {Code.SCORE_NOT_NUMBER, Code.TOTAL_MISMATCH, Code.PRIORITY_NOT_SCORED, Code.DUPLICATE_PRIORITY,
+            Code.SCORES_WORDED, Code.OTHER_SCALE} <= set(codes)
