@@ -15,7 +15,7 @@ from csprisk.scheme import Scheme
 from csprisk.scheme.numbers import number_of
 from csprisk.score.cells import classify_score, worded_score
 from csprisk.score.parse import parse_return
-from csprisk.score.rows import MATRIX_CHECKS, ROW_CHECKS, RowCheck
+from csprisk.score.rows import MATRIX_CHECKS, ROW_CHECKS, MatrixCheck, RowCheck
 
 
 @pytest.mark.parametrize("value, number", [
@@ -54,14 +54,15 @@ def test_a_score_is_valid_exactly_when_it_is_a_whole_number_on_the_scale(value):
     assert (code is None) == (status in ("valid", "blank"))
 
 
-_CELLS = st.sampled_from([None, "", 0, 3, 5, 3.0, 2.5, 7, -1, "4", "NK", "?", "high", True, "3 - Moderate"])
+_CELLS = st.sampled_from([None, "", 0, 3, 5, 3.0, 2.5, 7, 9, -1, "4", "NK", "?", "high", True, "3 - Moderate",
+                          "8 - High"])
 _NAMES = st.sampled_from(["Domestic abuse", "ASB", "", None, "Hate crime", "Total", "0 = none"])
 
 
 @given(st.lists(st.tuples(_NAMES, st.lists(_CELLS, min_size=16, max_size=16),
                           st.sampled_from([None, 48, "48", 12.5, "58/80"]),
                           st.sampled_from([None, "High", "M", 2, "sure"])), min_size=1, max_size=8))
-def test_every_row_check_gives_only_the_codes_it_declares(lines):
+def test_every_check_gives_only_the_codes_it_declares(lines):
     header = ["Priority", *Scheme().labels, "TOTAL (out of 80)", "Confidence"]
     rows = [["Partner organisation", "Anytown Police"], header]
     rows += [[name, *scores, total, confidence] for name, scores, total, confidence in lines]
@@ -75,15 +76,23 @@ def test_every_row_check_gives_only_the_codes_it_declares(lines):
                 f.code for f in row.findings if id(f) not in before)
         return RowCheck(check.codes, run)
 
+    def watched_whole(check):
+        def run(matrix, read):
+            found = check.run(matrix, read)
+            given_by.setdefault(check.run.__name__, set()).update(f.code for f in found)
+            return found
+        return MatrixCheck(check.codes, run)
+
     import csprisk.score.rows as rows_module
 
-    original = rows_module.ROW_CHECKS
-    rows_module.ROW_CHECKS = tuple(watched(c) for c in original)
+    row_checks, matrix_checks = rows_module.ROW_CHECKS, rows_module.MATRIX_CHECKS
+    rows_module.ROW_CHECKS = tuple(watched(c) for c in row_checks)
+    rows_module.MATRIX_CHECKS = tuple(watched_whole(c) for c in matrix_checks)
     try:
         parse_return([Grid("police.xlsx", "Matrix", rows)], Scheme(), "police.xlsx")
     finally:
-        rows_module.ROW_CHECKS = original
-    for check in original:
+        rows_module.ROW_CHECKS, rows_module.MATRIX_CHECKS = row_checks, matrix_checks
+    for check in (*row_checks, *matrix_checks):
         assert given_by.get(check.run.__name__, set()) <= set(check.codes), check.run.__name__
 
 
