@@ -18,7 +18,8 @@ xlwings' own dispatch (as xlwings Lite and Server run it) on the analyst workboo
 tests/officejs.py, the helper the script tests use), on CPython and inside real Pyodide
 under Node (each line the analyst workbook can declare, from the workbook's own main.py
 with only its requirements.txt installed; `make pyodide` first).
-`--script-only` measures just the script, on 30 generated returns. `--against SRC` (the src/
+`--script-only` measures just the script, on 30 generated returns; `--parse-only` just the
+parser, in process, on N generated grids (no files). `--against SRC` (the src/
 folder of another checkout, e.g. `git worktree add /tmp/before f77dd04`) adds "before",
 that code's merge run the same way, alternating with the others.
 """
@@ -197,6 +198,44 @@ def lazy_imports() -> list[str]:
             "print(','.join(m for m in ('pandas', 'openpyxl', 'xlwings', 'python_calamine') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return [m for m in done.stdout.strip().split(",") if m]
+
+
+PARSE = r"""
+import random, statistics, sys, time
+from csprisk.grid import Grid
+from csprisk.scheme import Scheme
+from csprisk.score.parse import parse_returns
+scheme, rng, grids = Scheme(), random.Random(20271), []
+for i in range(int(sys.argv[1])):
+    rows = [["Partner organisation", f"Partner {i:05d}"], [], ["Priority", *scheme.labels, "TOTAL"]]
+    for p in range(30):
+        scores = [float(rng.randint(0, 5)) for _ in scheme.labels]
+        if rng.random() < 0.2:
+            scores[3] = "NK"
+        rows.append([f"Priority {p:02d}", *scores, sum(s for s in scores if isinstance(s, float))])
+    grids.append(Grid("return.xlsx", "Matrix", rows))
+times = []
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    for grid in grids:
+        parse_returns([grid], scheme, "return.xlsx")
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
+
+
+def parse_times(n: int, runs: int, against: str | None) -> dict[str, float]:
+    """The parser alone, in one process per variant, on n grids like the template's (30
+    priorities, 16 criteria, some NK): median seconds, alternating the variants."""
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    variants = {"ours": here, **({"before": against} if against else {})}
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, src in variants.items():
+            done = subprocess.run([sys.executable, "-c", PARSE, str(n), "3"], capture_output=True, text=True,
+                                  check=True, env={**os.environ, "PYTHONPATH": src})
+            times[name].append(float(done.stdout))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 SCRIPT_SHEETS = 30
@@ -402,12 +441,19 @@ def main() -> None:
                         help="also merge M returns once, ours only (a national roll-up; 6000 in make bench)")
     parser.add_argument("--hostile-only", action="store_true",
                         help="only the time the gate takes over each hostile file of the tests")
+    parser.add_argument("--parse-only", action="store_true",
+                        help="only the parser, in process, on N generated grids (with --against, before too)")
     parser.add_argument("--script-only", action="store_true",
                         help="only the Merge & Rank script: xlwings dispatch on CPython and inside Pyodide")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.hostile_only:
         print_hostile_times(max(args.runs, 3))
+        return
+    if args.parse_only:
+        for name, seconds in parse_times(args.returns, args.runs, args.against).items():
+            print(f"parse only, {args.returns} returns, {name}: {seconds * 1000:.0f} ms "
+                  f"({seconds * 1000 / args.returns:.2f} ms/return)")
         return
     if args.script_only:
         folder = generate(SCRIPT_SHEETS)

@@ -64,6 +64,19 @@ def test_invalid_score_gives_excels_value_error_not_a_wrong_number():
         assert call("risk_total", full_row(bad)) == [[EXCEL_VALUE_ERROR]], bad
 
 
+def test_worded_scale_points_count_as_their_number_as_in_the_findings():
+    assert call("risk_total", row("3 - Moderate", "4 \u2013 High", "0: None", 2.0)) == [[9.0]]
+    assert call("risk_check", full_row("3 - Moderate", "5 - Very high")) == [["OK"]]
+    assert call("risk_total", full_row("6 - Extreme")) == [[EXCEL_VALUE_ERROR]]
+
+
+def test_numbers_typed_as_text_follow_the_one_rule():
+    assert call("risk_band", [["60"]]) == [["High"]]
+    assert call("risk_band", [[" 45.5 "]]) == [["Medium"]]
+    for not_a_number in ("1e3", "1,000", "inf", "nan"):
+        assert call("risk_band", [[not_a_number]]) == [[EXCEL_VALUE_ERROR]], not_a_number
+
+
 def test_blank_row_totals_zero():
     assert call("risk_total", row(*[None] * 16)) == [[0.0]]
 

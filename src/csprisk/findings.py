@@ -70,13 +70,13 @@ class Code(StrEnum):
                        'No partner organisation is named in this return, so the {source} "{used}" is '
                        "used instead. Type your organisation's name in the Partner organisation cell.")
     MISSING_CRITERION = ("missing-criterion", ERROR, "Criterion column missing",
-                         "This return has no column for {listed}. Add the column with its scores (use "
-                         "the partner template's labels); until then nobody's score for it comes from "
-                         "this return.")
+                         "This return has no column for {listed}.{unmatched} Add the column with its "
+                         "scores (use the partner template's labels); until then nobody's score for it "
+                         "comes from this return.")
     NO_MATRIX_FOUND = ("no-matrix-found", ERROR, "No risk matrix found",
                        "No sheet holds a risk matrix (sheets: {sheets}). A matrix needs a header row "
-                       'with the criteria labels, such as "{example}", within the first {rows} rows. '
-                       "Use the partner template, or add the header row.")
+                       'with the criteria labels, such as "{example}".{unmatched} Use the partner '
+                       "template, or add the header row.")
     UNKNOWN_COLUMN = ("unknown-column", INFO, "Column not recognised",
                       'The column "{label}" is not one of the criteria, so it is not scored.')
     SHEET_CHOSEN = ("sheet-chosen", INFO, "Sheet used for the matrix",
@@ -92,9 +92,8 @@ class Code(StrEnum):
                             '{priority}: the confidence "{shown}" is not High, Medium or Low (or 3, 2, 1), '
                             "so it is not counted; the scores are. Type High, Medium or Low.")
     PRIORITY_NOT_SCORED = ("priority-not-scored", WARNING, "Priority not scored",
-                           '"{priority}": no criterion has a score (each is marked not known or left '
-                           "blank), so this row gives no score. It is left out of the ranking rather "
-                           "than ranked as 0 out of {max_total}; score the criteria you can.")
+                           '"{priority}": {why}, so this row gives no score. It is left out of the '
+                           "ranking rather than ranked as 0 out of {max_total}; score the criteria you can.")
     HIDDEN_ROW_READ = ("hidden-row-read", WARNING, "Hidden row read",
                        'Row {row} ("{priority}") is hidden, but it is the only row for this priority, '
                        "so its scores were read. Unhide the row to check them, or delete it if it "
@@ -124,6 +123,26 @@ class Code(StrEnum):
                           '(partners = [{{name = "{listed}", aliases = ["{partner}"]}}], or the '
                           "Aliases column of the Settings sheet's Expected partners), or ask the "
                           'partner to use the name "{listed}".')
+    SCORES_WORDED = ("scores-worded", INFO, "Scores picked as worded labels",
+                     '{count} typed as a scale point with its label, such as "{example}" (the first in '
+                     "{first}): the number each starts with was read as the score. Nothing needs changing.")
+    HEADER_REPEATED = ("header-repeated", INFO, "Header row repeated",
+                       "Row {row} repeats the matrix's header row, so it was passed over: it is not a "
+                       "priority. Delete it if it was pasted there by mistake.")
+    OTHER_SCALE = ("other-scale", WARNING, "Scores seem to use another scale",
+                   "{count} of the {numbers} numbers in this return's score cells are above {scale_max} (from "
+                   "{low} to {high}), so it seems to be scored on another scale than the matrix's 0 to "
+                   "{scale_max}. Those scores are not used. Ask the partner to score every criterion again "
+                   "from 0 to {scale_max}, as the partner template's guidance describes.")
+    OTHER_PERIOD = ("other-period", WARNING, "Return from another period",
+                    "This return names {found} ({where}), but the assessment is for {period}. It may be an "
+                    "earlier return left with the new ones: check it is the current one, and ask the "
+                    "partner for their {period} return if it is not.")
+    MATRIX_TURNED = ("matrix-turned", ERROR, "Matrix turned on its side",
+                     "The criteria run down column {column} (from {first}) and the priorities across row "
+                     "{row}: the matrix is turned on its side, and a risk matrix has one priority per row. "
+                     "Turn it round and send it again: select the matrix, Copy, then on a new sheet Paste "
+                     "Special > Transpose (or copy the scores into the partner template). " + LEFT_OUT)
     # ------------------------------------------------------------ across returns
     SIMILAR_PRIORITY = ("similar-priority", WARNING, "Priority name resembles another",
                         '"{name}" matches no priority in the other returns, no candidate priority and '

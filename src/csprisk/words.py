@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 #: Plurals that are not the word with an "s".
-_PLURALS = {"priority": "priorities", "was": "were", "comes": "come", "drops": "drop", "it": "they"}
+_PLURALS = {"priority": "priorities", "was": "were", "comes": "come", "drops": "drop", "it": "they",
+            "looks": "look", "matches": "match"}
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

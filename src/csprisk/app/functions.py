@@ -8,21 +8,20 @@ blanks as None. Scores follow the same rules and messages as the findings
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
+from csprisk.findings import Code
 from csprisk.grid import Grid, is_blank
 from csprisk.scheme import HIGH, LOW, MEDIUM, PRIORITY_LABEL, Scheme, format_number, stored
+from csprisk.scheme.numbers import number_of
 from csprisk.score.assess import TOTAL_PRECISION
 from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
+from csprisk.words import plural
 
 #: The error a function returns instead of a wrong number; xlwings turns it into Excel's #VALUE!.
 VALUE_ERROR = "#VALUE!"
 OK = "OK"
-
-Cells = Sequence[Sequence[Any]]
-
 
 def help_texts(scheme: Scheme | None = None) -> dict[str, str]:
     """What Excel shows for each function and argument (udfs.py uses these), in the words and
@@ -83,7 +82,7 @@ def risk_total(scores: Any, scheme: Scheme | None = None) -> float | str:
     values = flatten(scores)
     weights = scheme.weights if len(values) == len(scheme.weights) else (1.0,) * len(values)
     total = 0.0
-    for value, weight in zip(values, weights):
+    for value, weight in zip(values, weights, strict=False):
         status, score, _code = classify_score(value, scheme.scale_max)
         if status == INVALID:
             return VALUE_ERROR
@@ -106,10 +105,10 @@ def risk_check(scores: Any, priority: Any = None, scheme: Scheme | None = None) 
     labels = scheme.labels if len(values) == len(scheme.labels) else tuple(
         f"criterion {i}" for i in range(1, len(values) + 1))
     lines = []
-    for label, value in zip(labels, values):
+    for label, value in zip(labels, values, strict=False):
         status, _score, code = classify_score(value, scheme.scale_max)
         if status == BLANK:
-            code = "score-missing"
+            code = Code.SCORE_MISSING
         if code and status != NOT_KNOWN:
             lines.append(score_message(code, name, label, value, scheme.scale_max))
     return "\n".join(lines) or OK
@@ -124,13 +123,10 @@ def risk_band(total: Any, high: Any = None, medium: Any = None, scheme: Scheme |
     scheme = scheme or Scheme()
     if is_blank(total):
         return ""
-    number = _number(total)
-    thresholds = [scheme.high_threshold if is_blank(high) else _number(high),
-                  scheme.medium_threshold if is_blank(medium) else _number(medium)]
-    if number is None or None in thresholds:
-        return VALUE_ERROR
-    high_at, medium_at = thresholds
-    if medium_at > high_at:
+    number = number_of(total)
+    high_at = scheme.high_threshold if is_blank(high) else number_of(high)
+    medium_at = scheme.medium_threshold if is_blank(medium) else number_of(medium)
+    if number is None or high_at is None or medium_at is None or medium_at > high_at:
         return VALUE_ERROR
     return scheme.with_overrides(high_threshold=high_at, medium_threshold=medium_at).band(
         round(number, TOTAL_PRECISION))
@@ -143,10 +139,10 @@ def risk_rank(total: Any, totals: Any) -> int | str:
     """
     if is_blank(total):
         return ""
-    number = _number(total)
+    number = number_of(total)
     if number is None:
         return VALUE_ERROR
-    others = [n for n in (_number(v) for v in flatten(totals) if not is_blank(v)) if n is not None]
+    others = [n for n in (number_of(v) for v in flatten(totals) if not is_blank(v)) if n is not None]
     mine = round(number, TOTAL_PRECISION)
     rounded = [round(n, TOTAL_PRECISION) for n in others]
     if mine not in rounded:
@@ -188,7 +184,7 @@ def risk_summary(matrix: Any, scheme: Scheme | None = None) -> list[list[Any]]:
     problems = _problems_by_priority(result)
     for p in result.assessment.ranking:
         count = problems.get(p.key, 0)
-        check = OK if not count else f"{count} problem{'s' if count != 1 else ''}: see RISK_CHECK"
+        check = OK if not count else f"{plural(count, 'problem')}: see RISK_CHECK"
         table.append([p.rank if not p.tied else p.rank_label, p.name, stored(p.total), p.band,
                       p.not_known, check])
     if len(table) == 1:
@@ -220,16 +216,3 @@ def _problems_by_priority(result) -> dict[str, int]:
             counts[key] = counts.get(key, 0) + bad + missing
     return counts
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None

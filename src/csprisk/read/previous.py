@@ -15,6 +15,7 @@ from typing import Any
 from csprisk.findings import Stopped
 from csprisk.grid import is_blank
 from csprisk.marks import SUMMARY
+from csprisk.scheme.numbers import number_of
 
 _RANK = re.compile(r"^=?\s*(\d+)$")
 
@@ -77,7 +78,7 @@ def parse_summary(rows: Sequence[Sequence[Any]], name: str = "the workbook") -> 
         if all(is_blank(v) for v in row):
             break
         match = _RANK.match(str(cells[0]).strip().removesuffix(".0"))
-        total = _number(cells[total_col])
+        total = number_of(cells[total_col])
         if not match or is_blank(cells[1]) or total is None:
             continue  # a separator or note inside the table
         entries.append(PreviousEntry(str(cells[1]).strip(), int(match.group(1)),
@@ -99,13 +100,3 @@ def _ranked_header(rows: Sequence[Sequence[Any]]) -> tuple[int, int] | None:
 def _described(rows: Sequence[Sequence[Any]]) -> str:
     return str(rows[1][0]).strip() if len(rows) > 1 and rows[1] and not is_blank(rows[1][0]) else ""
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from csprisk.findings import Stopped
+from csprisk.scheme.numbers import number_of
 
 AGGREGATIONS = ("mean", "median", "max", "min")
 #: The band words, highest first: what the Summary, the Heatmap and RISK_BAND say.
@@ -56,6 +57,8 @@ class Criterion:
     label: str
     guidance: str = ""
     weight: float = 1.0
+    #: Other headers partners give this criterion ("Gap", "Fear"), matched as the label is.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,10 @@ class Scheme:
             raise SchemeError("The settings list no criteria; at least one is needed.")
         if len(set(criterion_key(c.label) for c in self.criteria)) != len(self.criteria):
             raise SchemeError("Two criteria in the settings have the same label.")
+        spellings = [{criterion_key(s) for s in (c.label, *c.aliases)} for c in self.criteria]
+        if sum(map(len, spellings)) != len(set().union(*spellings)):
+            raise SchemeError("Two criteria in the settings share a label or an alias; a header can stand "
+                              "for one criterion only.")
         if self.scale_max < 1:
             raise SchemeError("The scale maximum must be a whole number of 1 or more.")
         if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
@@ -442,7 +449,7 @@ def _criterion(entry: Any) -> Criterion:
     if not isinstance(entry, dict) or not str(entry.get("label", "")).strip():
         raise SchemeError("Each criterion in the settings needs a label.")
     return Criterion(str(entry["label"]).strip(), str(entry.get("guidance", "")).strip(),
-                     _number(entry.get("weight", 1), "criterion weight"))
+                     _number(entry.get("weight", 1), "criterion weight"), _aliases(entry.get("aliases", ())))
 
 
 def _priority(entry: Any, what: str = "priority") -> Priority:
@@ -452,17 +459,21 @@ def _priority(entry: Any, what: str = "priority") -> Priority:
         return Priority(entry.strip())
     if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
         raise SchemeError(f"Each {what} in the settings needs a name.")
-    aliases = entry.get("aliases", ())
+    return Priority(str(entry["name"]).strip(), _aliases(entry.get("aliases", ())))
+
+
+def _aliases(aliases: Any) -> tuple[str, ...]:
+    """A list of other names, or one text of them separated by ";"."""
     if isinstance(aliases, str):
-        aliases = [a for a in re.split(r"[;\n]", aliases)]
-    return Priority(str(entry["name"]).strip(), tuple(str(a).strip() for a in aliases if str(a).strip()))
+        aliases = re.split(r"[;\n]", aliases)
+    return tuple(str(a).strip() for a in aliases if str(a).strip())
 
 
 def _number(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise SchemeError(f'The setting "{name}" must be a number, not "{value}".') from None
+    number = number_of(value)
+    if number is None:
+        raise SchemeError(f'The setting "{name}" must be a number, not "{value}".')
+    return number
 
 
 def _whole(value: Any, name: str) -> int:

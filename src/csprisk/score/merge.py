@@ -168,7 +168,7 @@ def merge_sources(sources: Iterable[Source], scheme: Scheme,
     for done, source in enumerate(sources, 1):
         if progress:
             progress(done, total, source.label)
-        if source.findings and source.findings[0].code == "not-a-return":
+        if source.findings and source.findings[0].code == Code.NOT_A_RETURN:
             record(source, "", SKIPPED, 0, source.findings[0].message)
             continue
         findings += source.findings
