@@ -210,6 +210,7 @@ def test_cells_near_the_matrix_are_never_cut(tmp_path):
 
 # ------------------------------------------------------------------------- a panic
 
+@pytest.mark.subprocess
 def test_a_reader_panic_costs_that_file_only_and_prints_nothing_on_stderr(tmp_path):
     pytest.importorskip("python_calamine", reason="the panic is calamine's")
     inbox = tmp_path / "in"
@@ -227,6 +228,7 @@ def test_a_reader_panic_costs_that_file_only_and_prints_nothing_on_stderr(tmp_pa
     assert {p["priority"]: p["total"] for p in out["ranking"]} == corpus.TOTALS
 
 
+@pytest.mark.subprocess
 def test_the_panic_fixture_really_makes_the_reader_panic(tmp_path):
     """The fixture above proves something only while calamine panics on it (seen in a child)."""
     pytest.importorskip("python_calamine", reason="the panic is calamine's")

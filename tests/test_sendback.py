@@ -421,6 +421,7 @@ def test_parts_written_with_a_namespace_prefix_are_marked_in_kind(tmp_path):
     assert ws["C7"].comment.text == "Please check: blank"
 
 
+@pytest.mark.pyodide
 @pytest.mark.parametrize("version", ["314.0.8"])
 def test_in_real_pyodide_feedback_for_partners_writes_into_lites_files(version, tmp_path):
     """The analyst workbook's main.py in Pyodide under Node, as xlwings Lite runs it: the
