@@ -61,3 +61,18 @@ def test_errors_that_stop_a_run_carry_a_finding():
 def test_the_settings_sheet_uses_the_settings_files_keys():
     assert {f.key.split(".")[0] for f in FIELDS} <= set(SETTINGS_KEYS)
 
+
+
+#: Words that tell the analyst, not the partner, what to do.
+ANALYST_ONLY = ("Ask the partner", "ask the partner", "alias", "from the inputs", "the settings",
+                "Check the partner", "check with both partners", "check it is the current one")
+
+
+def test_every_message_that_tells_the_analyst_what_to_do_has_words_for_the_partner():
+    from csprisk.findings import PARTNER_TEMPLATES
+
+    for code in Code:
+        if any(words in code.template for words in ANALYST_ONLY):
+            assert code in PARTNER_TEMPLATES, f"{code.value} speaks to the analyst and has no partner wording"
+    for code, template in PARTNER_TEMPLATES.items():
+        assert not [words for words in ANALYST_ONLY if words in template], code.value

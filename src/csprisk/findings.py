@@ -307,6 +307,19 @@ PARTNER_TEMPLATES: dict[Code, str] = {
     Code.FILE_NOT_EXCEL: "This file {reason}. {partner_advice}",
     Code.NO_SCORES: ("Your return has no scored priorities, so it adds nothing to the ranking yet. Please "
                      "score each priority you can and send the workbook back."),
+    Code.OTHER_SCALE: ("{count} of the {numbers} numbers in your score cells are above {scale_max} (from {low} "
+                       "to {high}), so your return seems to be scored on another scale than the matrix's 0 to "
+                       "{scale_max}, and those scores could not be used. Please score every criterion again "
+                       "from 0 to {scale_max}, as the template's guidance describes, and send the workbook back."),
+    Code.OTHER_PERIOD: ("Your return names {found} ({where}), but this assessment is for {period}. If it is an "
+                        "earlier return, please send your {period} return; if it is the current one, please "
+                        "correct the period it names."),
+    Code.PARTNER_NAME_SHARED: ("Your return does not name your organisation. Please type its name in the Partner "
+                               "organisation cell and send the workbook back, so that your scores are counted "
+                               "as yours."),
+    Code.RETURNS_IDENTICAL: ("Your return gives exactly the same scores as another partner's return, for the same "
+                             "{priorities} priorities. If it is a copy of another organisation's return, please "
+                             "send your own scores; if your scores really are the same, please tell us."),
 }
 
 _ASKED = "Ask the partner to "
