@@ -162,10 +162,11 @@ def refuse_doctypes(archive: zipfile.ZipFile, label: str, keep: Collection[str] 
         named_xml = info.filename.lower().endswith(_XML_NAMES)
         with archive.open(info) as stream:
             keeping = info.filename in keep and budget >= info.file_size
-            first = stream.read(MAX_FAST_SHEET_BYTES + 1 if keeping else 1 << 20)
-            looks_xml, codec = _codec(first[:512], label, info.filename)
+            first = stream.read(512)  # enough to tell a picture from XML, without unpacking it
+            looks_xml, codec = _codec(first, label, info.filename)
             if not (named_xml or looks_xml):
                 continue
+            first += stream.read(MAX_FAST_SHEET_BYTES + 1 - len(first) if keeping else 1 << 20)
             pattern = _DOCTYPE if named_xml else _ENTITY
             decoder = _Decoded(codec, _TEXT_DOCTYPE if named_xml else _TEXT_ENTITY, label, info.filename)
             if pattern.search(first) or decoder.finds(first):
