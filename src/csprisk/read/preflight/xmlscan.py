@@ -131,21 +131,21 @@ def _codec(head: bytes, label: str, part: str) -> tuple[bool, str | None]:
     """Whether the part starts as XML does, and the codec a parser would read it with where
     its bytes are not ASCII-compatible (UTF-16, UTF-32, EBCDIC, or another declared one)."""
     for mark, codec in _MARKED:
-        if head.startswith(mark):
-            head = head[len(mark):]
-            if codec is not None:
-                return True, codec
-            break
+        if head.startswith(mark):  # the mark decides, whatever the declaration says
+            return True, codec
     declared = _DECLARED.match(head)
     if declared is None:
         return head.lstrip()[:1] == b"<", None
     name = declared.group(1).decode("ascii", "replace")
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
+        info = None
+    # Python's codecs also name transforms (zlib, base64) that are no text encoding at all.
+    if info is None or not getattr(info, "_is_text_encoding", True):
         raise Refused(corrupt(label, f"its part {part} is written in a text encoding ({name}) that spreadsheets "
-                                     "do not use")) from None
-    return True, None if codec in _BYTES_ARE_ASCII else codec
+                                     "do not use"))
+    return True, None if info.name in _BYTES_ARE_ASCII else info.name
 
 
 def refuse_doctypes(archive: zipfile.ZipFile, label: str, keep: Collection[str] = ()) -> dict[str, bytes]:
