@@ -11,7 +11,13 @@ STAMP := $(VENV)/.installed
 ORACLES := $(VENV)/oracles
 ORACLES_STAMP := $(ORACLES)/.installed
 
-install: $(STAMP) $(ORACLES_STAMP)
+# lxml, apart from the venv too: tests/test_lxml.py runs the tests that would notice again in a
+# child process where lxml can be imported (as it is for many analysts, and in Pyodide), since
+# openpyxl then writes and parses its XML through lxml.
+LXML := $(VENV)/lxml
+LXML_STAMP := $(LXML)/.installed
+
+install: $(STAMP) $(ORACLES_STAMP) $(LXML_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +28,20 @@ $(ORACLES_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --target $(ORACLES) "openxml-audit>=0.8,<1"
 	touch $(ORACLES_STAMP)
 
+$(LXML_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: --target $(LXML) "lxml>=5.2,<7"
+	touch $(LXML_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/csprisk demo
 
-test: $(STAMP) $(ORACLES_STAMP) pyodide
+test: $(STAMP) $(ORACLES_STAMP) $(LXML_STAMP) pyodide
 	$(PY) -m pytest -q
 	$(VENV)/bin/lint-imports
 
 # The inner loop: every test but those that need LibreOffice or Pyodide (their markers, in
 # pyproject.toml), under a minute on two cores. `make test` runs them all.
-check: $(STAMP)
+check: $(STAMP) $(LXML_STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -m "not libreoffice and not pyodide"
 
 # The committed analyst workbook carries csprisk in its xlwings Lite main.py: rebuild it

@@ -133,14 +133,87 @@ def test_damaged_ole_and_zip_files_are_corrupt_not_crashes(tmp_path):
         assert all(f.code in ("file-corrupt", "file-not-excel") for f in findings)
 
 
-def test_openpyxl_parses_xml_through_defusedxml():
-    import defusedxml
-    import openpyxl.xml
-    from openpyxl.xml.functions import fromstring
+#: Entities that name the sheet: a reader that expands them (openpyxl through lxml does, where
+#: lxml can be imported: it parses with lxml then, not with the parser defusedxml guards).
+_LAUGHS = '<!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
 
-    assert openpyxl.xml.DEFUSEDXML is True
-    with pytest.raises(defusedxml.DTDForbidden if False else defusedxml.EntitiesForbidden):
-        fromstring(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
+
+def _workbook_part(tmp_path: Path, name: str, encode, dtd: bool = True) -> Path:
+    """A small .xlsx whose xl/workbook.xml is given a DTD (or not) and encoded by `encode`."""
+    def edit(part, data):
+        if part != "xl/workbook.xml":
+            return data
+        text = data.decode("utf-8")
+        return encode(text.replace("<workbook", _LAUGHS + "<workbook", 1).replace('name="Sheet"', 'name="&b;"')
+                      if dtd else text)
+
+    return hostile.rewrite_zip(hostile.small_xlsx(tmp_path / f"{name}.base.xlsx"), tmp_path / f"{name}.xlsx", edit)
+
+
+_DECLARED = '<?xml version="1.0" encoding="{}"?>'
+_ENCODINGS = {
+    "utf-16 with a byte-order mark": lambda t: (_DECLARED.format("UTF-16") + t).encode("utf-16"),
+    "utf-16 without one": lambda t: (_DECLARED.format("UTF-16") + t).encode("utf-16-be"),
+    "utf-32": lambda t: (_DECLARED.format("UTF-32") + t).encode("utf-32"),
+    "ebcdic": lambda t: (_DECLARED.format("IBM037") + t).encode("cp037"),
+    "utf-7, the < of <!DOCTYPE as +ADw-": lambda t: (_DECLARED.format("UTF-7") + t).encode("utf-7").replace(
+        b"<!DOCTYPE", b"+ADw-!DOCTYPE").replace(b"<!ENTITY", b"+ADw-!ENTITY"),
+}
+
+
+@pytest.mark.parametrize("encoding", list(_ENCODINGS))
+def test_a_dtd_in_a_part_in_another_encoding_is_refused_before_any_reader(tmp_path, monkeypatch, encoding):
+    """The gate, not the parser a reader happens to pick, keeps entities out: openpyxl parses
+    with lxml wherever lxml can be imported, and lxml expands these."""
+    import openpyxl
+
+    from csprisk.read.sources import SETTINGS_WORKBOOK, WorkbookRefused, load_workbook_model
+
+    path = _workbook_part(tmp_path, "laughs", _ENCODINGS[encoding])
+    problem = check_file(path, path.name)
+    assert problem.code == "file-corrupt" and "xl/workbook.xml declares XML entities" in problem.message
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("openpyxl was given a workbook with a DTD")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    with pytest.raises(WorkbookRefused, match="declares XML entities"):
+        load_workbook_model(path, SETTINGS_WORKBOOK)
+
+
+def test_a_part_in_utf16_without_a_dtd_is_read(tmp_path):
+    """UTF-16 is allowed for a package's XML (ECMA-376 part 2): decoded to look for a DTD, not refused."""
+    path = _workbook_part(tmp_path, "plain", _ENCODINGS["utf-16 with a byte-order mark"], dtd=False)
+    assert check_file(path, path.name) is None
+
+
+@pytest.mark.parametrize("encoding", ["x-klingon", "zlib", "base64"])  # unknown, and Python's transforms
+def test_a_part_declared_in_an_encoding_no_one_knows_is_refused(tmp_path, encoding):
+    path = _workbook_part(tmp_path, "odd", lambda t: (_DECLARED.format(encoding) + t).encode(), dtd=False)
+    problem = check_file(path, path.name)
+    assert problem.code == "file-corrupt"
+    assert f"a text encoding ({encoding}) that spreadsheets do not use" in problem.message
+
+
+def test_entities_in_a_part_of_any_name_are_refused(tmp_path):
+    """A reader finds the shared strings wherever [Content_Types].xml says they are."""
+    laughs = hostile.xlsx_with_a_billion_laughs(tmp_path / "laughs.xlsx")
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(laughs) as source, zipfile.ZipFile(moved, "w") as target:
+        for item in source.infolist():
+            data = source.read(item).replace(b"/xl/sharedStrings.xml", b"/xl/strings.dat")
+            target.writestr(item.filename.replace("xl/sharedStrings.xml", "xl/strings.dat"), data)
+    problem = check_file(moved, moved.name)
+    assert problem.code == "file-corrupt" and "xl/strings.dat declares XML entities" in problem.message
+
+
+def test_an_svg_picture_with_a_doctype_but_no_entities_is_not_refused(tmp_path):
+    """Illustrator's SVGs name the SVG DTD; no reader parses a picture, and it declares nothing."""
+    path = hostile.small_xlsx(tmp_path / "logo.xlsx")
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/image1.svg", '<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+                         '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>')
+    assert check_file(path, path.name) is None
 
 
 def _sheet_edit(old: bytes, new: bytes):

@@ -8,7 +8,6 @@ Every file is planned first, refused if it would replace an input, then written 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,18 +97,16 @@ def write_executive_draft(exported: Path, attachments: Sequence[Path], scheme: S
 def _marking(workbook: Path) -> str:
     """The protective marking the copy carries (its custom document property), or ""."""
     import zipfile
-    from xml.sax.saxutils import unescape
+    import zlib
 
     from csprisk.excel.xlsx_writer import MARKING_PROPERTY
+    from csprisk.read.preflight import custom_property
 
     try:
         with zipfile.ZipFile(workbook) as package:
-            custom = package.read("docProps/custom.xml").decode("utf-8")
-    except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError):
+            return custom_property(package, MARKING_PROPERTY)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, RuntimeError, zlib.error):
         return ""
-    named = r'<property\b[^>]*\bname="' + re.escape(MARKING_PROPERTY) + '"'
-    found = re.search(named + r"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>", custom, re.S)
-    return unescape(found.group(1)).strip() if found else ""
 
 
 def _bytes_writer(data: bytes) -> Callable[[IO[bytes]], None]:

@@ -51,14 +51,15 @@ from csprisk.read.preflight.limits import (
 )
 from csprisk.read.preflight.ods import inspect_ods, ods_without_far_cells
 from csprisk.read.preflight.ooxml import Relocated, inspect_ooxml, mark_of, read_mark
+from csprisk.read.preflight.properties import custom_property
 from csprisk.read.preflight.repackage import FarCell, FarCells, standard_layout, without_far_cells
 from csprisk.read.preflight.sniff import OLE_MAGIC, ZIP_MAGIC, not_a_workbook
 from csprisk.read.preflight.unlock import with_default_password
 
 __all__ = [
     "MAX_FACT_CELLS", "MAX_FILE_BYTES", "MAX_OUTPUT_SHEET_CELLS", "MAX_SHEET_CELLS", "ODS", "XLS", "XLSX",
-    "FactsBySheet", "Verdict", "check_file", "corrupt", "encrypted", "inspect_file", "is_percent_format",
-    "not_excel", "read_mark", "sheet_cell_limit", "sheet_cells_limited_to", "too_large",
+    "FactsBySheet", "Verdict", "check_file", "corrupt", "custom_property", "encrypted", "inspect_file",
+    "is_percent_format", "not_excel", "read_mark", "sheet_cell_limit", "sheet_cells_limited_to", "too_large",
 ]
 
 XLSX, ODS, XLS = "xlsx", "ods", "xls"

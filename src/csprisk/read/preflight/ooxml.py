@@ -10,6 +10,7 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from csprisk import marks
 from csprisk.findings import Finding
 from csprisk.grid import SheetFacts, column_index
 from csprisk.read.preflight.facts import (
@@ -32,24 +33,14 @@ from csprisk.read.preflight.limits import (
     sheet_too_large,
 )
 from csprisk.read.preflight.ooxml_fast import fast_ooxml_extent
+from csprisk.read.preflight.properties import custom_property
 from csprisk.read.preflight.repackage import FarCells, core_extent, relocated_workbook, resolve_target
 from csprisk.read.preflight.xmlscan import Extent, local, parse, read_bounded, refuse_doctypes
-
-#: The custom property as Excel, LibreOffice and openpyxl write it in docProps/custom.xml.
-_MARK = re.compile(rb'name="csprisk workbook"[^>]*>\s*<vt:lpwstr>([^<]{1,100})</vt:lpwstr>')
-MAX_CUSTOM_PROPERTIES_BYTES = 1024 * 1024
 
 
 def mark_of(archive: zipfile.ZipFile) -> str:
     """The csprisk mark in an .xlsx package's custom properties ("" when it has none)."""
-    try:
-        info = archive.getinfo("docProps/custom.xml")
-    except KeyError:
-        return ""
-    if info.file_size > MAX_CUSTOM_PROPERTIES_BYTES:
-        return ""
-    found = _MARK.search(archive.read(info))
-    return found.group(1).decode("utf-8", "replace").strip() if found else ""
+    return custom_property(archive, marks.PROPERTY)[:100]
 
 
 def read_mark(path: Path) -> str:

@@ -6,6 +6,7 @@ spreadsheets never need one.
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.parsers.expat
 import zipfile
@@ -112,29 +113,90 @@ def read_bounded(archive: zipfile.ZipFile, name: str, limit: int = 4 * 1024 * 10
         return stream.read(limit)
 
 
+#: A part's first bytes that name the encoding every XML parser then reads it in (XML 1.0,
+#: appendix F); None: bytes that are ASCII where ASCII is meant (UTF-8 and its kin).
+_MARKED = ((b"\xef\xbb\xbf", None), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+           (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\x00\x00\x00<", "utf-32-be"),
+           (b"<\x00\x00\x00", "utf-32-le"), (b"\x00<\x00", "utf-16-be"), (b"<\x00", "utf-16-le"),
+           (b"\x4c\x6f\xa7\x94", "cp037"))
+_DECLARED = re.compile(rb"""\s*<\?xml\b[^>]{0,200}?\bencoding\s*=\s*["']([^"']{1,40})["']""")
+_BYTES_ARE_ASCII = {"utf-8", "ascii"}
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_TEXT_DOCTYPE = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_TEXT_ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
+_XML_NAMES = (".xml", ".rels", ".vml")
+
+
+def _codec(head: bytes, label: str, part: str) -> tuple[bool, str | None]:
+    """Whether the part starts as XML does, and the codec a parser would read it with where
+    its bytes are not ASCII-compatible (UTF-16, UTF-32, EBCDIC, or another declared one)."""
+    for mark, codec in _MARKED:
+        if head.startswith(mark):  # the mark decides, whatever the declaration says
+            return True, codec
+    declared = _DECLARED.match(head)
+    if declared is None:
+        return head.lstrip()[:1] == b"<", None
+    name = declared.group(1).decode("ascii", "replace")
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        info = None
+    # Python's codecs also name transforms (zlib, base64) that are no text encoding at all.
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise Refused(corrupt(label, f"its part {part} is written in a text encoding ({name}) that spreadsheets "
+                                     "do not use"))
+    return True, None if info.name in _BYTES_ARE_ASCII else info.name
+
+
 def refuse_doctypes(archive: zipfile.ZipFile, label: str, keep: Collection[str] = ()) -> dict[str, bytes]:
-    """Entity expansion needs a DTD; no spreadsheet part has one, so any DTD is refused.
+    """Entity expansion needs a DTD; no spreadsheet part has one, so any DTD is refused,
+    whatever the part is named and whatever encoding it is in: a reader may follow a part
+    of any name, and decodes UTF-16 or a declared encoding before it parses (lxml, which
+    openpyxl uses when it can be imported, also expands entities that defusedxml would refuse).
+    A part named as XML may have no DOCTYPE; any other (an SVG image) no entity declaration.
     Returns the parts named in keep that were read whole (up to MAX_FAST_SHEET_BYTES each,
     MAX_KEPT_BYTES in all), so the sheets are not unpacked twice."""
     kept: dict[str, bytes] = {}
     budget = MAX_KEPT_BYTES
     for info in archive.infolist():
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            continue
+        named_xml = info.filename.lower().endswith(_XML_NAMES)
         with archive.open(info) as stream:
-            if info.filename in keep and budget >= info.file_size:
-                whole = stream.read(MAX_FAST_SHEET_BYTES + 1)
-                if _DOCTYPE.search(whole):
-                    raise dtd_refused(label, info.filename)
-                if len(whole) <= MAX_FAST_SHEET_BYTES and len(whole) <= budget:
-                    kept[info.filename] = whole
-                    budget -= len(whole)
-                    continue
-                tail = whole[-16:]
-            else:
-                tail = b""
+            keeping = info.filename in keep and budget >= info.file_size
+            first = stream.read(512)  # enough to tell a picture from XML, without unpacking it
+            looks_xml, codec = _codec(first, label, info.filename)
+            if not (named_xml or looks_xml):
+                continue
+            first += stream.read(MAX_FAST_SHEET_BYTES + 1 - len(first) if keeping else 1 << 20)
+            pattern = _DOCTYPE if named_xml else _ENTITY
+            decoder = _Decoded(codec, _TEXT_DOCTYPE if named_xml else _TEXT_ENTITY, label, info.filename)
+            if pattern.search(first) or decoder.finds(first):
+                raise dtd_refused(label, info.filename)
+            if keeping and codec is None and len(first) <= MAX_FAST_SHEET_BYTES and len(first) <= budget:
+                kept[info.filename] = first
+                budget -= len(first)
+                continue
+            tail = first[-16:]
             while block := stream.read(1 << 20):
-                if _DOCTYPE.search(tail + block):
+                if pattern.search(tail + block) or decoder.finds(block):
                     raise dtd_refused(label, info.filename)
                 tail = block[-16:]
     return kept
+
+
+class _Decoded:
+    """A part in an encoding whose bytes are not ASCII, decoded as it streams and searched."""
+
+    def __init__(self, codec: str | None, pattern: re.Pattern[str], label: str, part: str) -> None:
+        self.decoder = codecs.getincrementaldecoder(codec)("strict") if codec else None
+        self.pattern, self.label, self.part, self.tail = pattern, label, part, ""
+
+    def finds(self, block: bytes) -> bool:
+        if self.decoder is None:
+            return False
+        try:
+            text = self.tail + self.decoder.decode(block)
+        except UnicodeDecodeError:
+            why = f"its part {self.part} is not text in the encoding it declares"
+            raise Refused(corrupt(self.label, why)) from None
+        self.tail = text[-16:]
+        return self.pattern.search(text) is not None
