@@ -143,17 +143,17 @@ def test_ties_and_near_ties_are_grouped_and_said_in_words(result):
     assert [p.name for p in group.members] == ["Reducing re-offending", "Hate crime", "Sexual violence"]
     assert not group.straddles_cut_off and not group.exact_tie
     [sentence] = close_call_sentences(ranking, SCHEME)
-    assert "Reducing re-offending (50.0), Hate crime (48.0) and Sexual violence (48.0)" in sentence
-    assert "within 2.0 points" in sentence
+    assert "Reducing re-offending (50), Hate crime (48) and Sexual violence (48)" in sentence
+    assert "within 2 points" in sentence
     tied = close_call_sentences(ranking[3:], SCHEME)
-    assert tied == ["Hate crime and Sexual violence tie on 48.0 and share rank =4."]
+    assert tied == ["Hate crime and Sexual violence tie on 48 and share rank =4."]
 
 
 def test_a_near_tie_across_the_cut_off_is_called_a_judgement():
     returns = [ret("A", scored("One", flat(4)), scored("Two", flat(3, c0=4)), scored("Three", flat(3)))]
     ranking = assess(returns, Scheme(top_n=2)).ranking  # 64, 49, 48
     [sentence] = close_call_sentences(ranking, Scheme(top_n=2))
-    assert "Two (49.0) and Three (48.0)" in sentence and "cut-off for the top 2 falls inside" in sentence
+    assert "Two (49) and Three (48)" in sentence and "cut-off for the top 2 falls inside" in sentence
 
 
 def test_stability_leaves_each_partner_out_and_names_who_changes_the_recommendation(result):
@@ -213,7 +213,7 @@ def test_summary_watch_list_and_how_firm_in_words(book):
     assert "Scored by Police only" in rows[watch + 2][4]
     assert "Recommended if Police's return is left out" in rows[watch + 3][4]
     lines = texts(ws)
-    assert any(t.startswith("Near-tie: Reducing re-offending (50.0), Hate crime (48.0)") for t in lines)
+    assert any(t.startswith("Near-tie: Reducing re-offending (50), Hate crime (48)") for t in lines)
     assert "The recommended top 2 depends on single partners: 1 of 3 re-rankings change it." in lines
     assert ("Without Police's return, Anti-social behaviour would drop out and Hate crime and Sexual "
             "violence would come in.") in lines
@@ -266,9 +266,9 @@ def test_why_it_ranks_here_explains_each_recommended_priority(book):
     assert blocks == ["1. Domestic abuse", "2. Anti-social behaviour"]
     assert "Reducing re-offending" not in " ".join(t for t in lines if t.startswith("3."))
     joined = "\n".join(lines)
-    assert "63.0 out of 80 (79%), High band; rank 1 of 5." in joined
+    assert "63 out of 80 (79%), High band; rank 1 of 5." in joined
     assert ("3 partners, with their own totals: Police (64), Council (64), Fire (61). Their totals are "
-            "3.0 points apart.") in joined
+            "3 points apart.") in joined
     assert "Media attention: 1 (Fire) against 4 (Police and Council)" in joined
     assert "It drops out of the recommended set without Police's return." in joined
     assert "takes ranks 1 to 4, and is recommended in 2 of 3 re-rankings" in joined
@@ -389,7 +389,7 @@ def test_summary_shows_movement_and_dropped_priorities(result, tmp_path):
     assert body[0][7:9] == ["\u25B2 up 1 (was 2)", 3.0]
     assert body[1][7] == "new" and body[1][8] is None
     lines = texts(ws)
-    assert "Ranked last time but not scored this time: Casualty reduction (was 1, 65.0)." in lines
+    assert "Ranked last time but not scored this time: Casualty reduction (was 1, 65)." in lines
     assert any(t.startswith("Since last time: compared with last.xlsx (Assessment period 2026-27)") for t in lines)
 
 

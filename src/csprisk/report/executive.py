@@ -24,6 +24,7 @@ from csprisk.report.firmness import (
     close_call_sentences,
     close_groups,
     drivers,
+    gap,
     splits,
     stability,
     stability_sentences,
@@ -102,7 +103,7 @@ def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0,
 
 
 def _points(value: float) -> str:
-    return f"{figure(value)} point{'' if figure(value) == '1.0' else 's'}"
+    return f"{figure(value)} point{'' if figure(value) == '1' else 's'}"
 
 
 def _cut(style: str, priority: RankedPriority, view: ExecutiveView) -> str:
@@ -203,7 +204,7 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
             reason = watch_reason(p, view)
             row = sheet.add_row([Cell(p.rank_label, "watch-rank"), Cell(p.name, "watch"),
                                  Cell(stored(p.total), "watch-total"),
-                                 Cell(stored(view.cut_off.total - p.total) if view.cut_off else None, "watch-gap"),
+                                 Cell(gap(view.cut_off.total, p.total) if view.cut_off else None, "watch-gap"),
                                  Cell(reason, "watch-why")])
             _merge_across(sheet, row, 4, last_col, "watch-why")
             sheet.row_heights[row] = LINE_HEIGHT * lines_needed(reason, reason_width) + 3
@@ -328,7 +329,7 @@ def scenarios_sheet(view: ExecutiveView) -> Sheet:
 
 def watch_reason(priority: RankedPriority, view: ExecutiveView) -> str:
     reasons = []
-    if view.cut_off is not None and view.cut_off.total - priority.total <= NEAR_TIE_POINTS + 1e-9:
+    if view.cut_off is not None and gap(view.cut_off.total, priority.total) <= NEAR_TIE_POINTS:
         reasons.append(f"within {format_number(NEAR_TIE_POINTS)} points of the cut-off")
     rank_range = view.stability.range_of(priority.key)
     if rank_range and rank_range.recommended_runs:
@@ -499,10 +500,10 @@ def firm_words(p: RankedPriority, view: ExecutiveView) -> str:
     for group in close_groups(view.ranking):
         if p in group.members:
             others = [o for o in group.members if o is not p]
-            nearest = min(others, key=lambda o: abs(o.total - p.total))
-            gap = abs(nearest.total - p.total)
-            words.append(f"Tied with {nearest.name}." if gap < 1e-9 else
-                         f"Near-tie: {_points(gap)} from {nearest.name} (rank {nearest.rank_label}).")
+            nearest = min(others, key=lambda o: abs(gap(o.total, p.total)))
+            apart = abs(gap(nearest.total, p.total))
+            words.append(f"Tied with {nearest.name}." if not apart else
+                         f"Near-tie: {_points(apart)} from {nearest.name} (rank {nearest.rank_label}).")
     return " ".join(words) or "A single return, so its place cannot be tested."
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from csprisk.scheme import Scheme, figure, format_number
-from csprisk.score.assess import TOTAL_PRECISION, Assessment, Place, RankedPriority, leave_one_out_places
+from csprisk.score.assess import TOTAL_PRECISION, Assessment, Place, RankedPriority, leave_one_out_places, printed
 from csprisk.words import join_and, plural, possessive
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
@@ -124,17 +124,24 @@ class CloseGroup:
 
     @property
     def exact_tie(self) -> bool:
-        return len({round(p.total, TOTAL_PRECISION) for p in self.members}) == 1
+        return len({p.printed_total for p in self.members}) == 1
 
     @property
     def points(self) -> float:
-        return self.members[0].total - self.members[-1].total
+        """How far apart its first and last are, as printed."""
+        return gap(self.members[0].total, self.members[-1].total)
+
+
+def gap(higher: float, lower: float) -> float:
+    """The points between two totals as printed (43.1 and 42.0 are 1.1 apart, whatever the
+    hundredths behind them): the paper's own arithmetic."""
+    return round(printed(higher) - printed(lower), 1)
 
 
 def close_groups(ranking: Sequence[RankedPriority], points: float = NEAR_TIE_POINTS) -> tuple[CloseGroup, ...]:
     groups: list[list[RankedPriority]] = []
     for previous, current in zip(ranking, ranking[1:]):
-        if round(previous.total - current.total, TOTAL_PRECISION) <= points:
+        if gap(previous.total, current.total) <= points:
             if groups and groups[-1][-1] is previous:
                 groups[-1].append(current)
             else:
@@ -155,7 +162,7 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
                     f"and share rank {group.members[0].rank_label}.")
         elif group.points <= points + 10 ** -TOTAL_PRECISION:
             text = (f"Near-tie: {names} are within {figure(group.points)} "
-                    f"point{'s' if figure(group.points) != '1.0' else ''} of each other.")
+                    f"point{'s' if figure(group.points) != '1' else ''} of each other.")
         else:
             text = (f"Near-ties: {names} are each within {format_number(points)} points of the next; "
                     "their order is not a firm result.")

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from csprisk.grid import cell_address
 from csprisk.marks import RANKED
-from csprisk.scheme import HIGH, LOW, MEDIUM
+from csprisk.scheme import HIGH, LOW, MEDIUM, figure
 
 #: The one dark blue of csprisk's workbooks: titles, headers, the recommended bars.
 NAVY = "1F3864"
@@ -157,6 +157,17 @@ def _wrapped(name: str) -> str:
     if wrapped not in STYLES:
         STYLES[wrapped] = Style(**{**STYLES[name].__dict__, "wrap": True, "valign": STYLES[name].valign or "top"})
     return wrapped
+
+
+def _whole(name: str) -> str:
+    """The name of `name`'s style that shows a figure without decimals (made on first use):
+    a whole figure prints 40, not 40.0, as `scheme.figure` writes it in a sentence."""
+    whole = f"{name}-whole"
+    if whole not in STYLES:
+        style = STYLES[name]
+        fmt = ";".join(part.replace("0.0", "0") for part in (style.number_format or "").split(";"))
+        STYLES[whole] = Style(**{**style.__dict__, "number_format": fmt})
+    return whole
 
 
 def _parse_ref(ref: str) -> tuple[int, int]:
@@ -374,7 +385,9 @@ class Sheet:
         """Make every text cell print whole: a cell whose text is wider than its column (or its
         merged range) wraps, in a row tall enough; text outside a table that would run past
         the sheet's last column, or into a filled neighbour, is merged across to the last
-        column first. Run once a sheet is complete."""
+        column first. A figure that prints whole loses its ".0" (40, not 40.0). Run once a
+        sheet is complete."""
+        self._whole_figures()
         width = self.width
         widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(width)]
         if not widths:
@@ -436,6 +449,14 @@ class Sheet:
                     body.need_lines(col, value, wrapped or style, needed)
         for row, count in lines.items():
             self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
+
+    def _whole_figures(self) -> None:
+        for place, cell in self.cells.items():
+            value = cell.value
+            fmt = STYLES.get(cell.style, STYLES[""]).number_format or ""
+            if ("0.0" in fmt and isinstance(value, (int, float)) and not isinstance(value, bool)
+                    and "." not in figure(value)):
+                self.cells[place] = cell._replace(style=_whole(cell.style))
 
     def _widen(self, col: int, cell: Cell, widths: list[float], seen: set[tuple]) -> Cell | None:
         """fit_text's first pass on one text cell: widen its column so that no ordinary word
