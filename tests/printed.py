@@ -115,7 +115,6 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from big_partnership import write_partnership
     from conftest import soffice_convert
-
     from csprisk.app.cli import main as csprisk
 
     parser = argparse.ArgumentParser()
