@@ -30,7 +30,8 @@ from csprisk.report.firmness import (
     stability_sentences,
     total_spread,
 )
-from csprisk.report.model import LINE_HEIGHT, NAVY, BarChart, Cell, ColourScale, Sheet, lines_needed
+from csprisk.report import measure
+from csprisk.report.model import LINE_HEIGHT, NAVY, STYLES, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.sheets import summary_notes as ranking_notes
 from csprisk.scheme import figure, format_number, percent_figure, priority_key, stored, whole_or_figure
@@ -97,7 +98,9 @@ def paragraph(sheet: Sheet, text: str, style: str = "paragraph", first: int = 0,
     if last > first:
         sheet.merged.append(f"{column_letter(first)}{row + 1}:{column_letter(last)}{row + 1}")
     width = sum(sheet.column_widths.get(c, 8.43) for c in range(first, last + 1))
-    sheet.row_heights[row] = LINE_HEIGHT * max(1, lines_needed(text, width)) + 3
+    shape = STYLES[style]
+    size = shape.size or measure.DEFAULT_SIZE
+    sheet.row_heights[row] = measure.row_points(lines_needed(text, width, size, shape.bold), size)
     sheet.next_row += 1
     return row
 

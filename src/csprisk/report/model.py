@@ -8,13 +8,13 @@ are written, so that memory does not grow with the report.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from csprisk.grid import cell_address
 from csprisk.marks import RANKED
+from csprisk.report import measure
 from csprisk.scheme import HIGH, LOW, MEDIUM, figure
 
 #: The one dark blue of csprisk's workbooks: titles, headers, the recommended bars.
@@ -93,49 +93,29 @@ STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": Tr
                             "rank-recommended")})
 
 
-#: Points per printed line of 10-11pt text; used to give wrapped text rows the height it needs.
-LINE_HEIGHT = 15
+#: Points per printed line of 11 pt text; used to give wrapped text rows the height they need.
+LINE_HEIGHT = measure.LINE_POINTS
 DEFAULT_WIDTH = 8.43
 
 
-def lines_needed(text: Any, width: float) -> int:
-    """Printed lines that wrapped text needs in a column `width` characters wide."""
-    # A column unit is one "0" in the default font; ordinary text averages a little wider
-    # per character once word wrapping leaves ragged line ends.
-    per_line = max(int(width * 1.2), 10)
-    return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
+def lines_needed(text: Any, width: float, size: float = measure.DEFAULT_SIZE, bold: bool = False) -> int:
+    """Printed lines that wrapped text needs in a column `width` units wide (measure.lines)."""
+    return measure.lines(str(text), width, size, bold)
+
+
+def _size(style: Style) -> float:
+    return style.size or measure.DEFAULT_SIZE
 
 
 def _text_width(text: str, style: Style) -> float:
-    """How many column units a line of text takes: a unit is one "0" of the default font;
-    letters average a little less, bold and larger text more."""
-    return max(len(line) for line in text.split("\n")) * _scale(style)
-
-
-def _scale(style: Style) -> float:
-    """Column units per character: measured on LibreOffice's print of the Method sheet, a
-    64-unit column holds about 78 characters of ordinary text (bold and larger text more)."""
-    return (1.1 if style.bold else 1.0) * ((style.size or 11) / 11) * 0.82
+    """How many column units the widest line of `text` takes in `style`."""
+    return measure.text_units(text, _size(style), style.bold)
 
 
 def _lines(text: str, width: float, style: Style) -> int:
     """Printed lines that text needs when wrapped at whole words in `width` column units
     (a word longer than the line is broken, as LibreOffice and Excel do)."""
-    per_line = max(int(width / _scale(style)) - 2, 4)
-    count = 0
-    for paragraph in text.split("\n"):
-        lines, used = 1, 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-                continue
-            if used:
-                lines += 1
-            extra = (len(word) - 1) // per_line  # a word too long for a line breaks across lines
-            lines += extra
-            used = len(word) - extra * per_line
-        count += lines
-    return count
+    return measure.lines(text, width, _size(style), style.bold)
 
 
 #: Columns widen to hold a word up to this wide; a longer one (a file path) breaks across lines.
@@ -146,9 +126,13 @@ MAX_LINK_WIDTH = 36
 
 def longest_word(text: str, style: Style) -> float:
     """The column units the longest word of `text` takes (no column should break a word)."""
-    # Generous: a word is measured alone, and LibreOffice breaks one that misses by a hair.
-    per_char = (1.15 if style.bold else 1.0) * ((style.size or 11) / 11)
-    return max((len(word) for word in text.split()), default=0) * per_char + 1.5
+    return measure.longest_word_units(text, _size(style), style.bold)
+
+
+def _may_not_fit(text: str, width: float) -> bool:
+    """Whether `text` could be wider than a column `width` units (a quick bound before the
+    measure: no character of the table is wider than two units at 11 pt bold)."""
+    return len(text) * 2.0 + 1 > width
 
 
 def _wrapped(name: str) -> str:
@@ -261,7 +245,7 @@ class Rows:
                     if needed is not None and needed > count:
                         count = needed
             if count:
-                height = max(height or 0, LINE_HEIGHT * count + 3)
+                height = max(height or 0, measure.row_points(count))
         return height
 
     def _fixed(self, cells: Sequence[Cell]) -> Sequence[Cell]:
@@ -373,13 +357,16 @@ class Sheet:
         """Make a row tall enough for its longest wrapped cell: neither Excel nor a printer
         grows a row for wrapped text written by a program. Name the `columns` to look at
         when fitting many rows of a big sheet."""
-        lines = []
+        heights = []
         for col in range(self.width) if columns is None else columns:
             cell = self.cells.get((row, col))
-            if cell is not None and cell.value is not None and STYLES[cell.style].wrap:
-                lines.append(lines_needed(cell.value, self.column_widths.get(col, DEFAULT_WIDTH)))
-        if max(lines, default=1) > 1:
-            self.row_heights[row] = LINE_HEIGHT * max(lines) + 3
+            style = STYLES[cell.style] if cell is not None else None
+            if cell is not None and cell.value is not None and style is not None and style.wrap:
+                needed = _lines(str(cell.value), self.column_widths.get(col, DEFAULT_WIDTH), style)
+                if needed > 1:
+                    heights.append(measure.row_points(needed, _size(style)))
+        if heights:
+            self.row_heights[row] = max(heights)
 
     def fit_text(self) -> None:
         """Make every text cell print whole: a cell whose text is wider than its column (or its
@@ -415,7 +402,7 @@ class Sheet:
             for cells in body.raw():
                 for col, cell in enumerate(cells):
                     value = cell.value
-                    if type(value) is not str or (not cell.link and len(value) * 1.15 + 1.5 <= widths[col]):
+                    if type(value) is not str or (not cell.link and not _may_not_fit(value, widths[col])):
                         continue  # no word of it can be wider than the column, nor it
                     if (col, value, cell.style, cell.link is None) in seen:
                         continue  # measured already: the same text, style and column decide the same
@@ -427,28 +414,29 @@ class Sheet:
                         raise ValueError(f"{self.name}: a big table's cells are bordered, as a table's are "
                                          f"(its style {style!r} is not)")
                     candidates.add((col, value, style))
-        lines: dict[int, int] = {}
+        heights: dict[int, float] = {}
         measured: dict[tuple, int] = {}  # (column, text, style) -> lines, for text in a table
         for (row, col), cell in texts:
             cell = self.cells[(row, col)]  # as the first pass left it
-            if len(cell.value) <= widths[col] or merged.get((row, col), 0) is None:
+            if not _may_not_fit(cell.value, widths[col]) or merged.get((row, col), 0) is None:
                 continue
             needed, style = self._wrap(row, col, cell, widths, merged, measured)
             if style is not None:
                 self.cells[(row, col)] = cell._replace(style=style)
             if needed:
-                lines[row] = max(lines.get(row, 1), needed)
+                size = _size(STYLES.get(cell.style, STYLES["text"]))
+                heights[row] = max(heights.get(row, 0), measure.row_points(needed, size))
         # The big table's texts wider than their column, each measured once; a row's height
         # comes from them as it is written (Rows.row_height).
         for col, value, style in candidates:
-            if len(value) > widths[col]:
+            if _may_not_fit(value, widths[col]):
                 needed, wrapped = self._wrap(-1, col, Cell(value, style), widths, {}, measured)
                 if wrapped is not None:
                     body.wrap(col, value, style, wrapped)
                 if needed:
                     body.need_lines(col, value, wrapped or style, needed)
-        for row, count in lines.items():
-            self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
+        for row, height in heights.items():
+            self.row_heights[row] = max(self.row_heights.get(row, 0), height)
 
     def _whole_figures(self) -> None:
         for place, cell in self.cells.items():
@@ -463,7 +451,7 @@ class Sheet:
         breaks, and one holding a link so that the link shows whole. Returns the cell without
         its link where the link's text is too long for any column."""
         value = cell.value
-        if not cell.link and len(value) * 1.15 + 1.5 <= widths[col]:
+        if not cell.link and not _may_not_fit(value, widths[col]):
             return None  # no word of it can be wider than the column
         key = (col, value, cell.style, cell.link is None)
         if key in seen and cell.link is None:
