@@ -226,11 +226,14 @@ def test_summary_chart_plots_the_table_totals_with_the_recommended_bars_set_apar
     top, _, body = table(ws)
     [chart] = ws._charts
     [series] = chart.series
-    first, last = top + 2, top + 1 + len(body)
-    assert series.val.numRef.f == f"'Summary'!$C${first}:$C${last}"
-    assert series.cat.strRef.f == f"'Summary'!$B${first}:$B${last}" if series.cat.strRef else \
-        series.cat.numRef.f == f"'Summary'!$B${first}:$B${last}"
-    assert [ws[f"C{r}"].value for r in range(first, last + 1)] == [p.total for p in result.assessment.ranking]
+    # The chart plots the cells under it: each bar's rank and name, and its total as the table has it.
+    first, last = [int(part.split("$")[-1]) for part in series.val.numRef.f.split(":")]
+    assert series.val.numRef.f == f"'Summary'!$C${first}:$C${last}" and last - first + 1 == len(body)
+    assert (series.cat.strRef or series.cat.numRef).f == f"'Summary'!$B${first}:$B${last}"
+    assert [ws[f"C{r}"].value for r in range(first, last + 1)] == [row[2] for row in body]
+    assert [ws[f"B{r}"].value for r in range(first, last + 1)] == [f"{p.rank_label}. {p.name}"
+                                                                   for p in result.assessment.ranking]
+    assert chart.anchor._from.row + 1 <= first and ws[f"B{first}"].font.color.rgb.endswith("FFFFFF")
     assert [point.idx for point in series.dPt] == [0, 1]  # the recommended pair, in the dark colour
     assert {rgb(point.graphicalProperties) for point in series.dPt} == {"1F3864"}
     assert rgb(series.graphicalProperties) != "1F3864"
@@ -340,12 +343,20 @@ def test_print_settings_on_every_executive_sheet(book):
 
 def test_a_long_summary_repeats_its_header_row_on_every_page():
     returns = [ret("A", *[scored(f"Issue {n:02d}", flat(n % 6)) for n in range(60)])]
-    ws = executive_sheets(merged(returns))[0]
-    header = next(r for (r, c), cell in ws.cells.items() if c == 0 and cell.value == "Rank")
-    assert ws.print_title_rows == f"{header + 1}:{header + 1}"
+    result = merged(returns)
+    ws = executive_sheets(result)[0]
+    # Page one has the top of the ranking; the full ranking ends the sheet, its header repeated.
+    headers = sorted(r for (r, c), cell in ws.cells.items() if c == 0 and cell.value == "Rank"
+                     and ws.cells[(r, 1)].value in ("Priority", "Top of the ranking"))
+    assert [ws.cells[(r, 1)].value for r in headers] == ["Top of the ranking", "Priority"]
+    full = headers[-1]
+    assert ws.print_title_rows == f"{full + 1}:{full + 1}"
+    assert [ws.cells[(full + 1 + i, 1)].value for i in range(60)] == [p.name for p in result.assessment.ranking]
     [chart] = ws.charts
-    assert chart.title.endswith("the top 20 of 60")
-    assert chart.values == f"C{header + 2}:C{header + 21}"
+    bars = int(chart.title.split("the top ")[1].split(" of ")[0])
+    assert 5 <= bars <= 20 and chart.title.endswith(f"the top {bars} of 60 (all 60 are in the full ranking)")
+    first = int(chart.values.split(":")[0][1:])
+    assert chart.values == f"C{first}:C{first + bars - 1}" and first - 1 < full
 
 
 def test_marking_option_reaches_header_footer_and_properties(tmp_path, capsys):

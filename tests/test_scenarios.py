@@ -74,7 +74,7 @@ def test_each_scenario_ranks_the_combined_scores_with_its_weights(returns):
     document = json.loads(json.dumps(result.to_dict()))
     assert [s["name"] for s in document["scenarios"]] == ["Harm first", "Same as the scheme"]
     entry = document["scenarios"][0]["ranking"][0]
-    assert set(entry) == {"priority", "rank", "rank_label", "total", "max_total", "recommended"}
+    assert set(entry) == {"priority", "rank", "rank_label", "total", "total_printed", "max_total", "recommended"}
     assert (entry["priority"], entry["rank"], entry["recommended"]) == ("Knife crime", 1, True)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from csprisk.grid import column_letter
 from csprisk.marks import CRITERIA_APART, DISAGREEMENT, HEATMAP, SCENARIOS, STABILITY, SUMMARY, WHY
 from csprisk.read.previous import PreviousRanking
+from csprisk.report import measure
 from csprisk.report.firmness import (
     DISAGREEMENT_POINTS,
     DRIVER_COUNT,
@@ -30,7 +31,6 @@ from csprisk.report.firmness import (
     stability_sentences,
     total_spread,
 )
-from csprisk.report import measure
 from csprisk.report.model import LINE_HEIGHT, NAVY, STYLES, BarChart, Cell, ColourScale, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.sheets import summary_notes as ranking_notes
@@ -42,9 +42,6 @@ from csprisk.words import join_and, join_or, moves, plural, possessive
 
 #: How many priorities below the cut-off the watch list shows.
 WATCH_LIST_SIZE = 3
-#: Points of row height per line of wrapped text (Calibri 11).
-#: The title row is taller than the others (16pt type).
-TITLE_EXTRA = 6
 #: Summary margins in inches (left, right, top, bottom): room for the table and chart on page one.
 SUMMARY_MARGINS = (0.4, 0.4, 0.6, 0.45)
 #: Printable height of an A4 landscape page with those margins, in points (at 100%).
@@ -116,27 +113,50 @@ def _cut(style: str, priority: RankedPriority, view: ExecutiveView) -> str:
 
 # --- Summary ------------------------------------------------------------------------------
 
+#: A ranking of up to this many priorities is one table on page one, above the chart; a
+#: longer one shows its top (the recommended and the watch list) there, and the full
+#: ranking ends the sheet under its own header.
+WHOLE_RANKING_ON_PAGE_ONE = 12
+#: Chart bars are at least this tall (cm), so that each is labelled in type that can be read.
+CHART_MIN_BAR_CM = 0.5
+#: Chart labels ("3. Domestic abuse across the…") are shortened to this many points of 10 pt type.
+CHART_LABEL_POINTS = 230.0
+#: A sentence of the Summary names at most this many priorities or partners, then "and N more".
+NAMED_IN_A_SENTENCE = 5
+#: The Summary's widest table, in column units: fitted to the page's width it prints at about
+#: 10 pt, and long names keep to one line.
+SUMMARY_MAX_UNITS = 160
+#: A4 landscape's printable width with the Summary's margins, in points.
+PAGE_WIDTH_POINTS = 842 - 72 * (SUMMARY_MARGINS[0] + SUMMARY_MARGINS[1])
+
+
 def summary_sheet(view: ExecutiveView) -> Sheet:
-    """Page 1: who returned, the ranked table and the chart; then the watch list, how firm the
-    ranking is, and the notes, from a new page."""
+    """Page one: what is recommended, who returned, the top of the ranking and the chart.
+    Then the watch list, how firm the ranking is and the notes, from a new page; and a long
+    ranking in full at the end, its header repeated on each of its pages (print titles
+    repeat from the header's own page on, so nothing before it sits under them)."""
     result, scheme, ranking = view.result, view.scheme, view.ranking
     sheet = Sheet(SUMMARY, tab_colour=NAVY, margins=SUMMARY_MARGINS)
     with_movement = view.previous is not None
     columns = ["Rank", "Priority", f"Total (out of {format_number(scheme.max_total)})", "% of maximum",
                "Band", "Partners", "Not known"]
-    widths = [7, 38, 10, 9, 9, 9, 9]
+    widths = [6.5, 38.0, 10.0, 9.0, 8.0, 9.0, 8.0]
     if with_movement:
         columns += ["Since last time", "Change in total"]
-        widths += [18, 9]
+        widths += [17.0, 9.0]
     columns.append("Recommended")
-    widths.append(14)
+    widths.append(13.0)
+    # The priority column holds the longest name on one line where the page allows.
+    longest = max((measure.text_units(p.name, bold=p.recommended) for p in ranking), default=0.0)
+    widths[1] = max(38.0, min(longest + 1, SUMMARY_MAX_UNITS - (sum(widths) - widths[1])))
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(columns) - 1
 
     heading(sheet, result, "ranked priorities")
+    sheet.row_heights[0] = measure.row_points(1, STYLES["title"].size or 16)
     recommended = [p.name for p in ranking if p.recommended]
-    paragraph(sheet, f"Recommended priorities (top {scheme.top_n}): " + ("; ".join(recommended) or "none"),
-              "heading", last=last_col)
+    paragraph(sheet, f"Recommended priorities (top {scheme.top_n}): "
+              + (bounded(recommended, "; ", "(see the table below)") or "none"), "heading", last=last_col)
     paragraph(sheet, who_returned(result), "paragraph", last=last_col)
     if view.previous is not None:
         described = f" ({view.previous.described})" if view.previous.described else ""
@@ -144,62 +164,29 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
                   "note-wrap", last=last_col)
     sheet.skip()
 
-    header = sheet.add_row(columns, "header")
+    whole = len(ranking) <= WHOLE_RANKING_ON_PAGE_ONE
+    top = ranking if whole else [p for p in ranking if p.recommended or p in view.watch_list]
+    # The full ranking's header is "Rank | Priority | Total": the one a later run reads its
+    # movement from (read.previous), so the top of a long ranking is headed otherwise.
+    header = sheet.add_row(columns if whole else ["Rank", "Top of the ranking", *columns[2:]], "header")
     sheet.row_heights[header] = 30
-    first = sheet.next_row
-    for p in ranking:
-        cells = [
-            Cell(p.rank_label, _cut("rank", p, view)),
-            Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
-            Cell(stored(p.total), _cut("total", p, view)),
-            Cell(round(p.percent, 4), _cut("percent", p, view)),
-            Cell(p.band, _cut(f"band-{p.band}", p, view)),
-            Cell(len(p.partners), _cut("center", p, view)),
-            Cell(p.not_known, _cut("center", p, view)),
-        ]
-        if with_movement:
-            move = view.movement(p)
-            cells += [Cell(move.words, _cut("movement", p, view)),
-                      Cell(move.total_change, _cut("change", p, view))]
-        status = "Recommended" if p.recommended else "Watch list" if p in view.watch_list else ""
-        cells.append(Cell(status, _cut("recommended" if p.recommended else "center", p, view)))
-        sheet.add_row(cells)
-    table_end = _printed_height(sheet, sheet.next_row)
+    for p in top:
+        _ranking_row(sheet, p, view)
     if not ranking:
         sheet.add_row(["No priorities could be ranked: no return had usable scores. "
                        "See the Validation sheet of the full ranked workbook."], "note")
-    if view.dropped:
-        paragraph(sheet, "Ranked last time but not scored this time: "
-                  + "; ".join(f"{m.name} (was {m.previous.rank_label}, {figure(m.previous.total)})"
-                              for m in view.dropped) + ".", "note-wrap", last=last_col)
+    elif not whole:
+        paragraph(sheet, f"The top {len(top)} of {len(ranking)}: the full ranking is at the end of this sheet.",
+                  "note-wrap", last=last_col)
     sheet.skip()
 
     if ranking:
-        chart_row = sheet.next_row
-        cut_words = (f"dark bars are the recommended top {scheme.top_n}, light bars are below the cut-off"
-                     if view.cut_off else "no priority is recommended")
-        bars = min(len(ranking), CHART_MAX_BARS)
-        chart_rows = math.ceil((CHART_FRAME_CM + CHART_BAR_CM * bars) * 72 / 2.54 / LINE_HEIGHT)
-        # A chart split by a page break prints in two halves: start a page for it when it would be.
-        above = _printed_height(sheet, chart_row) % PAGE_HEIGHT_POINTS
-        if above + chart_rows * LINE_HEIGHT > PAGE_HEIGHT_POINTS:
-            sheet.page_breaks.append(chart_row)
-        shown = "in rank order" if bars == len(ranking) else f"the top {bars} of {len(ranking)}"
-        sheet.charts.append(BarChart(
-            title=f"Total score (out of {format_number(scheme.max_total)}), {shown}",
-            categories=f"B{first + 1}:B{first + bars}", values=f"C{first + 1}:C{first + bars}",
-            anchor=f"B{chart_row + 1}", y_title=cut_words[0].upper() + cut_words[1:], y_max=scheme.max_total,
-            width_cm=min(22.0, 0.19 * sum(widths[1:])), height_cm=chart_rows * LINE_HEIGHT * 2.54 / 72,
-            highlight_count=min(bars, sum(1 for p in ranking if p.recommended)), horizontal=True))
-        # Reserve the chart's rows so nothing prints under it and the print area covers it.
-        sheet.put(chart_row + chart_rows, 0, None, "")
-        sheet.next_row = chart_row + chart_rows + 1
-        sheet.page_breaks.append(sheet.next_row)
+        _chart(sheet, view, widths)
 
     if view.watch_list:
         sheet.add_row([f"Watch list: the next {len(view.watch_list)} below the cut-off, kept under review"],
                       "heading")
-        row = sheet.add_row(["Rank", "Priority", "Total", "Gap to cut-off", "Why watch it"], "header")
+        row = sheet.add_row(["Rank", "On the watch list", "Total", "Gap to cut-off", "Why watch it"], "header")
         sheet.row_heights[row] = 30
         _merge_across(sheet, row, 4, last_col, "header")
         reason_width = sum(widths[4:])
@@ -210,7 +197,8 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
                                  Cell(gap(view.cut_off.total, p.total) if view.cut_off else None, "watch-gap"),
                                  Cell(reason, "watch-why")])
             _merge_across(sheet, row, 4, last_col, "watch-why")
-            sheet.row_heights[row] = LINE_HEIGHT * lines_needed(reason, reason_width) + 3
+            sheet.row_heights[row] = measure.row_points(max(lines_needed(reason, reason_width),
+                                                            lines_needed(p.name, widths[1])))
         sheet.skip()
 
     sheet.add_row(["How firm is this ranking"], "heading")
@@ -221,12 +209,100 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
     for text in summary_notes(view):
         paragraph(sheet, text, "note-wrap", last=last_col)
 
+    full_header = header
+    if not whole:
+        sheet.skip()
+        sheet.page_breaks.append(sheet.next_row)
+        sheet.add_row([f"Full ranking: all {len(ranking)} priorities"], "heading")
+        full_header = sheet.add_row(columns, "header")
+        sheet.row_heights[full_header] = 30
+        for p in ranking:
+            _ranking_row(sheet, p, view)
+    if view.dropped:
+        paragraph(sheet, "Ranked last time but not scored this time: "
+                  + bounded([f"{m.name} (was {m.previous.rank_label}, {figure(m.previous.total)})"
+                             for m in view.dropped], "; ", "(see the previous ranking)") + ".",
+                  "note-wrap", last=last_col)
+
     sheet.freeze = f"A{header + 2}"
-    # Column headings repeat on every printed page only when the table itself runs past page
-    # one; otherwise they would print again above the watch list, which is not part of it.
-    if table_end > PAGE_HEIGHT_POINTS:
-        sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    # A long ranking's header repeats on each of its pages; print titles repeat from the
+    # header's own page on, so the watch list and prose before it never sit under it.
+    if not whole:
+        sheet.print_title_rows = f"{full_header + 1}:{full_header + 1}"
     return sheet
+
+
+def _ranking_row(sheet: Sheet, p: RankedPriority, view: ExecutiveView) -> int:
+    cells = [
+        Cell(p.rank_label, _cut("rank", p, view)),
+        Cell(p.name, _cut("recommended" if p.recommended else "text", p, view)),
+        Cell(stored(p.total), _cut("total", p, view)),
+        Cell(round(p.percent, 4), _cut("percent", p, view)),
+        Cell(p.band, _cut(f"band-{p.band}", p, view)),
+        Cell(len(p.partners), _cut("center", p, view)),
+        Cell(p.not_known, _cut("center", p, view)),
+    ]
+    if view.previous is not None:
+        move = view.movement(p)
+        cells += [Cell(move.words, _cut("movement", p, view)),
+                  Cell(move.total_change, _cut("change", p, view))]
+    status = "Recommended" if p.recommended else "Watch list" if p in view.watch_list else ""
+    cells.append(Cell(status, _cut("recommended" if p.recommended else "center", p, view)))
+    row = sheet.add_row(cells)
+    # Its height now, not when fit_text wraps the name: the chart's page is planned from it.
+    needed = lines_needed(p.name, sheet.column_widths[1], bold=p.recommended)
+    if needed > 1:
+        sheet.row_heights[row] = measure.row_points(needed)
+    return row
+
+
+def _chart(sheet: Sheet, view: ExecutiveView, widths: Sequence[float]) -> None:
+    """The top of the ranking as bars, never split across pages: as many as page one has
+    room for at a legible size (at most CHART_MAX_BARS), or a page of its own. Each bar is
+    labelled with its rank and its name, shortened with an ellipsis to one line; the labels
+    and totals it plots sit in the cells under it, in white."""
+    scheme, ranking = view.scheme, view.ranking
+    chart_row = sheet.next_row
+    # Fitted to the page's width, the sheet prints at `scale`: a page holds more of its points.
+    scale = min(1.0, PAGE_WIDTH_POINTS / (sum(widths) * measure.UNIT_POINTS))
+    page = PAGE_HEIGHT_POINTS / scale
+    above = _printed_height(sheet, chart_row) % page
+    room_cm = (page - above - LINE_HEIGHT) * 2.54 / 72
+    most = min(len(ranking), CHART_MAX_BARS)
+    bars = min(most, int((room_cm - CHART_FRAME_CM) / CHART_MIN_BAR_CM))
+    if bars < min(most, 5):  # too little room left on this page: a page of its own
+        sheet.page_breaks.append(chart_row)
+        room_cm = (page - LINE_HEIGHT) * 2.54 / 72
+        bars = min(most, int((room_cm - CHART_FRAME_CM) / CHART_MIN_BAR_CM))
+    bar_cm = min(CHART_BAR_CM, (room_cm - CHART_FRAME_CM) / bars)
+    height_cm = CHART_FRAME_CM + bar_cm * bars
+    chart_rows = max(math.ceil(height_cm * 72 / 2.54 / LINE_HEIGHT), bars + 1)
+    for i, p in enumerate(ranking[:bars]):
+        label = measure.shorten(f"{p.rank_label}. {p.name}", CHART_LABEL_POINTS, 10)
+        sheet.put(chart_row + i, 1, label, "chart-data")
+        sheet.put(chart_row + i, 2, stored(p.total), "chart-data")
+    cut_words = (f"dark bars are the recommended top {scheme.top_n}, light bars are below the cut-off"
+                 if view.cut_off else "no priority is recommended")
+    shown = "in rank order" if bars == len(ranking) else f"the top {bars} of {len(ranking)} (all {len(ranking)} are in the full ranking)"
+    sheet.charts.append(BarChart(
+        title=f"Total score (out of {format_number(scheme.max_total)}), {shown}",
+        categories=f"B{chart_row + 1}:B{chart_row + bars}", values=f"C{chart_row + 1}:C{chart_row + bars}",
+        anchor=f"A{chart_row + 1}", y_title=cut_words[0].upper() + cut_words[1:], y_max=scheme.max_total,
+        width_cm=min(26.0, sum(widths) * measure.UNIT_POINTS * 2.54 / 72), height_cm=height_cm,
+        highlight_count=min(bars, sum(1 for p in ranking if p.recommended)), horizontal=True))
+    # Reserve the chart's rows so nothing prints under it and the print area covers it.
+    sheet.put(chart_row + chart_rows, 0, None, "")
+    sheet.next_row = chart_row + chart_rows + 1
+    sheet.page_breaks.append(sheet.next_row)
+
+
+def bounded(names: Sequence[str], separator: str = ", ", where: str = "", limit: int = NAMED_IN_A_SENTENCE) -> str:
+    """Up to `limit` names joined, then "and N more" and where to find them: a sentence never
+    grows with the size of the partnership."""
+    if len(names) <= limit:
+        return separator.join(names) if separator != ", " else join_and(list(names))
+    more = len(names) - limit
+    return f"{separator.join(names[:limit])}{separator}and {more} more{' ' + where if where else ''}"
 
 
 def _merge_across(sheet: Sheet, row: int, first: int, last: int, style: str) -> None:
@@ -237,8 +313,10 @@ def _merge_across(sheet: Sheet, row: int, first: int, last: int, style: str) -> 
 
 
 def _printed_height(sheet: Sheet, rows: int) -> float:
-    """Points from the top of the sheet to the top of 0-based row `rows`, at 100% scale."""
-    return sum(sheet.row_heights.get(r, LINE_HEIGHT) for r in range(rows)) + (TITLE_EXTRA if rows else 0)
+    """Points from the top of the sheet (or of its last manual page break) to the top of
+    0-based row `rows`, at 100% scale."""
+    start = max((b for b in sheet.page_breaks if b <= rows), default=0)
+    return sum(sheet.row_heights.get(r, LINE_HEIGHT) for r in range(start, rows))
 
 
 def who_returned(result: MergeResult) -> str:
@@ -246,15 +324,22 @@ def who_returned(result: MergeResult) -> str:
     merged = [s.partner for s in result.statuses if s.status == MERGED]
     expected = result.scheme.partners
     if not expected:
-        return f"Returns merged ({len(merged)}): {join_and(merged) or 'none'}."
+        return f"Returns merged ({len(merged)}): {bounded(merged, where='(see the Method sheet)') or 'none'}."
     got = {priority_key(name) for name in merged}
     missing = [name for name in expected if priority_key(name) not in got]
     returned = [name for name in expected if priority_key(name) in got]
     others = [name for name in merged if priority_key(name) not in {priority_key(e) for e in expected}]
-    text = f"Returned by {len(returned)} of {len(expected)} partners: {join_and(returned) or 'none'}."
+    if len(returned) == len(expected) > NAMED_IN_A_SENTENCE:
+        text = f"Returned by all {len(expected)} listed partners (each is on the Method sheet)."
+    else:
+        text = (f"Returned by {len(returned)} of {len(expected)} partners: "
+                f"{bounded(returned, where='(see the Method sheet)') or 'none'}.")
     if others:
-        text += f" Also merged: {join_and(others)}."
-    text += f" Not returned: {join_and(missing)}." if missing else " Every listed partner returned."
+        text += f" Also merged: {bounded(others, where='(see the Method sheet)')}."
+    if missing:
+        text += f" Not returned: {bounded(missing)}."
+    elif len(expected) <= NAMED_IN_A_SENTENCE:
+        text += " Every listed partner returned."
     return text
 
 
@@ -355,7 +440,9 @@ SUMMARY_STABILITY_LINES = 5
 
 
 def firmness_lines(view: ExecutiveView) -> list[str]:
-    lines = close_call_sentences(view.ranking, view.scheme)
+    near_top = view.scheme.top_n + WATCH_LIST_SIZE  # the ranks page one shows
+    lines = close_call_sentences(view.ranking, view.scheme, names=NAMED_IN_A_SENTENCE, groups_near=near_top,
+                                 see=HEATMAP)
     lines += confidence_sentences(view)
     lines += scenario_sentences(view.result)
     lines += stability_sentences(view.stability, view.scheme, limit=SUMMARY_STABILITY_LINES)

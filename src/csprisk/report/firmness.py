@@ -150,27 +150,42 @@ def close_groups(ranking: Sequence[RankedPriority], points: float = NEAR_TIE_POI
                  for g in groups)
 
 
-def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
-                         points: float = NEAR_TIE_POINTS) -> list[str]:
-    """Ties and near-ties in words, the ones at the cut-off first."""
-    groups = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
+def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme, points: float = NEAR_TIE_POINTS,
+                         names: int | None = None, groups_near: int | None = None, see: str = "") -> list[str]:
+    """Ties and near-ties in words, the ones at the cut-off first. `names`: a sentence names
+    at most that many priorities, then "and N more"; `groups_near`: only groups reaching the
+    top `groups_near` ranks are told, the rest counted in one sentence; `see` says where the
+    rest are (a sheet's name)."""
+    found = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
+    told = [g for g in found if groups_near is None or g.members[0].rank <= groups_near]
+    where = f" (see the {see} sheet)" if see else ""
     sentences = []
-    for group in groups:
-        names = join_and([f"{p.name} ({figure(p.total)})" for p in group.members])
+    for group in told:
+        members = group.members
+        shown = members if names is None or len(members) <= names else members[:names]
+        more = len(members) - len(shown)
+        tail = [f"{more} more{where}"] if more else []
         if group.exact_tie:
-            text = (f"{join_and([p.name for p in group.members])} tie on {figure(group.members[0].total)} "
-                    f"and share rank {group.members[0].rank_label}.")
+            text = (f"{join_and([p.name for p in shown] + tail)} tie on {figure(members[0].total)} "
+                    f"and share rank {members[0].rank_label}.")
         elif group.points <= points + 10 ** -TOTAL_PRECISION:
-            text = (f"Near-tie: {names} are within {figure(group.points)} "
+            listed = join_and([f"{p.name} ({figure(p.total)})" for p in shown] + tail)
+            text = (f"Near-tie: {listed} are within {figure(group.points)} "
                     f"point{'s' if figure(group.points) != '1' else ''} of each other.")
         else:
-            text = (f"Near-ties: {names} are each within {format_number(points)} points of the next; "
+            listed = join_and([f"{p.name} ({figure(p.total)})" for p in shown] + tail)
+            text = (f"Near-ties: {listed} are each within {format_number(points)} points of the next; "
                     "their order is not a firm result.")
         if group.straddles_cut_off:
             text += (f" The cut-off for the top {scheme.top_n} falls inside this group, so which of "
                      "them is recommended is a judgement, not a clear result of the scores.")
         sentences.append(text)
-    if not sentences and len(ranking) > 1:
+    rest = len(found) - len(told)
+    if rest:
+        sentences.append(f"Lower down, {plural(rest, 'more group')} of priorities "
+                         f"{'is' if rest == 1 else 'are'} tied or within {format_number(points)} points of "
+                         f"each other{where}.")
+    if not found and len(ranking) > 1:
         sentences.append(f"No two priorities are within {format_number(points)} points of each other.")
     return sentences
 

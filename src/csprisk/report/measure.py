@@ -53,8 +53,9 @@ def column_points(width: float) -> float:
 
 
 def longest_word_units(text: str, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
-    """The column width, in units, that holds the longest word of `text` unbroken."""
-    return max((text_units(word, size, bold) for word in str(text).split()), default=0.0)
+    """The column width, in units, that holds the longest word of `text` unbroken (with a
+    hair to spare: a word that exactly fills its column is broken by the last pixel)."""
+    return max((text_units(word, size, bold) + 0.25 for word in str(text).split()), default=0.0)
 
 
 @lru_cache(maxsize=65536)
@@ -62,7 +63,7 @@ def wrap(text: str, width: float, size: float = DEFAULT_SIZE, bold: bool = False
     """`text` as it prints wrapped in a column (or merged columns) `width` units wide: at
     spaces, a word wider than the line broken where it meets the edge, as Excel and
     LibreOffice do; a line break in the text always starts a new line."""
-    room = column_points(width)
+    room = column_points(width) + 1e-6
     table = _BOLD if bold else _REGULAR
     scale = size / _UNITS
     space = table[" "] * scale

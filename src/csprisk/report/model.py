@@ -85,6 +85,8 @@ STYLES: dict[str, Style] = {
     "watch-why": Style(border=True, wrap=True, valign="center"),
     "rank-recommended": Style(bold=True, border=True, fill="DDEBF7", align="center", valign="top"),
     "callout-box": Style(bold=True, border=True, colour="7F0000", wrap=True, valign="top"),
+    #: What a chart plots, in the cells under it: white, so that nothing shows round it on paper.
+    "chart-data": Style(colour="FFFFFF", number_format="0.0"),
 }
 #: The last recommended row of a ranked table carries a rule below: the cut-off.
 STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": True})
@@ -391,7 +393,8 @@ class Sheet:
         # A big sheet repeats the same text down a column (a partner's name and file on each
         # of its rows): each (column, text, style) is measured once.
         seen: set[tuple] = set()
-        texts = [(place, cell) for place, cell in self.cells.items() if type(cell.value) is str]
+        texts = [(place, cell) for place, cell in self.cells.items()
+                 if type(cell.value) is str and cell.style != "chart-data"]  # a chart's data is not read
         for (row, col), cell in texts:  # a column never breaks an ordinary word
             if (row, col) not in merged:
                 unlinked = self._widen(col, cell, widths, seen)
@@ -458,7 +461,7 @@ class Sheet:
             return None
         seen.add(key)
         style = STYLES.get(cell.style, STYLES["text"])
-        longest = longest_word(value, style)
+        longest = longest_word(value, style) if style.border else 0.0  # text outside a table spans columns
         if widths[col] < longest <= MAX_WORD_WIDTH and not style.rotation:
             widths[col] = self.column_widths[col] = longest
         if cell.link and _text_width(value, style) + 1 > widths[col]:
