@@ -294,7 +294,8 @@ def test_disagreement_lists_spreads_and_every_split_criterion(book, result):
 
 
 def test_stability_of_a_big_partnership_sums_up_the_re_rankings_instead_of_a_column_each():
-    from csprisk.report.executive import STABILITY_PARTNER_COLUMNS, ExecutiveView, stability_sheet
+    from csprisk.report.delivery import STABILITY_PARTNER_COLUMNS, stability_sheet
+    from csprisk.report.view import ExecutiveView
 
     partners = STABILITY_PARTNER_COLUMNS + 1
     returns = [ret(f"Partner {i:02d}", scored("Domestic abuse", flat(4)), scored("ASB", flat(i % 6)))
@@ -684,7 +685,7 @@ def test_the_summary_names_at_most_five_partners_whose_absence_changes_the_recom
 
 
 def test_a_big_roll_up_counts_partners_in_a_disagreement_cell_instead_of_listing_a_thousand():
-    from csprisk.report.executive import LISTED_PARTNERS, _every_score, _few_names
+    from csprisk.report.delivery import LISTED_PARTNERS, _every_score, _few_names
 
     few = [("Police", 1.0), ("Council", 5.0)]
     assert _every_score(few) == "Police 1, Council 5"

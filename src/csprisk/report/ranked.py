@@ -15,6 +15,7 @@ from csprisk.findings import SEVERITY_ORDER, count_by_severity
 from csprisk.grid import column_letter
 from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
+from csprisk.report import measure
 from csprisk.report.executive import executive_sheets
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
@@ -39,8 +40,21 @@ def build_report(result: MergeResult, previous: PreviousRanking | None = None) -
         subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
         author=f"csprisk {__version__}",
         marking=scheme.protective_marking,
-        footer=f"{scheme.partnership} · {result.generated:%d %B %Y}",
+        footer=footer_text(scheme.partnership, f"{result.generated:%d %B %Y}"),
     )
+
+
+#: The footer's left part (partnership and date) keeps within this many points of 9 pt type:
+#: about a third of a landscape A4 page, so it never runs into the marking in the middle.
+FOOTER_LEFT_POINTS = 230.0
+FOOTER_POINT_SIZE = 9.0
+
+
+def footer_text(partnership: str, date: str) -> str:
+    """"Partnership · date", the partnership's name shortened with an ellipsis to fit."""
+    tail = f" · {date}"
+    room = FOOTER_LEFT_POINTS - measure.text_points(tail, FOOTER_POINT_SIZE)
+    return measure.shorten(partnership, room, FOOTER_POINT_SIZE) + tail
 
 
 #: Partner scores' first columns; the criteria follow, one column each.
