@@ -31,9 +31,17 @@ class Word:
     y1: float
 
     @property
+    def rotated(self) -> bool:
+        """Text turned to read upwards (a rotated header): its box is tall and narrow."""
+        tall, wide = self.y1 - self.y0, self.x1 - self.x0
+        # A word of a letter or two ("-", "/") turned upwards is wider than it is tall.
+        return (tall > 1.5 * wide and tall > 18) if len(self.text) > 2 else wide > tall
+
+    @property
     def size(self) -> float:
-        """The point size the word printed at (to a tenth)."""
-        return round((self.y1 - self.y0) / BOX_PER_POINT, 1)
+        """The point size the word printed at (to a tenth), read across its lines' height."""
+        across = (self.x1 - self.x0) if self.rotated else (self.y1 - self.y0)
+        return round(across / BOX_PER_POINT, 1)
 
 
 @dataclass(frozen=True)

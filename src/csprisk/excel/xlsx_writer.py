@@ -182,10 +182,12 @@ def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if sheet.fit_width:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages tall as it needs
+        ws.page_setup.fitToWidth = sheet.pages_wide  # a wide table: column groups, not small type
+        ws.page_setup.fitToHeight = sheet.pages_tall  # 0: as many pages tall as it needs
     if sheet.print_title_rows:
         ws.print_title_rows = sheet.print_title_rows
+    if sheet.print_title_columns:
+        ws.print_title_cols = sheet.print_title_columns
     for row in sheet.page_breaks:
         ws.row_breaks.append(Break(id=row))  # a break after row `row` (1-based) = before 0-based `row`
     if sheet.margins:

@@ -8,9 +8,12 @@ Community Safety Executive reads at a glance and can print."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from csprisk.grid import column_letter
 from csprisk.marks import HEATMAP, SCENARIOS, WHY
 from csprisk.read.previous import PreviousRanking
+from csprisk.report import measure
 from csprisk.report.delivery import criteria_apart_sheet, disagreement_sheet, stability_sheet
 from csprisk.report.firmness import (
     DISAGREEMENT_POINTS,
@@ -20,14 +23,18 @@ from csprisk.report.firmness import (
     gap,
     total_spread,
 )
-from csprisk.report.model import Cell, ColourScale, Sheet
+from csprisk.report.fitting import max_table_units, one_page_tall, page_height_points, print_scale
+from csprisk.report.model import LINE_HEIGHT, Cell, ColourScale, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.summary import scenario_sentences, summary_sheet
 from csprisk.report.view import (
+    NAMED_IN_A_SENTENCE,
     ExecutiveView,
+    bounded,
     cut,
     paragraph,
     points_words,
+    printed_height,
 )
 from csprisk.scheme import figure, format_number, percent_figure, stored, whole_or_figure
 from csprisk.score.assess import RankedPriority
@@ -43,11 +50,12 @@ def scenarios_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(SCENARIOS)
     columns = 4 + 2 * len(scenarios)
     sheet.column_widths = {0: 36, 1: 9, 2: 11, **{3 + i: 11 for i in range(2 * len(scenarios))}, columns - 1: 11}
+    sheet.column_widths[0] = name_width(view, sum(sheet.column_widths.values()) - 36)
     heading(sheet, result, "what-if scenarios")
     paragraph(sheet, "The same combined scores ranked with the weights each scenario gives (criteria it does not "
               "name keep the scheme's weight), with the same tie rule and the same top "
               f"{scheme.top_n}. Shaded: recommended under that weighting.", "note-wrap", last=columns - 1)
-    for line in scenario_sentences(result):
+    for line in scenario_sentences(result, on_scenarios_sheet=True):
         paragraph(sheet, line, "paragraph", last=columns - 1)
     sheet.skip()
     for scenario, _ in scenarios:
@@ -70,8 +78,41 @@ def scenarios_sheet(view: ExecutiveView) -> Sheet:
         sheet.add_row(cells)
     sheet.freeze = f"B{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    for row in range(header + 1, sheet.next_row):  # names that wrap, for the height below
+        needed = lines_needed(sheet.cells[(row, 0)].value, sheet.column_widths[0], bold=True)
+        if needed > 1:
+            sheet.row_heights[row] = measure.row_points(needed)
+    sheet.pages_tall = one_page_tall(printed_height(sheet, sheet.next_row), sum(sheet.column_widths.values()),
+                                     EXECUTIVE_SMALLEST_POINTS)
     return sheet
 
+
+
+#: The executive's sheets print at this size or larger (type of 11 pt fitted to the page).
+EXECUTIVE_SMALLEST_POINTS = 8.5
+
+
+def name_width(view: ExecutiveView, others: float, least: float = 36.0) -> float:
+    """The width of a column of priority names beside `others` units of columns: the longest
+    name on one line where the page allows, never so wide that the sheet, fitted to the
+    page's width, prints below EXECUTIVE_SMALLEST_POINTS."""
+    longest = max((measure.text_units(p.name, bold=p.recommended) for p in view.ranking), default=0.0)
+    return max(least, min(longest + 0.5, max_table_units(EXECUTIVE_SMALLEST_POINTS) - others))
+
+
+def rotated_header_points(labels: Sequence[str], width: float) -> float:
+    """The height of a header row of text turned to read upwards, each label wrapped in two
+    lines at most across a column `width` units wide: as tall as its longest label needs."""
+    lines_across = max(1, int(width * measure.UNIT_POINTS // measure.line_points(11)))
+    tallest = 0.0
+    for label in labels:
+        points = measure.text_points(label, bold=True)
+        for units in range(4, 60):  # the shortest line length that keeps it to the lines across
+            if measure.lines(label, units, bold=True) <= lines_across:
+                points = units * measure.UNIT_POINTS
+                break
+        tallest = max(tallest, points)
+    return tallest + 6
 
 
 # --- Heatmap ------------------------------------------------------------------------------
@@ -82,6 +123,7 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
     n = len(scheme.criteria)
     total_col = 2 + n
     sheet.column_widths = {0: 6, 1: 36, **{2 + i: 5.2 for i in range(n)}, total_col: 9, total_col + 1: 11}
+    sheet.column_widths[1] = name_width(view, sum(sheet.column_widths.values()) - 36)
     heading(sheet, view.result, "scores by criterion")
     paragraph(sheet, f"Combined scores from 0 to {scheme.scale_max}: the darker the cell, the higher the "
               f"score. The {DRIVER_COUNT} criteria adding most to each priority's total are in bold with a "
@@ -92,7 +134,8 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
     header = sheet.add_row(["Rank", "Priority"] + [f"{i}. {c.label}" for i, c in enumerate(scheme.criteria, 1)]
                            + [f"Total (out of {format_number(scheme.max_total)})", "PESTELO"],
                            ["header", "header"] + ["header-rotated"] * n + ["header", "header"])
-    sheet.row_heights[header] = 150
+    sheet.row_heights[header] = rotated_header_points([f"{i}. {c.label}" for i, c in enumerate(scheme.criteria, 1)],
+                                                      sheet.column_widths[2])
     first = sheet.next_row
     for p in ranking:
         top = {d.index for d in drivers(p, scheme)}
@@ -110,29 +153,62 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
             low_colour="FFFFFF", mid_colour="F4B183", high_colour="C00000"))
     sheet.freeze = f"C{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    for row, p in enumerate(ranking, first):  # names that wrap, for the height below
+        needed = lines_needed(p.name, sheet.column_widths[1], bold=p.recommended)
+        if needed > 1:
+            sheet.row_heights[row] = measure.row_points(needed)
+    sheet.pages_tall = one_page_tall(printed_height(sheet, sheet.next_row), sum(sheet.column_widths.values()),
+                                     EXECUTIVE_SMALLEST_POINTS)
     return sheet
 
 
 # --- Why it ranks here --------------------------------------------------------------------
 
 def why_sheet(view: ExecutiveView) -> Sheet:
+    """A block per recommended priority, each starting where it fits whole (a page break is
+    put before one that would split); a block longer than a page carries its name on to the
+    next page ("… (continued)")."""
     sheet = Sheet(WHY, landscape=True)
-    sheet.column_widths = {0: 24, 1: 110}
+    # Wide enough that a block of a dozen partners takes half a page; it prints at about 10 pt.
+    sheet.column_widths = {0: 22, 1: 128}
     heading(sheet, view.result, "why each recommended priority ranks where it does")
+    sheet.row_heights[0] = measure.row_points(1, 16)
     paragraph(sheet, "For each recommended priority: the criteria that drive its total, which partners "
               "scored it, where they disagree, and how firm its place is.", "note-wrap", last=1)
     sheet.skip()
     recommended = [p for p in view.ranking if p.recommended]
     if not recommended:
         sheet.add_row(["No priority is recommended."], "note")
+    page = page_height_points() / print_scale(sum(sheet.column_widths.values()))
+    used = printed_height(sheet, sheet.next_row)
     for p in recommended:
-        for label, text in why_block(p, view):
+        block = why_block(p, view)
+        title = block[0][1]
+        heights = [_why_row_height(sheet, label, text) for label, text in block]
+        if used + sum(heights) > page and used > 0 and sum(heights) <= page:
+            sheet.page_breaks.append(sheet.next_row)  # start it on a page of its own
+            used = 0.0
+        for (label, text), height in zip(block, heights, strict=True):
+            if used + height > page and used > 0:  # a block longer than a page: name it again
+                sheet.page_breaks.append(sheet.next_row)
+                paragraph(sheet, f"{title} (continued)", "heading", first=0, last=1)
+                used = sheet.row_heights[sheet.next_row - 1]
             if label is None:
                 paragraph(sheet, text, "heading", first=0, last=1)
             else:
                 paragraph(sheet, text, "paragraph", first=1, last=1, label=label)
+            used += height
         sheet.skip()
+        used += LINE_HEIGHT
     return sheet
+
+
+def _why_row_height(sheet: Sheet, label: str | None, text: str) -> float:
+    """The height `paragraph` gives the row of one line of a block."""
+    if label is None:
+        return measure.row_points(lines_needed(text, sum(sheet.column_widths.values()), 12, True), 12)
+    return measure.row_points(max(lines_needed(text, sheet.column_widths[1]),
+                                  lines_needed(label, sheet.column_widths[0], bold=True)))
 
 
 def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, str]]:
@@ -149,38 +225,67 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
     block.append((f"Top {len(top)} drivers", "; ".join(
         f"{d.label} {figure(d.score)}" for d in top) + f" (each out of {scheme.scale_max})." if top
         else "No criterion scored above zero."))
-    partners = ", ".join(f"{s.partner} ({whole_or_figure(s.total)}"
-                         + (f", {s.not_known} not known" if s.not_known else "") + ")" for s in p.by_partner)
     spread = total_spread(p)
+    many = len(p.by_partner) > NAMED_IN_A_SENTENCE
     if spread is None:
-        scored = f"{partners} only: one partner's view, with no second opinion to check it against."
+        only = p.by_partner[0]
+        scored = (f"{only.partner} ({whole_or_figure(only.total)}"
+                  + (f", {only.not_known} not known" if only.not_known else "")
+                  + ") only: one partner's view, with no second opinion to check it against.")
+    elif many:  # a dozen partners' totals are a table's work (Disagreement), not a sentence's
+        scored = (f"{plural(len(p.by_partner), 'partner')}. Their own totals run from {whole_or_figure(spread.low)} "
+                  f"({bounded(spread.low_partners, limit=2)}) to {whole_or_figure(spread.high)} "
+                  f"({bounded(spread.high_partners, limit=2)}), {points_words(spread.points)} apart.")
     else:
+        partners = ", ".join(f"{s.partner} ({whole_or_figure(s.total)}"
+                             + (f", {s.not_known} not known" if s.not_known else "") + ")" for s in p.by_partner)
         scored = f"{plural(len(p.by_partner), 'partner')}, with their own totals: {partners}."
         scored += f" Their totals are {points_words(spread.points)} apart."
     block.append(("Scored by", scored))
     given = [(s.partner, s.confidence) for s in p.by_partner if s.confidence]
     if given:
-        words = "; ".join(f"{partner} {level}" for partner, level in given)
+        if len(given) > NAMED_IN_A_SENTENCE:
+            levels: dict[str, int] = {}
+            for _, level in given:
+                levels[level] = levels.get(level, 0) + 1
+            words = "; ".join(f"{level}: {plural(count, 'partner')}" for level, count in levels.items())
+        else:
+            words = "; ".join(f"{partner} {level}" for partner, level in given)
         unrated = len(p.by_partner) - len(given)
         words += f"; {plural(unrated, 'partner')} gave none" if unrated else ""
         if p.mostly_low_confidence:
             words += ". Most of its scores rest on Low confidence: estimates, not data"
         block.append(("Confidence", words + "."))
     if p.notes:
-        block.append(("Partners' notes", "; ".join(f"{partner}: \u201c{note}\u201d" for partner, note in p.notes)))
+        notes = [f"{partner}: \u201c{note}\u201d" for partner, note in p.notes]
+        block.append(("Partners' notes", bounded(notes, "; ", "(on the Partner scores sheet of the ranked workbook)",
+                                                 limit=3)))
     if p.pestelo:
         block.append(("PESTELO", ", ".join(p.pestelo)))
     wide = view.splits(p)
     if wide:
-        disagree = "; ".join(f"{s.label}: {figure(s.low, 0)} ({join_and(s.low_partners)}) against {figure(s.high, 0)} "
-                             f"({join_and(s.high_partners)})" for s in wide)
-        block.append(("Where partners disagree", f"By {format_number(DISAGREEMENT_POINTS)} points or more on: "
-                      f"{disagree}."))
+        shown = wide[:DISAGREEMENTS_SHOWN]
+        disagree = "; ".join(f"{s.label}: {figure(s.low, 0)} ({_who(s.low_partners)}) against {figure(s.high, 0)} "
+                             f"({_who(s.high_partners)})" for s in shown)
+        more = len(wide) - len(shown)
+        rest = (f"; and {plural(more, 'more criterion', 'more criteria')} (each on the Criteria apart sheet of the "
+                "ranked workbook)") if more else ""
+        block.append(("Where partners disagree", f"By {format_number(DISAGREEMENT_POINTS)} points or more on "
+                      f"{plural(len(wide), 'criterion', 'criteria')}: {disagree}{rest}."))
     elif spread is not None:
         block.append(("Where partners disagree", f"Nowhere by {format_number(DISAGREEMENT_POINTS)} points "
                       "or more: partners broadly agree."))
     block.append(("How firm", firm_words(p, view)))
     return block
+
+
+#: "Where partners disagree" names this many criteria, the widest apart; the rest are counted.
+DISAGREEMENTS_SHOWN = 3
+
+
+def _who(partners: Sequence[str]) -> str:
+    """Who gave a score: up to two partners by name, more by count."""
+    return join_and(list(partners)) if len(partners) <= 2 else plural(len(partners), "partner")
 
 
 def firm_words(p: RankedPriority, view: ExecutiveView) -> str:

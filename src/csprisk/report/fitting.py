@@ -48,3 +48,41 @@ def may_not_fit(text: str, width: float) -> bool:
     """Whether `text` could be wider than a column `width` units (a quick bound before the
     measure: no character of the table is wider than two units at 11 pt bold)."""
     return len(text) * 2.0 + 1 > width
+
+
+#: Printed margins of the report's sheets, in inches (left, right, top, bottom).
+REPORT_MARGINS = (0.4, 0.4, 0.6, 0.45)
+#: The widest a column unit prints: LibreOffice draws one as Carlito's "0" at 11 pt (Excel
+#: a little narrower, 7 px = 5.25 pt), so a table fitted to a page shrinks most there.
+WIDEST_UNIT_POINTS = 11 * 1038 / 2048
+
+
+def page_width_points(landscape: bool = True, margins: tuple[float, ...] = REPORT_MARGINS) -> float:
+    """The printable width of an A4 page with `margins`, in points."""
+    return (842 if landscape else 595) - 72 * (margins[0] + margins[1])
+
+
+def page_height_points(landscape: bool = True, margins: tuple[float, ...] = REPORT_MARGINS) -> float:
+    """The printable height of an A4 page with `margins`, in points."""
+    return (595 if landscape else 842) - 72 * (margins[2] + margins[3])
+
+
+def max_table_units(smallest: float, size: float = measure.DEFAULT_SIZE, pages_wide: int = 1,
+                    landscape: bool = True, margins: tuple[float, ...] = REPORT_MARGINS) -> float:
+    """The widest a table may be, in column units, so that fitted to `pages_wide` pages its
+    `size` point type still prints at `smallest` points or more."""
+    return pages_wide * page_width_points(landscape, margins) * size / smallest / WIDEST_UNIT_POINTS
+
+
+def print_scale(units: float, pages_wide: int = 1, landscape: bool = True,
+                margins: tuple[float, ...] = REPORT_MARGINS) -> float:
+    """The scale a table `units` wide prints at, fitted to `pages_wide` pages (at most 1)."""
+    return min(1.0, pages_wide * page_width_points(landscape, margins) / (units * WIDEST_UNIT_POINTS))
+
+
+def one_page_tall(heights: float, units: float, smallest: float, size: float = measure.DEFAULT_SIZE,
+                  landscape: bool = True, margins: tuple[float, ...] = REPORT_MARGINS) -> int:
+    """1 when a sheet `heights` points tall and `units` wide fits one page with its type
+    still `smallest` points or more, else 0 (as many pages as it needs)."""
+    scale = min(print_scale(units, 1, landscape, margins), smallest / size)
+    return 1 if heights * scale <= page_height_points(landscape, margins) * 0.97 else 0

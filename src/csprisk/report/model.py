@@ -20,6 +20,7 @@ from csprisk.report.fitting import LINE_HEIGHT as LINE_HEIGHT
 from csprisk.report.fitting import (
     MAX_LINK_WIDTH,
     MAX_WORD_WIDTH,
+    REPORT_MARGINS,
     longest_word,
     may_not_fit,
     style_lines,
@@ -206,7 +207,14 @@ class Sheet:
     #: 0-based rows that start a new printed page.
     page_breaks: list[int] = field(default_factory=list)
     #: Printed margins in inches (left, right, top, bottom); None keeps the writer's default.
-    margins: tuple[float, float, float, float] | None = None
+    margins: tuple[float, float, float, float] | None = REPORT_MARGINS
+    #: Pages across that a wide table is fitted to: its identifying columns
+    #: (`print_title_columns`, e.g. "A:B") repeat on each, so its type stays legible.
+    pages_wide: int = 1
+    print_title_columns: str | None = None
+    #: Pages tall it is fitted to (0: as many as it needs); 1 for a sheet that fits one page
+    #: at a legible size (see fitting.one_page_tall).
+    pages_tall: int = 0
     #: 0-based row of the column headers of the sheet's main table, where it has one.
     header_row: int | None = None
     #: The rows of a big table, made as they are written (see Rows); `cells` has the rest.

@@ -265,8 +265,9 @@ def confidence_sentences(view: ExecutiveView) -> list[str]:
     return sentences
 
 
-def scenario_sentences(result: MergeResult) -> list[str]:
-    """Whether the recommended set changes under any of the settings' what-if scenarios."""
+def scenario_sentences(result: MergeResult, on_scenarios_sheet: bool = False) -> list[str]:
+    """Whether the recommended set changes under any of the settings' what-if scenarios (the
+    Scenarios sheet itself never sends its reader to the Scenarios sheet)."""
     scenarios = result.assessment.scenarios
     if not scenarios:
         return []
@@ -279,11 +280,13 @@ def scenario_sentences(result: MergeResult) -> list[str]:
         if came or went:
             changes.append(f'under "{scenario.name}", {" and ".join(moves(came, went))}')
     names = join_and([f'"{s.name}"' for s, _ in scenarios])
+    every = "the what-if scenario" if len(scenarios) == 1 else "every what-if scenario"
     if not changes:
-        return [f"The recommended priorities stay the same under every what-if scenario ({names}): see the "
-                f"{SCENARIOS} sheet."]
-    return [f"The what-if scenarios change the recommended priorities: {'; '.join(changes)} (see the "
-            f"{SCENARIOS} sheet)."]
+        see = "." if on_scenarios_sheet else f": see the {SCENARIOS} sheet."
+        return [f"The recommended priorities stay the same under {every} ({names}){see}"]
+    see = "." if on_scenarios_sheet else f" (see the {SCENARIOS} sheet)."
+    which = "The what-if scenario changes" if len(scenarios) == 1 else "The what-if scenarios change"
+    return [f"{which} the recommended priorities: {'; '.join(changes)}{see}"]
 
 
 
