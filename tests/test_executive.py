@@ -686,13 +686,15 @@ def test_the_summary_names_at_most_five_partners_whose_absence_changes_the_recom
 
 
 def test_a_big_roll_up_counts_partners_in_a_disagreement_cell_instead_of_listing_a_thousand():
-    from csprisk.report.delivery import LISTED_PARTNERS, _every_score, _few_names
+    from csprisk.report.delivery import _every_score, _some_names
 
     few = [("Police", 1.0), ("Council", 5.0)]
     assert _every_score(few) == "Police 1, Council 5"
+    dozen = [(f"Partner {i}", float(i % 2)) for i in range(12)]
+    assert _every_score(dozen) == "12 partners (each on the Partner scores sheet): 6 scored 0, 6 scored 1"
     many = [(f"Partner {i}", float(i % 3)) for i in range(1000)]
     assert _every_score(many) == ("1000 partners (each on the Partner scores sheet): 334 scored 0, "
                                   "333 scored 1, 333 scored 2")
-    names = [f"P{i}" for i in range(LISTED_PARTNERS + 5)]
-    assert _few_names(names).endswith(f"P{LISTED_PARTNERS - 1} and 5 more partners")
-    assert _few_names(names[:2]) == "P0 and P1"
+    names = [f"P{i}" for i in range(1000)]
+    assert _some_names(names) == "P0, P1, P2 and 997 more (see Partner scores)"
+    assert _some_names(names[:2]) == "P0 and P1"

@@ -182,8 +182,10 @@ def _set_page_setup(ws, sheet: Sheet, report: Report) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if sheet.fit_width:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = sheet.pages_wide  # a wide table: column groups, not small type
+        ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = sheet.pages_tall  # 0: as many pages tall as it needs
+    elif sheet.scale_percent:  # a wide table in column groups, at a legible size
+        ws.page_setup.scale = sheet.scale_percent
     if sheet.print_title_rows:
         ws.print_title_rows = sheet.print_title_rows
     if sheet.print_title_columns:

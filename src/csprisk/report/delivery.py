@@ -14,16 +14,19 @@ from csprisk.report.firmness import (
     stability_sentences,
     total_spread,
 )
+from csprisk.report.fitting import column_groups
 from csprisk.report.model import LINE_HEIGHT, Cell, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.view import (
+    NAMED_IN_A_SENTENCE,
     ExecutiveView,
+    bounded,
     cut,
     merge_across,
     paragraph,
 )
 from csprisk.scheme import figure, format_number, stored
-from csprisk.words import join_and, moves, plural
+from csprisk.words import join_and, moves
 
 # --- Disagreement -------------------------------------------------------------------------
 
@@ -54,9 +57,9 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
                 Cell(stored(spread.low), "score"),
-                Cell("every partner: equal totals" if equal else join_and(spread.low_partners), "wrap"),
+                Cell("every partner: equal totals" if equal else _some_names(spread.low_partners), "wrap"),
                 Cell(stored(spread.high), "score"),
-                Cell(None if equal else join_and(spread.high_partners), "wrap"),
+                Cell(None if equal else _some_names(spread.high_partners), "wrap"),
                 Cell(stored(spread.points), "total"), Cell(len(wide), "center")])
         sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     sheet.freeze = f"A{header + 2}"
@@ -68,7 +71,8 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     """Every criterion where partners differ widely: a sheet of its own, so that each table
     prints with its own header repeated on every page."""
     sheet = Sheet(CRITERIA_APART)
-    sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 44}
+    # 212 units: fitted to the page, 7 pt or more; names of partners get room to stay short.
+    sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 40, 5: 9, 6: 40, 7: 11, 8: 30}
     heading(sheet, view.result, "criteria where partners disagree")
     paragraph(sheet, f"Every criterion where partners' scores differ by {format_number(DISAGREEMENT_POINTS)} or "
               "more points, widest first within each priority; each partner's own total is on the "
@@ -79,12 +83,14 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     sheet.row_heights[row] = 30
     count = 0
     for p in view.ranking:
-        for split in view.splits(p):
+        for number, split in enumerate(view.splits(p)):
             count += 1
+            # The priority's name once, on its first row: its other rows carry its rank.
+            name = p.name if not number else None
             row = sheet.add_row([
-                Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(split.label, "wrap"),
-                Cell(split.low, "score"), Cell(_few_names(split.low_partners), "wrap"),
-                Cell(split.high, "score"), Cell(_few_names(split.high_partners), "wrap"),
+                Cell(p.rank_label, "rank"), Cell(name, "text"), Cell(split.label, "wrap"),
+                Cell(split.low, "score"), Cell(_some_names(split.low_partners), "wrap"),
+                Cell(split.high, "score"), Cell(_some_names(split.high_partners), "wrap"),
                 Cell(split.points, "total"), Cell(_every_score(split.scores), "wrap")])
             sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     if not count:
@@ -95,23 +101,18 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     return sheet
 
 
-#: Partners named in one Disagreement cell; a bigger roll-up gets counts (a cell holds 32,767
-#: characters, and a list of a thousand names helps nobody).
-LISTED_PARTNERS = 30
-
-
-def _few_names(names: Sequence[str]) -> str:
-    if len(names) <= LISTED_PARTNERS:
-        return join_and(names)
-    return f"{', '.join(names[:LISTED_PARTNERS])} and {plural(len(names) - LISTED_PARTNERS, 'more partner')}"
+def _some_names(names: Sequence[str]) -> str:
+    """Up to three partners by name, then how many more (a table row, not a list)."""
+    return bounded(list(names), where="(see Partner scores)", limit=3)
 
 
 def _every_score(scores: Sequence[tuple[str, float]]) -> str:
-    if len(scores) <= LISTED_PARTNERS:
+    if len(scores) <= NAMED_IN_A_SENTENCE:
         return ", ".join(f"{who} {figure(score, 0)}" for who, score in scores)
     counts: dict[float, int] = {}
     for _who, score in scores:
         counts[score] = counts.get(score, 0) + 1
+    # More than a sentence's worth of names in every row: how many gave each score.
     return (f"{len(scores)} partners (each on the Partner scores sheet): "
             + ", ".join(f"{count} scored {figure(score, 0)}" for score, count in sorted(counts.items())))
 
@@ -203,4 +204,15 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
                                                        lines_needed(run.partner, widths[1])) + 3
     sheet.freeze = f"C{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    _split_if_wide(sheet, widths, 3)
     return sheet
+
+
+#: The Operational Delivery Group's sheets and the analyst's print at this size or larger.
+SMALLEST_POINTS = 7.0
+
+
+def _split_if_wide(sheet: Sheet, widths: list[float], title_columns: int) -> None:
+    """A table too wide for one page at SMALLEST_POINTS prints in column groups, its first
+    `title_columns` repeated on each page, rather than in smaller type."""
+    column_groups(sheet, widths, SMALLEST_POINTS, title_columns)

@@ -86,3 +86,18 @@ def one_page_tall(heights: float, units: float, smallest: float, size: float = m
     still `smallest` points or more, else 0 (as many pages as it needs)."""
     scale = min(print_scale(units, 1, landscape, margins), smallest / size)
     return 1 if heights * scale <= page_height_points(landscape, margins) * 0.97 else 0
+
+
+def column_groups(sheet: Any, widths: list[float], smallest: float, title_columns: int) -> None:
+    """A table of column `widths` too wide for one page with its type at `smallest` points
+    or more prints at that size across pages instead of smaller, its first `title_columns`
+    (which identify each row) repeated on every page: print titles."""
+    import math
+
+    from csprisk.grid import column_letter
+
+    if sum(widths) <= max_table_units(smallest):
+        return
+    sheet.fit_width = False
+    sheet.scale_percent = math.ceil(100 * smallest / measure.DEFAULT_SIZE)
+    sheet.print_title_columns = f"A:{column_letter(title_columns - 1)}"

@@ -208,9 +208,10 @@ class Sheet:
     page_breaks: list[int] = field(default_factory=list)
     #: Printed margins in inches (left, right, top, bottom); None keeps the writer's default.
     margins: tuple[float, float, float, float] | None = REPORT_MARGINS
-    #: Pages across that a wide table is fitted to: its identifying columns
-    #: (`print_title_columns`, e.g. "A:B") repeat on each, so its type stays legible.
-    pages_wide: int = 1
+    #: A table too wide for one page at a legible size is not fitted to the page's width
+    #: (`fit_width` False): it prints at `scale_percent` across pages, its identifying
+    #: columns (`print_title_columns`, e.g. "A:C") repeated on each (fitting.column_groups).
+    scale_percent: int | None = None
     print_title_columns: str | None = None
     #: Pages tall it is fitted to (0: as many as it needs); 1 for a sheet that fits one page
     #: at a legible size (see fitting.one_page_tall).

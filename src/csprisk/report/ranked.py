@@ -17,6 +17,7 @@ from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
 from csprisk.report import measure
 from csprisk.report.executive import executive_sheets
+from csprisk.report.fitting import column_groups
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.report.sheets import heading as _heading
@@ -82,8 +83,11 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.row_heights = {header: 150}
-    sheet.column_widths = {0: 20, 1: 30, 2: 12, 3: 6, 4: 28, **{5 + i: 5.5 for i in range(len(labels))},
+    # Partner and priority (repeated on each page across) wide enough for long names in two lines.
+    sheet.column_widths = {0: 32, 1: 24, 2: 12, 3: 6, 4: 46, **{5 + i: 5.5 for i in range(len(labels))},
                            last - 3: 11, last - 2: 10, last - 1: 40, last: 40}
+    # Too wide for one page at 7 pt: column groups, each with who, where and which priority.
+    column_groups(sheet, [sheet.column_widths[c] for c in range(last + 1)], 7.0, len(_SCORES_LEAD))
     return sheet
 
 

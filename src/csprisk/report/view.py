@@ -93,7 +93,8 @@ def bounded(names: Sequence[str], separator: str = ", ", where: str = "", limit:
     if len(names) <= limit:
         return separator.join(names) if separator != ", " else join_and(list(names))
     more = len(names) - limit
-    return f"{separator.join(names[:limit])}{separator}and {more} more{' ' + where if where else ''}"
+    joint = " and" if separator == ", " else f"{separator}and"  # "A, B and 3 more"; "A; B; and 3 more"
+    return f"{separator.join(names[:limit])}{joint} {more} more{' ' + where if where else ''}"
 
 
 def merge_across(sheet: Sheet, row: int, first: int, last: int, style: str) -> None:
