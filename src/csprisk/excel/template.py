@@ -9,8 +9,8 @@ that also work in LibreOffice and Excel on the web.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
 from csprisk.excel.xlsx_writer import PAGE_NUMBERS
+from csprisk.report import fitting, measure
 from csprisk.scheme import (
     CONFIDENCE_LABEL,
     CONFIDENCE_MEANINGS,
@@ -268,7 +269,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
         ws.cell(row, 1, name)
         if name is not None:  # grey like the TOTAL: what is locked looks locked
             ws.cell(row, 1).fill = _LOCKED_FILL
-        ws.row_dimensions[row].height = 18
+        ws.row_dimensions[row].height = _row_height(scheme)
         ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="center")
         for col in range(1, len(header)):
             cell = ws.cell(row, col)
@@ -279,6 +280,8 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
                 cell.protection = _UNLOCKED
             if 1 < col <= len(scheme.criteria) + 2:  # the scores, and the confidence beside them
                 cell.alignment = Alignment(horizontal="center", vertical="center")
+            elif col > 1:  # PESTELO and notes: what a partner types wraps in the row
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
         total = ws[f"{last_col}{row}"]
         total.value = total_formula(scheme, row)
         total.font = _font(bold=True)
@@ -296,6 +299,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     _print_setup(ws, scheme)
+    _print_across(ws, layout)
     ws.print_title_rows = f"{layout.header_row}:{layout.header_row}"
     ws.print_area = f"A1:{last_col}{layout.last_row}"
 
@@ -387,24 +391,58 @@ def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
         end_type="num", end_value=scheme.scale_max, end_color="F8696B"))
 
 
-def _set_widths(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
+#: The widest the priority column grows for long names; longer ones wrap onto two lines.
+PRIORITY_COLUMN_MAX = 45
+#: The template prints at this size or larger: a matrix too wide for one page at it prints
+#: across pages with the priority column repeated, not smaller.
+TEMPLATE_SMALLEST_POINTS = 8.0
+
+
+def _priority_width(scheme: Scheme) -> float:
     names = [p.name for p in scheme.priorities] + list(_METADATA_LABELS)
-    ws.column_dimensions[layout.priority_col].width = min(max(len(n) for n in names) + 2, 45)
+    return min(max(measure.text_units(n) for n in names) + 1, PRIORITY_COLUMN_MAX)
+
+
+def _row_height(scheme: Scheme) -> float:
+    """Every matrix row is tall enough for the longest listed priority's name (the spare rows
+    too, for the names partners type there)."""
+    width = _priority_width(scheme)
+    return max(18.0, max((measure.row_points(measure.lines(p.name, width)) for p in scheme.priorities),
+                         default=18.0))
+
+
+def _set_widths(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
+    ws.column_dimensions[layout.priority_col].width = _priority_width(scheme)
     widths = {}
-    for col, text in zip(layout.criteria_cols, scheme.labels):
-        widths[col] = max(10, max(len(word) for word in text.split()) + 2)
+    for col, text in zip(layout.criteria_cols, scheme.labels, strict=True):
+        widths[col] = max(10, measure.longest_word_units(text, bold=True) + 1)
     widths[layout.confidence_col] = 12
     widths[layout.pestelo_col] = 14
     widths[layout.notes_col] = 32
-    widths[layout.total_col] = max(10, max(len(word) for word in scheme.total_label.split()) + 4)
+    widths[layout.total_col] = max(10, measure.longest_word_units(scheme.total_label, bold=True) + 2)
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
     # Excel does not grow a row for wrapped text in a file it did not write, so size it here.
-    lines = max(len(textwrap.wrap(text, max(int(widths[col]) - 1, 1), break_long_words=False))
+    lines = max(measure.lines(text, widths[col], bold=True)
                 for col, text in zip(layout.criteria_cols + (layout.total_col,),
-                                     (*scheme.labels, scheme.total_label)))
-    ws.row_dimensions[layout.header_row].height = 15 * lines + 6
+                                     (*scheme.labels, scheme.total_label), strict=True))
+    ws.row_dimensions[layout.header_row].height = measure.row_points(lines) + 3
     ws.row_dimensions[2].height = 15
+
+
+
+def _print_across(ws: Worksheet, layout: MatrixLayout) -> None:
+    """A matrix too wide for one page at 8 pt prints at 8 pt across pages, the priorities'
+    column repeated on each (print titles), rather than shrunk to fit."""
+    total = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1))
+    if total > fitting.max_table_units(TEMPLATE_SMALLEST_POINTS, margins=_MARGINS):
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = math.ceil(100 * TEMPLATE_SMALLEST_POINTS / measure.DEFAULT_SIZE)
+        ws.print_title_cols = f"{layout.priority_col}:{layout.priority_col}"
+
+
+#: Printed margins in inches (left, right, top, bottom).
+_MARGINS = (0.4, 0.4, 0.6, 0.6)
 
 
 def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
@@ -413,11 +451,15 @@ def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.page_margins = PageMargins(*_MARGINS[:2], *_MARGINS[2:], header=0.3, footer=0.3)
     if scheme.protective_marking:
         ws.oddHeader.center.text = scheme.protective_marking
         ws.oddFooter.center.text = scheme.protective_marking
     ws.oddFooter.right.text = PAGE_NUMBERS
+
+
+#: The Guidance sheet's text column, in column units.
+_GUIDANCE_WIDTH = 100
 
 
 def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
@@ -465,7 +507,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ws.cell(row, 1, heading).font = _font(bold=True)
         ws.cell(row, 1).alignment = _WRAP_TOP
         ws.cell(row, 2, text).alignment = _WRAP_TOP
-        ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
+        ws.row_dimensions[row].height = measure.row_points(measure.lines(text, _GUIDANCE_WIDTH))
         row += 1
     partners = None
     if scheme.partners:
@@ -474,7 +516,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ws.cell(row, 1, "Partners asked for a return").font = _font(bold=True)
         ws.cell(row, 1).alignment = _WRAP_TOP
         ws.cell(row, 2, text).alignment = _WRAP_TOP
-        ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
+        ws.row_dimensions[row].height = measure.row_points(measure.lines(text, _GUIDANCE_WIDTH))
         for offset, name in enumerate(scheme.partners, start=1):
             ws.cell(row + offset, 2, name).alignment = _WRAP_TOP
         partners = f"{quote_sheetname(ws.title)}!$B${row + 1}:$B${row + len(scheme.partners)}"
@@ -495,10 +537,10 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
             cell = ws.cell(row, col, value)
             cell.alignment = _WRAP_TOP
             cell.border = _BOX
-        ws.row_dimensions[row].height = 15 * max(len(textwrap.wrap(criterion.guidance, 110)),
-                                                 len(textwrap.wrap(criterion.label, 28)), 1) + 3
+        ws.row_dimensions[row].height = measure.row_points(max(measure.lines(criterion.guidance, _GUIDANCE_WIDTH),
+                                                               measure.lines(criterion.label, 30)))
     ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["B"].width = _GUIDANCE_WIDTH
     if weighted:
         ws.column_dimensions["C"].width = 10
     ws.protection.sheet = True
