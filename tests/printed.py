@@ -55,16 +55,17 @@ class Page:
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
-    def lines(self) -> list[str]:
-        """The words grouped into printed lines (top to bottom)."""
+    def lines(self, body: bool = False) -> list[str]:
+        """The words (of the body only, between header and footer, if `body`) grouped into
+        printed lines, top to bottom."""
         rows: dict[int, list[Word]] = {}
-        for w in self.words:
+        for w in self.body() if body else self.words:
             rows.setdefault(round(w.y1), []).append(w)
         return [" ".join(w.text for w in sorted(ws, key=lambda w: w.x0)) for _, ws in sorted(rows.items())]
 
     def body(self) -> tuple[Word, ...]:
         """The words between the page's header and footer (the marking and page numbers are not body)."""
-        top, bottom = 0.07 * self.height, 0.93 * self.height
+        top, bottom = 0.05 * self.height, 0.93 * self.height
         return tuple(w for w in self.words if top < w.y0 and w.y1 < bottom)
 
     def footer(self) -> tuple[Word, ...]:
