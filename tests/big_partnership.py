@@ -96,7 +96,7 @@ def write_partnership(folder: Path, priorities: int = 25, partners: int = 12, to
         workbook = build_template(scheme, partner=partner)
         sheet = workbook.worksheets[0]
         sheet[layout.metadata_cells["Lead professional"]] = f"Lead analyst {index + 1}, {partner}"
-        for n, name in enumerate(names):
+        for n in range(len(names)):
             if rng.random() > 0.7 and n % partners != index:  # each priority has its lead partner
                 continue
             row = layout.first_row + n

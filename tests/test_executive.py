@@ -214,7 +214,7 @@ def test_summary_watch_list_and_how_firm_in_words(book):
     assert "Recommended if Police's return is left out" in rows[watch + 3][4]
     lines = texts(ws)
     assert any(t.startswith("Near-tie: Reducing re-offending (50), Hate crime (48)") for t in lines)
-    assert "The recommended top 2 depends on single partners: 1 of 3 re-rankings change it." in lines
+    assert "The recommended top 2 depends on single partners: 1 of 3 re-rankings changes it." in lines
     assert ("Without Police's return, Anti-social behaviour would drop out and Hate crime and Sexual "
             "violence would come in.") in lines
     assert any("Partners differ by 3 or more points on 17 criterion scores across 2 priorities" in t

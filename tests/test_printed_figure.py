@@ -8,9 +8,9 @@ import datetime as dt
 import random
 
 from csprisk.read.previous import PreviousEntry, PreviousRanking
+from csprisk.report.firmness import close_call_sentences, close_groups
 from csprisk.report.summary import summary_sheet, watch_reason
 from csprisk.report.view import ExecutiveView
-from csprisk.report.firmness import close_call_sentences, close_groups
 from csprisk.scheme import MEDIUM, Scheme, figure, priority_key
 from csprisk.score.assess import assess, printed
 from csprisk.score.merge import MergeResult, ReturnStatus

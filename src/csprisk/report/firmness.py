@@ -285,7 +285,8 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
         return [f"The recommended top {scheme.top_n} stays the same whichever partner's return is left "
                 f"out ({len(result.runs)} re-rankings)."]
     sentences = [f"The recommended top {scheme.top_n} depends on single partners: "
-                 f"{len(result.changes)} of {len(result.runs)} re-rankings change it."]
+                 f"{len(result.changes)} of {len(result.runs)} re-rankings "
+                 f"{'changes' if len(result.changes) == 1 else 'change'} it."]
     shown = result.changes if limit is None else result.changes[:limit]
     for run in shown:
         parts = []
@@ -296,6 +297,7 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
         sentences.append(f"Without {possessive(run.partner)} return, {' and '.join(parts)}.")
     if len(shown) < len(result.changes):
         more = len(result.changes) - len(shown)
-        sentences.append(f"Leaving out any of {plural(more, 'other partner')}' returns changes it too: each is "
-                         "listed on the Stability sheet of the ranked workbook.")
+        who = ("1 other partner's return changes it too: it is" if more == 1 else
+               f"any of {more} other partners' returns changes it too: each is")
+        sentences.append(f"Leaving out {who} listed on the Stability sheet of the ranked workbook.")
     return sentences

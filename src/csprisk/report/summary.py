@@ -238,16 +238,19 @@ def who_returned(result: MergeResult) -> str:
     missing = [name for name in expected if priority_key(name) not in got]
     returned = [name for name in expected if priority_key(name) in got]
     others = [name for name in merged if priority_key(name) not in {priority_key(e) for e in expected}]
-    if len(returned) == len(expected) > NAMED_IN_A_SENTENCE:
+    if len(expected) == 1:
+        text = (f"Returned by {returned[0]}, the one partner listed." if returned else
+                f"The one partner listed, {expected[0]}, has not returned.")
+    elif len(returned) == len(expected) > NAMED_IN_A_SENTENCE:
         text = f"Returned by all {len(expected)} listed partners (each is on the Method sheet)."
     else:
         text = (f"Returned by {len(returned)} of {len(expected)} partners: "
                 f"{bounded(returned, where='(see the Method sheet)') or 'none'}.")
     if others:
         text += f" Also merged: {bounded(others, where='(see the Method sheet)')}."
-    if missing:
+    if missing and len(expected) > 1:
         text += f" Not returned: {bounded(missing)}."
-    elif len(expected) <= NAMED_IN_A_SENTENCE:
+    elif 1 < len(expected) <= NAMED_IN_A_SENTENCE:
         text += " Every listed partner returned."
     return text
 
