@@ -55,7 +55,8 @@ def priority_names(count: int) -> list[str]:
         if len(name) < 60:
             name += f": {_AIMS[n % len(_AIMS)]}"
         if n >= len(_ISSUES):
-            name = f"{name[:84].rstrip(' :,')} ({n // len(_ISSUES) + 1})"
+            short = name if len(name) <= 84 else name[:84].rsplit(" ", 1)[0]
+            name = f"{short.rstrip(' :,')} ({n // len(_ISSUES) + 1})"
         names.append(name if len(name) <= 90 else name[:90].rsplit(" ", 1)[0].rstrip(" :,"))
     assert len(set(names)) == count and all(60 <= len(n) <= 90 for n in names), names
     return names

@@ -90,9 +90,9 @@ def by_sheet(printed: list[Page], titles: dict[str, str]) -> dict[str, list[Page
     sheets: dict[str, list[Page]] = {}
     current = None
     for page in printed:
-        lines = page.lines()
+        top = " ".join(page.lines()[:5])  # a long title wraps over two lines
         for name, title in titles.items():
-            if any(title in line for line in lines[:4]):
+            if title in top:
                 current = name
                 break
         sheets.setdefault(current or "?", []).append(page)

@@ -133,7 +133,9 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     # and how often recommended sum the re-rankings up instead.
     columns = runs if len(runs) <= STABILITY_PARTNER_COLUMNS else ()
     sheet = Sheet(STABILITY)
-    widths = [7, 36, 9] + [12] * len(columns) + [7, 7, 13, 30]
+    # Without a column per partner the sheet is narrow: the note and the recommended sets
+    # get the room instead, so that a row of five long names is a few lines, not a dozen.
+    widths = [7, 36, 9] + [12] * len(columns) + [7, 7, 13, 30 if columns or not runs else 70]
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(widths) - 1
     # Text and the recommended-set table span the sheet, but no wider than a page: with
@@ -184,7 +186,9 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     if runs:
         sheet.skip()
         sheet.add_row(["Recommended set with each partner's return left out"], "heading")
-        middle = 2 + max(1, (text_last - 1) * 3 // 5) - 1  # the recommended set takes ~3/5 of the width
+        # The recommended set takes about three fifths of the width, the change the rest.
+        span = sum(widths[2:text_last + 1])
+        middle = next(m for m in range(2, text_last + 1) if sum(widths[2:m + 1]) >= 0.6 * span or m == text_last - 1)
         set_width = sum(widths[2:middle + 1])
         change_width = sum(widths[middle + 1:text_last + 1])
         row = sheet.add_row(["", "Partner left out", "Recommended without them"], ["", "header", "header"])
