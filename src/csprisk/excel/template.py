@@ -265,7 +265,7 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
                                    horizontal="left" if col == 1 else "center")
 
     names = [p.name for p in scheme.priorities] + [None] * scheme.spare_rows
-    for row, name in zip(range(layout.first_row, layout.last_row + 1), names):
+    for row, name in zip(range(layout.first_row, layout.last_row + 1), names, strict=False):
         ws.cell(row, 1, name)
         if name is not None:  # grey like the TOTAL: what is locked looks locked
             ws.cell(row, 1).fill = _LOCKED_FILL
@@ -319,7 +319,7 @@ def _validation(**fields: Any) -> DataValidation:
 
 def _add_validations(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
     error = score_error_message(scheme)
-    for criterion, col in zip(scheme.criteria, layout.criteria_cols):
+    for criterion, col in zip(scheme.criteria, layout.criteria_cols, strict=False):
         top = f"{col}{layout.first_row}"
         prompt = criterion.guidance or f"Score from 0 to {scheme.scale_max}, or {NOT_KNOWN} if not known."
         if _clip(criterion.label, TITLE_LIMIT) != criterion.label:

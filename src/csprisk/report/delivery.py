@@ -177,6 +177,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
             other = run.rank_of(p.key)
             style = "rank-recommended" if other is not None and other.recommended else "center"
             cells.append(Cell(other.rank_label if other else "not ranked", cut(style, p, view)))
+        assert rank_range is not None  # every ranked priority has its range
         note = f"Only {join_and(rank_range.unranked_without)} scored it" if rank_range.unranked_without else ""
         cells += [Cell(rank_range.best, cut("center", p, view)), Cell(rank_range.worst, cut("center", p, view)),
                   Cell(f"{rank_range.recommended_runs} of {rank_range.runs}" if runs else "",
@@ -216,7 +217,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
 SMALLEST_POINTS = 7.0
 
 
-def _split_if_wide(sheet: Sheet, widths: list[float], title_columns: int) -> None:
+def _split_if_wide(sheet: Sheet, widths: Sequence[float], title_columns: int) -> None:
     """A table too wide for one page at SMALLEST_POINTS prints in column groups, its first
     `title_columns` repeated on each page, rather than in smaller type."""
     column_groups(sheet, widths, SMALLEST_POINTS, title_columns)

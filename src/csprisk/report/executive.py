@@ -65,7 +65,8 @@ def scenarios_sheet(view: ExecutiveView) -> Sheet:
     m = format_number(scheme.max_total)
     names = ["Priority", "Rank", f"Total (out of {m})"]
     for scenario, ranking in scenarios:
-        names += [f"{scenario.name}: rank", f"{scenario.name}: total (out of {format_number(ranking[0].max_total) if ranking else m})"]
+        most = format_number(ranking[0].max_total) if ranking else m
+        names += [f"{scenario.name}: rank", f"{scenario.name}: total (out of {most})"]
     header = sheet.add_row(names, "header")
     sheet.row_heights[header] = 45
     placed = [{p.key: p for p in ranking} for _, ranking in scenarios]
@@ -74,7 +75,8 @@ def scenarios_sheet(view: ExecutiveView) -> Sheet:
                  Cell(p.rank_label, "rank-recommended" if p.recommended else "rank"), Cell(stored(p.total), "total")]
         for by_key in placed:
             q = by_key[p.key]
-            cells += [Cell(q.rank_label, "rank-recommended" if q.recommended else "rank"), Cell(stored(q.total), "total")]
+            cells += [Cell(q.rank_label, "rank-recommended" if q.recommended else "rank"),
+                      Cell(stored(q.total), "total")]
         sheet.add_row(cells)
     sheet.freeze = f"B{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
@@ -127,7 +129,8 @@ def heatmap_sheet(view: ExecutiveView) -> Sheet:
     heading(sheet, view.result, "scores by criterion")
     paragraph(sheet, f"Combined scores from 0 to {scheme.scale_max}: the darker the cell, the higher the "
               f"score. The {DRIVER_COUNT} criteria adding most to each priority's total are in bold with a "
-              "heavy box (on equal scores, the earlier criterion). \u2013 means no partner gave a usable score. Priorities in rank order; the line "
+              "heavy box (on equal scores, the earlier criterion). \u2013 means no partner gave a usable score. "
+              "Priorities in rank order; the line "
               "marks the cut-off. PESTELO: the factors partners tagged the priority with (Political, Economic or "
               "Environmental, Social, Technological, Legal, Organisational).", "note-wrap", last=total_col + 1)
     sheet.skip()

@@ -35,7 +35,7 @@ class Driver:
 def drivers(priority: RankedPriority, scheme: Scheme, count: int = DRIVER_COUNT) -> tuple[Driver, ...]:
     """The criteria adding most to a priority's total (ties go to the earlier criterion)."""
     scored = [Driver(i, c.label, s, s * c.weight)
-              for i, (c, s) in enumerate(zip(scheme.criteria, priority.scores))
+              for i, (c, s) in enumerate(zip(scheme.criteria, priority.scores, strict=False))
               if s is not None and s * c.weight > 0]
     scored.sort(key=lambda d: (-round(d.contribution, TOTAL_PRECISION), d.index))
     return tuple(scored[:count])
@@ -109,8 +109,8 @@ def _spread(partners: Sequence[str], values: Sequence[float | None]) -> Spread |
     if len(given) < 2:
         return None
     low, high = min(given), max(given)
-    return Spread(low, high, tuple(p for p, v in zip(partners, values) if v == low),
-                  tuple(p for p, v in zip(partners, values) if v == high))
+    return Spread(low, high, tuple(p for p, v in zip(partners, values, strict=False) if v == low),
+                  tuple(p for p, v in zip(partners, values, strict=False) if v == high))
 
 
 # --- ties and near-ties -------------------------------------------------------------------
@@ -140,7 +140,7 @@ def gap(higher: float, lower: float) -> float:
 
 def close_groups(ranking: Sequence[RankedPriority], points: float = NEAR_TIE_POINTS) -> tuple[CloseGroup, ...]:
     groups: list[list[RankedPriority]] = []
-    for previous, current in zip(ranking, ranking[1:]):
+    for previous, current in zip(ranking, ranking[1:], strict=False):
         if gap(previous.total, current.total) <= points:
             if groups and groups[-1][-1] is previous:
                 groups[-1].append(current)

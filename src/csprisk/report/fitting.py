@@ -3,6 +3,7 @@ measure (measure.py), with the style's size and weight."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from csprisk.report import measure
@@ -88,7 +89,7 @@ def one_page_tall(heights: float, units: float, smallest: float, size: float = m
     return 1 if heights * scale <= page_height_points(landscape, margins) * 0.97 else 0
 
 
-def column_groups(sheet: Any, widths: list[float], smallest: float, title_columns: int) -> None:
+def column_groups(sheet: Any, widths: Sequence[float], smallest: float, title_columns: int) -> None:
     """A table of column `widths` too wide for one page with its type at `smallest` points
     or more prints at that size across pages instead of smaller, its first `title_columns`
     (which identify each row) repeated on every page: print titles."""

@@ -92,7 +92,7 @@ class Rows:
         self.wrapped[(col, text, style)] = wrapped_style
         self._fix_columns = _with(self._fix_columns, col)
 
-    def needstyle_lines(self, col: int, text: str, style: str, lines: int) -> None:
+    def need_lines(self, col: int, text: str, style: str, lines: int) -> None:
         """Rule: a row with `text` in `style` (as written) in `col` is `lines` lines tall."""
         self.lines[(col, text, style)] = lines
         self._line_columns = _with(self._line_columns, col)
@@ -234,7 +234,7 @@ class Sheet:
         row = self.next_row
         values = list(values)
         styles = [style] * len(values) if isinstance(style, str) else list(style)
-        for col, (value, name) in enumerate(zip(values, styles)):
+        for col, (value, name) in enumerate(zip(values, styles, strict=False)):
             if isinstance(value, Cell):
                 self.cells[(row, col)] = value
             else:
@@ -324,7 +324,7 @@ class Sheet:
                 if wrapped is not None:
                     body.wrap(col, value, style, wrapped)
                 if needed:
-                    body.needstyle_lines(col, value, wrapped or style, needed)
+                    body.need_lines(col, value, wrapped or style, needed)
         for row, height in heights.items():
             self.row_heights[row] = max(self.row_heights.get(row, 0), height)
 

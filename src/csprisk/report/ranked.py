@@ -137,7 +137,7 @@ class _ScoreRows:
         counted_cells, red_cells = self._counted, self._not_counted
         values: list = [*lead, Cell(row.number, "center"), Cell(row.priority, "text")]
         counted = row.counted
-        for value, status in zip(row.values, row.statuses):
+        for value, status in zip(row.values, row.statuses, strict=False):
             if status == "v":
                 shared, style = (counted_cells, "center") if counted else (red_cells, "counted-no")
             elif status == "b" or status == "-":
@@ -176,7 +176,8 @@ def _row_number(cell: str) -> int:
 
 
 def _not_counted(ret, row) -> str:
-    typed = [(letter, value, status) for letter, value, status in zip(ret.letters, row.values, row.statuses)
+    typed = [(letter, value, status)
+             for letter, value, status in zip(ret.letters, row.values, row.statuses, strict=False)
              if status != "b" and status != "-"]
     if not row.counted and all(status == "v" for _, _, status in typed):
         return "Row not used (see the Validation sheet)"
@@ -242,7 +243,8 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
     return sheet
 
 
-def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str, str], tuple[str | None, str | None]]:
+def _partner_score_links(result: MergeResult,
+                         scores: Sheet) -> Callable[[str, str, str], tuple[str | None, str | None]]:
     """For a finding's (file, sheet, cell): a link to that return's first row on Partner
     scores, and one to the very score (its row and criterion column), where the sheet shows them."""
     if scores.header_row is None or scores.body is None:
@@ -273,7 +275,7 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
             if at is None:
                 continue
             col = priority_column  # the score's own column where the cell is a typed score
-            for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses):
+            for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses, strict=False):
                 if letter == letters and status != "b" and status != "-":
                     col = column_of.get(label, priority_column)
                     break
@@ -357,7 +359,7 @@ def method_sheet(result: MergeResult) -> Sheet:
     sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
 
     # 188 units: fitted to the page it prints at 8 pt or more (the executive's copy has it).
-    widths = {0: 26, 1: 40, 2: 10, 3: 52, 4: 36, 5: 24}
+    widths: dict[int, float] = {0: 26, 1: 40, 2: 10, 3: 52, 4: 36, 5: 24}
     for number, criterion in enumerate(scheme.criteria, 1):
         row = sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
                              Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])

@@ -151,8 +151,9 @@ def summary_sheet(view: ExecutiveView) -> Sheet:
             _ranking_row(sheet, p, view)
     if view.dropped:
         paragraph(sheet, "Ranked last time but not scored this time: "
-                  + bounded([f"{m.name} (was {m.previous.rank_label}, {figure(m.previous.total)})"
-                             for m in view.dropped], "; ", "(see the previous ranking)") + ".",
+                  + bounded([f"{m.name} (was {before.rank_label}, {figure(before.total)})"
+                             for m in view.dropped if (before := m.previous) is not None], "; ",
+                            "(see the previous ranking)") + ".",
                   "note-wrap", last=last_col)
 
     sheet.freeze = f"A{header + 2}"
@@ -175,8 +176,8 @@ def _ranking_row(sheet: Sheet, p: RankedPriority, view: ExecutiveView) -> int:
     ]
     if view.previous is not None:
         move = view.movement(p)
-        cells += [Cell(move.words, cut("movement", p, view)),
-                  Cell(move.total_change, cut("change", p, view))]
+        cells += [Cell(move.words if move else None, cut("movement", p, view)),
+                  Cell(move.total_change if move else None, cut("change", p, view))]
     status = "Recommended" if p.recommended else "Watch list" if p in view.watch_list else ""
     cells.append(Cell(status, cut("recommended" if p.recommended else "center", p, view)))
     row = sheet.add_row(cells)
@@ -214,7 +215,8 @@ def _chart(sheet: Sheet, view: ExecutiveView, widths: Sequence[float]) -> None:
         sheet.put(chart_row + i, 2, stored(p.total), "chart-data")
     cut_words = (f"dark bars are the recommended top {scheme.top_n}, light bars are below the cut-off"
                  if view.cut_off else "no priority is recommended")
-    shown = "in rank order" if bars == len(ranking) else f"the top {bars} of {len(ranking)} (all {len(ranking)} are in the full ranking)"
+    shown = ("in rank order" if bars == len(ranking) else
+             f"the top {bars} of {len(ranking)} (all {len(ranking)} are in the full ranking)")
     sheet.charts.append(BarChart(
         title=f"Total score (out of {format_number(scheme.max_total)}), {shown}",
         categories=f"B{chart_row + 1}:B{chart_row + bars}", values=f"C{chart_row + 1}:C{chart_row + bars}",
@@ -329,7 +331,8 @@ def firmness_lines(view: ExecutiveView) -> list[str]:
         priorities = len({p.key for p, _ in wide})
         lines.append(f"Partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on {len(wide)} "
                      f"criterion score{'s' if len(wide) != 1 else ''} across {priorities} "
-                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {CRITERIA_APART} sheet of the ranked workbook "
+                     f"priorit{'ies' if priorities != 1 else 'y'}: listed on the {CRITERIA_APART} sheet of the "
+                     "ranked workbook "
                      "for the Operational Delivery Group.")
     else:
         lines.append(f"No two partners differ by {format_number(DISAGREEMENT_POINTS)} or more points on any "

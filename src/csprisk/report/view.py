@@ -83,7 +83,8 @@ def points_words(value: float) -> str:
 
 def cut(style: str, priority: RankedPriority, view: ExecutiveView) -> str:
     """The style with a rule below when this is the last recommended row (the cut-off)."""
-    return f"{style}-cut" if view.cut_off is priority and len(view.ranking) > 1 + view.ranking.index(priority) else style
+    last = view.cut_off is priority and len(view.ranking) > 1 + view.ranking.index(priority)
+    return f"{style}-cut" if last else style
 
 
 

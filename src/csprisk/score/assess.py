@@ -161,7 +161,8 @@ def rank_with(assessment: Assessment, weights: Sequence[float]) -> tuple[RankedP
     """The same combined scores ranked with other weights (a what-if scenario): total = the
     sum of weight times combined score, with the same tie rule and the same top N."""
     scheme = assessment.scheme
-    weighted = replace(scheme, criteria=tuple(replace(c, weight=w) for c, w in zip(scheme.criteria, weights)))
+    weighted = replace(scheme, criteria=tuple(replace(c, weight=w)
+                                              for c, w in zip(scheme.criteria, weights, strict=False)))
     unranked = [(p.name, p.key, p.scores, _weighted_total(p.scores, weights), p.by_partner)
                 for p in assessment.ranking]
     return _rank(unranked, weighted)
@@ -237,7 +238,8 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
         # fmean of the others; anything else is combined again from the scores themselves.
         # Scores are few (0 to 5): each is worked out once per criterion, not once per member.
         without[key] = [{v: _one_without(column, total, v, rule) for v in set(column)}
-                        for column, total in zip(columns, (math.fsum(c) for c in columns))] if exact else None
+                        for column, total in zip(columns, (math.fsum(c) for c in columns), strict=False)
+                        ] if exact else None
         combined = tuple(combine(c, rule) for c in columns)
         full[key] = (names[0], key, combined, _weighted_total(combined, weights),
                      by_partner if with_partners else len(by_partner))
@@ -260,7 +262,8 @@ def _leave_one_out(assessment: Assessment, with_partners: bool) -> Iterator[tupl
             if len(out) == 1 and without[key] is not None:  # the usual case: no walk over every member
                 at = out[0]
                 combined = tuple(before if value is None else table[value]  # no score from them: no change
-                                 for before, value, table in zip(item[2], members[at][1].scores, without[key]))
+                                 for before, value, table
+                                 in zip(item[2], members[at][1].scores, without[key], strict=False))
                 kept = (item[4][:at] + item[4][at + 1:]) if with_partners else len(members) - 1
             else:
                 others = tuple(member for i, (_, member) in enumerate(members) if i not in out)
@@ -293,7 +296,8 @@ def _one_without(column: Sequence[float], total: float, value: float, rule: str)
     return (get(n // 2 - 1) + get(n // 2)) / 2
 
 
-def _groups(returns: Sequence[Return], scheme: Scheme) -> dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]]:
+def _groups(returns: Sequence[Return],
+            scheme: Scheme) -> dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]]:
     """Each priority key -> (the name each member gives it, (return, its scores) per member)."""
     groups: dict[str, tuple[list[str], list[tuple[Return, PartnerScores]]]] = {}
     weights = scheme.weights
@@ -335,7 +339,7 @@ def _places(unranked: list[tuple], scheme: Scheme) -> tuple[Place, ...]:
     unranked, rounded, first, counts = _ordered(unranked, scheme)
     top_n = scheme.top_n
     return tuple(Place(item[0], item[1], first[value], counts[value] > 1, first[value] <= top_n)
-                 for item, value in zip(unranked, rounded))
+                 for item, value in zip(unranked, rounded, strict=False))
 
 
 def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
@@ -355,7 +359,7 @@ def _rank(unranked: list[tuple], scheme: Scheme) -> tuple[RankedPriority, ...]:
 
 
 def _weighted_total(scores: Sequence[float | None], weights: Sequence[float]) -> float:
-    return sum(s * w for s, w in zip(scores, weights) if s is not None)
+    return sum(s * w for s, w in zip(scores, weights, strict=False) if s is not None)
 
 
 def _criterion_index(scheme: Scheme, label: str) -> int:
