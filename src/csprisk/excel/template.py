@@ -9,7 +9,6 @@ that also work in LibreOffice and Excel on the web.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,12 +24,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
-from csprisk.excel.xlsx_writer import PAGE_NUMBERS
-from csprisk.report import fitting, measure
+from csprisk.excel.template_print import print_across, print_setup, row_height, set_widths
+from csprisk.report import measure
 from csprisk.scheme import (
     CONFIDENCE_LABEL,
     CONFIDENCE_MEANINGS,
@@ -264,12 +262,14 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center",
                                    horizontal="left" if col == 1 else "center")
 
+    column = [p.name for p in scheme.priorities] + list(_METADATA_LABELS)  # what the first column holds
+    height = row_height(column, [p.name for p in scheme.priorities])
     names = [p.name for p in scheme.priorities] + [None] * scheme.spare_rows
     for row, name in zip(range(layout.first_row, layout.last_row + 1), names, strict=False):
         ws.cell(row, 1, name)
         if name is not None:  # grey like the TOTAL: what is locked looks locked
             ws.cell(row, 1).fill = _LOCKED_FILL
-        ws.row_dimensions[row].height = _row_height(scheme)
+        ws.row_dimensions[row].height = height
         ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="center")
         for col in range(1, len(header)):
             cell = ws.cell(row, col)
@@ -292,14 +292,14 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
 
     _add_validations(ws, scheme, layout)
     _add_colours(ws, scheme, layout)
-    _set_widths(ws, scheme, layout)
+    set_widths(ws, scheme, layout, column)
     ws.freeze_panes = f"B{layout.first_row}"
     ws.protection.sheet = True
     # Partners may still resize rows and columns to read long names; nothing else.
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-    _print_setup(ws, scheme)
-    _print_across(ws, layout)
+    print_setup(ws, scheme)
+    print_across(ws, layout.priority_col)
     ws.print_title_rows = f"{layout.header_row}:{layout.header_row}"
     ws.print_area = f"A1:{last_col}{layout.last_row}"
 
@@ -391,73 +391,6 @@ def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
         end_type="num", end_value=scheme.scale_max, end_color="F8696B"))
 
 
-#: The widest the priority column grows for long names; longer ones wrap onto two lines.
-PRIORITY_COLUMN_MAX = 45
-#: The template prints at this size or larger: a matrix too wide for one page at it prints
-#: across pages with the priority column repeated, not smaller.
-TEMPLATE_SMALLEST_POINTS = 8.0
-
-
-def _priority_width(scheme: Scheme) -> float:
-    names = [p.name for p in scheme.priorities] + list(_METADATA_LABELS)
-    return min(max(measure.text_units(n) for n in names) + 1, PRIORITY_COLUMN_MAX)
-
-
-def _row_height(scheme: Scheme) -> float:
-    """Every matrix row is tall enough for the longest listed priority's name (the spare rows
-    too, for the names partners type there)."""
-    width = _priority_width(scheme)
-    return max(18.0, max((measure.row_points(measure.lines(p.name, width)) for p in scheme.priorities),
-                         default=18.0))
-
-
-def _set_widths(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
-    ws.column_dimensions[layout.priority_col].width = _priority_width(scheme)
-    widths = {}
-    for col, text in zip(layout.criteria_cols, scheme.labels, strict=True):
-        widths[col] = max(10, measure.longest_word_units(text, bold=True) + 1)
-    widths[layout.confidence_col] = 12
-    widths[layout.pestelo_col] = 14
-    widths[layout.notes_col] = 32
-    widths[layout.total_col] = max(10, measure.longest_word_units(scheme.total_label, bold=True) + 2)
-    for col, width in widths.items():
-        ws.column_dimensions[col].width = width
-    # Excel does not grow a row for wrapped text in a file it did not write, so size it here.
-    lines = max(measure.lines(text, widths[col], bold=True)
-                for col, text in zip(layout.criteria_cols + (layout.total_col,),
-                                     (*scheme.labels, scheme.total_label), strict=True))
-    ws.row_dimensions[layout.header_row].height = measure.row_points(lines) + 3
-    ws.row_dimensions[2].height = 15
-
-
-
-def _print_across(ws: Worksheet, layout: MatrixLayout) -> None:
-    """A matrix too wide for one page at 8 pt prints at 8 pt across pages, the priorities'
-    column repeated on each (print titles), rather than shrunk to fit."""
-    total = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, ws.max_column + 1))
-    if total > fitting.max_table_units(TEMPLATE_SMALLEST_POINTS, margins=_MARGINS):
-        ws.sheet_properties.pageSetUpPr.fitToPage = False
-        ws.page_setup.scale = math.ceil(100 * TEMPLATE_SMALLEST_POINTS / measure.DEFAULT_SIZE)
-        ws.print_title_cols = f"{layout.priority_col}:{layout.priority_col}"
-
-
-#: Printed margins in inches (left, right, top, bottom).
-_MARGINS = (0.4, 0.4, 0.6, 0.6)
-
-
-def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(*_MARGINS[:2], *_MARGINS[2:], header=0.3, footer=0.3)
-    if scheme.protective_marking:
-        ws.oddHeader.center.text = scheme.protective_marking
-        ws.oddFooter.center.text = scheme.protective_marking
-    ws.oddFooter.right.text = PAGE_NUMBERS
-
-
 #: The Guidance sheet's text column, in column units.
 _GUIDANCE_WIDTH = 100
 
@@ -546,7 +479,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-    _print_setup(ws, scheme)
+    print_setup(ws, scheme)
     ws.print_title_rows = f"{table_header}:{table_header}"
     return partners
 
