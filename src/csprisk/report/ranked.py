@@ -17,10 +17,11 @@ from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
 from csprisk.report import measure
 from csprisk.report.executive import executive_sheets
-from csprisk.report.fitting import column_groups
+from csprisk.report.fitting import column_groups, page_height_points, print_scale
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.report.sheets import heading as _heading
+from csprisk.report.view import printed_height
 from csprisk.scheme import format_number
 from csprisk.score.merge import MergeResult
 from csprisk.score.parse import STATUS_OF
@@ -355,24 +356,42 @@ def method_sheet(result: MergeResult) -> Sheet:
     for label, value in rows:
         sheet.add_row([Cell(label, "label"), Cell(value, "")])
     sheet.skip()
-    sheet.add_row(["Criteria"], "heading")
-    sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
-
     # 188 units: fitted to the page it prints at 8 pt or more (the executive's copy has it).
     widths: dict[int, float] = {0: 26, 1: 40, 2: 10, 3: 52, 4: 36, 5: 24}
+    page = page_height_points() / print_scale(sum(widths.values()))
+    sheet.add_row(["Criteria"], "heading")
+    sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+    used = printed_height(sheet, sheet.next_row) % page
     for number, criterion in enumerate(scheme.criteria, 1):
+        # Printers and Excel do not grow a row for wrapped text; give it the lines it needs.
+        height = measure.row_points(max(lines_needed(criterion.guidance, widths[3]),
+                                        lines_needed(criterion.label, widths[1])))
+        if used + height > page:  # the table continues on a new page under its header again
+            sheet.page_breaks.append(sheet.next_row)
+            sheet.add_row(["Criteria (continued)"], "heading")
+            sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+            used = printed_height(sheet, sheet.next_row)
         row = sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
                              Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])
-        # Printers and Excel do not grow a row for wrapped text; give it the lines it needs.
-        sheet.row_heights[row] = LINE_HEIGHT * lines_needed(criterion.guidance, widths[3]) + 3
+        sheet.row_heights[row] = height
+        used += height
     sheet.skip()
-    sheet.add_row(["Inputs"], "heading")
-    sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
+    inputs = sheet.add_row(["Inputs"], "heading")
+    header = sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
     for status in result.statuses:
         row = sheet.add_row([Cell(status.file, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
                              Cell(status.priorities, "center"), Cell(status.sha256, "wrap"),
                              Cell(status.reason, "wrap")])
-        sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(status.sha256, widths[4]),
-                                                   lines_needed(status.reason, widths[5])) + 3
+        sheet.row_heights[row] = measure.row_points(max(
+            lines_needed(status.sha256, widths[4]), lines_needed(status.reason, widths[5]),
+            lines_needed(status.file, widths[0]), lines_needed(status.partner, widths[1])))
     sheet.column_widths = widths
+    # Method's tables keep their headers: the inputs start a page of their own where they
+    # would split, and a list longer than a page repeats its header (print titles repeat
+    # from the header's own page on, so the criteria above never sit under it).
+    above, table = printed_height(sheet, inputs), printed_height(sheet, sheet.next_row) - printed_height(sheet, inputs)
+    if above % page + table > page:
+        sheet.page_breaks.append(inputs)
+    if table > page:
+        sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet
