@@ -10,6 +10,7 @@ from csprisk.marks import CRITERIA_APART, DISAGREEMENT, STABILITY
 from csprisk.report.firmness import (
     DISAGREEMENT_POINTS,
     NEAR_TIE_POINTS,
+    LeaveOneOut,
     close_call_sentences,
     stability_sentences,
     total_spread,
@@ -150,6 +151,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     for text in stability_sentences(result, scheme):
         paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
+    _recommended_sets(sheet, runs, widths, text_last)
     sheet.add_row([f"Ties and near-ties (within {format_number(NEAR_TIE_POINTS)} points)"], "heading")
     for text in close_call_sentences(view.ranking, scheme):
         paragraph(sheet, text, "paragraph", last=text_last)
@@ -163,7 +165,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
         paragraph(sheet, f"With {len(runs)} partners the rank without each one is not shown column by "
                   f"column (the sheet lists it for up to {STABILITY_PARTNER_COLUMNS} partners). Best rank, "
                   "worst rank and how often the priority stays recommended sum up every re-ranking; the "
-                  "table below gives the recommended set without each partner.", "note-wrap", last=text_last)
+                  "table above gives the recommended set without each partner.", "note-wrap", last=text_last)
     header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in columns]
                            + ["Best rank", "Worst rank", "Recommended in", "Note"], "header")
     sheet.row_heights[header] = LINE_HEIGHT * max(
@@ -184,12 +186,21 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
                        cut("center", p, view)),
                   Cell(note, cut("text", p, view))]
         sheet.add_row(cells)
+    sheet.freeze = f"C{header + 2}"
+    sheet.print_title_rows = f"{header + 1}:{header + 1}"
+    _split_if_wide(sheet, widths, 3)
+    return sheet
+
+
+def _recommended_sets(sheet: Sheet, runs: Sequence[LeaveOneOut], widths: Sequence[float], text_last: int) -> None:
+    """The recommended set without each partner, and what changes: above the rank table, so
+    that table's header, repeated on its pages, never sits over this one."""
     if runs:
-        sheet.skip()
         sheet.add_row(["Recommended set with each partner's return left out"], "heading")
         # The recommended set takes about three fifths of the width, the change the rest.
         span = sum(widths[2:text_last + 1])
-        middle = next(m for m in range(2, text_last + 1) if sum(widths[2:m + 1]) >= 0.6 * span or m == text_last - 1)
+        middle = next(m for m in range(2, text_last + 1)
+                      if sum(widths[2:m + 1]) >= 0.6 * span or m == text_last - 1)
         set_width = sum(widths[2:middle + 1])
         change_width = sum(widths[middle + 1:text_last + 1])
         row = sheet.add_row(["", "Partner left out", "Recommended without them"], ["", "header", "header"])
@@ -207,10 +218,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
             sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(recommended, set_width),
                                                        lines_needed(change_text, change_width),
                                                        lines_needed(run.partner, widths[1])) + 3
-    sheet.freeze = f"C{header + 2}"
-    sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    _split_if_wide(sheet, widths, 3)
-    return sheet
+        sheet.skip()
 
 
 #: The Operational Delivery Group's sheets and the analyst's print at this size or larger.
