@@ -156,7 +156,7 @@ def test_aggregation_and_top_options(returns, capsys):
 def test_text_output_is_a_readable_table(returns, tmp_path, capsys):
     main(["merge", str(returns), "-o", str(tmp_path / "r.xlsx")])
     out = capsys.readouterr().out
-    assert "Anti-social behaviour" in out and "65.0" in out and "High" in out
+    assert "Anti-social behaviour" in out and " 65 " in out and "High" in out
     assert "Findings: 0 errors, 1 warning, 1 note." in out
 
 

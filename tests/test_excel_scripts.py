@@ -148,8 +148,8 @@ def test_sheet_returns_rank_exactly_as_the_same_files_do(tmp_path, returns):
     assert sorted(_where(f) for f in result.findings if f.code != "sheet-chosen") == \
            sorted(_where(f) for f in from_files.findings if f.code != "sheet-chosen")
     summary = apply_actions(path, run_script("merge_and_rank", path)[1]).workbook["Summary"]
-    shown = {row[1]: row[2] for row in summary.iter_rows(values_only=True) if row[1] and
-             isinstance(row[2], (int, float))}
+    shown = {row[1]: row[2] for row in summary.iter_rows(values_only=True) if row[0] is not None and row[1] and
+             isinstance(row[2], (int, float))}  # ranked rows (the chart's own data, under it, has no rank)
     assert shown == {p.name: round(p.total, 2) for p in from_files.assessment.ranking}
 
 
@@ -278,8 +278,8 @@ def test_returns_folder_on_the_settings_sheet_is_read_as_well(tmp_path, returns)
     assert f"Returns merged: {len(returns)}" in prompt and "from the returns folder" in prompt
     from_files = merge_files(returns, SCHEME)
     summary = applied.workbook["Summary"]
-    shown = {row[1]: row[2] for row in summary.iter_rows(values_only=True)
-             if row[1] and isinstance(row[2], (int, float))}
+    shown = {row[1]: row[2] for row in summary.iter_rows(values_only=True)  # ranked rows, not the chart's data
+             if row[0] is not None and row[1] and isinstance(row[2], (int, float))}
     assert shown == {p.name: round(p.total, 2) for p in from_files.assessment.ranking}
 
 

@@ -134,7 +134,7 @@ def test_every_word_of_a_pack_with_long_names_is_on_paper(three_partners, tmp_pa
 # ------------------------------------------------------------------- one number everywhere
 
 def test_a_figure_is_rounded_half_away_from_zero_as_a_cell_shows_it():
-    assert [figure(v) for v in (62.25, 62.35, 0.15, 2.675, 64, -0.04)] == ["62.3", "62.4", "0.2", "2.7", "64.0", "0.0"]
+    assert [figure(v) for v in (62.25, 62.35, 0.15, 2.675, 64, -0.04)] == ["62.3", "62.4", "0.2", "2.7", "64", "0"]
     assert figure(62.5, 0) == "63" and percent_figure(0.775) == "78%"
 
 

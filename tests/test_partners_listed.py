@@ -7,7 +7,7 @@ import openpyxl
 
 import partner_made as made
 from csprisk import merge_files
-from csprisk.report.executive import who_returned
+from csprisk.report.summary import who_returned
 from csprisk.scheme import scheme_from_mapping
 from csprisk.scheme.settings_sheet import settings_from_rows, settings_rows
 

@@ -27,6 +27,7 @@ from csprisk.excel.template import (
     write_template,
 )
 from csprisk.grid import Grid
+from csprisk.report import measure
 from csprisk.scheme import (
     NOT_KNOWN_MARKERS,
     NOTES_LABEL,
@@ -382,7 +383,8 @@ def test_header_is_readable_and_panes_frozen(tmp_path):
     assert ws.row_dimensions[LAYOUT.header_row].height >= 45
     for col, label in zip(LAYOUT.criteria_cols, SCHEME.labels):
         assert ws.column_dimensions[col].width >= max(len(w) for w in label.split())
-    assert ws.column_dimensions[LAYOUT.priority_col].width >= max(len(p.name) for p in SCHEME.priorities)
+    width = ws.column_dimensions[LAYOUT.priority_col].width  # every listed name on one line (Calibri's widths)
+    assert all(measure.lines(p.name, width) == 1 for p in SCHEME.priorities)
     assert ws.freeze_panes == f"B{LAYOUT.first_row}"
 
 
@@ -412,14 +414,34 @@ def test_libreoffice_prints_the_template_in_one_sans_serif_face(tmp_path):
     assert len(families) == 1, f"the template prints in several faces: {sorted(faces)}"
 
 
-def test_both_sheets_print_landscape_one_page_wide(tmp_path):
+def test_both_sheets_print_landscape_at_8_point_or_more(tmp_path):
     wb = openpyxl.load_workbook(saved(tmp_path))
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
-        assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.oddHeader.center.text == SCHEME.protective_marking
-    assert wb[MATRIX_SHEET].print_title_rows == f"${LAYOUT.header_row}:${LAYOUT.header_row}"
+    # The guidance fits one page wide; the matrix, too wide for that at 8 pt, prints at 8 pt
+    # across pages with the priorities' column repeated on each.
+    guidance = wb[GUIDANCE_SHEET]
+    assert guidance.sheet_properties.pageSetUpPr.fitToPage
+    assert (int(guidance.page_setup.fitToWidth), int(guidance.page_setup.fitToHeight)) == (1, 0)
+    matrix = wb[MATRIX_SHEET]
+    assert not matrix.sheet_properties.pageSetUpPr.fitToPage
+    assert int(matrix.page_setup.scale) * 11 / 100 >= 8
+    assert matrix.print_title_cols == "$A:$A"
+    assert matrix.print_title_rows == f"${LAYOUT.header_row}:${LAYOUT.header_row}"
+
+
+def test_a_long_priority_name_gets_a_row_tall_enough_and_notes_wrap(tmp_path):
+    long = "Domestic abuse across the town centre and retail parks: reduce harm and repeat victimisation"
+    scheme = replace(SCHEME, priorities=(Priority(long), *SCHEME.priorities))
+    ws = openpyxl.load_workbook(saved(tmp_path, scheme))[MATRIX_SHEET]
+    width = ws.column_dimensions[LAYOUT.priority_col].width
+    lines = measure.lines(long, width)
+    assert lines >= 2 and ws.cell(LAYOUT.first_row, 1).alignment.wrap_text
+    for row in range(LAYOUT.first_row, LAYOUT.first_row + len(scheme.priorities) + scheme.spare_rows):
+        assert ws.row_dimensions[row].height >= measure.row_points(lines), row
+    notes = column_index_from_string(LAYOUT.notes_col)
+    assert ws.cell(LAYOUT.first_row, notes).alignment.wrap_text
 
 
 def test_guidance_explains_nk_and_lists_every_criterion(tmp_path):

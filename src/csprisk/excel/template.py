@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
-from csprisk.excel.xlsx_writer import PAGE_NUMBERS
+from csprisk.excel.template_print import print_across, print_setup, row_height, set_widths
+from csprisk.report import measure
 from csprisk.scheme import (
     CONFIDENCE_LABEL,
     CONFIDENCE_MEANINGS,
@@ -263,12 +262,14 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center",
                                    horizontal="left" if col == 1 else "center")
 
+    column = [p.name for p in scheme.priorities] + list(_METADATA_LABELS)  # what the first column holds
+    height = row_height(column, [p.name for p in scheme.priorities])
     names = [p.name for p in scheme.priorities] + [None] * scheme.spare_rows
-    for row, name in zip(range(layout.first_row, layout.last_row + 1), names):
+    for row, name in zip(range(layout.first_row, layout.last_row + 1), names, strict=False):
         ws.cell(row, 1, name)
         if name is not None:  # grey like the TOTAL: what is locked looks locked
             ws.cell(row, 1).fill = _LOCKED_FILL
-        ws.row_dimensions[row].height = 18
+        ws.row_dimensions[row].height = height
         ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="center")
         for col in range(1, len(header)):
             cell = ws.cell(row, col)
@@ -279,6 +280,8 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
                 cell.protection = _UNLOCKED
             if 1 < col <= len(scheme.criteria) + 2:  # the scores, and the confidence beside them
                 cell.alignment = Alignment(horizontal="center", vertical="center")
+            elif col > 1:  # PESTELO and notes: what a partner types wraps in the row
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
         total = ws[f"{last_col}{row}"]
         total.value = total_formula(scheme, row)
         total.font = _font(bold=True)
@@ -289,13 +292,14 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
 
     _add_validations(ws, scheme, layout)
     _add_colours(ws, scheme, layout)
-    _set_widths(ws, scheme, layout)
+    set_widths(ws, scheme, layout, column)
     ws.freeze_panes = f"B{layout.first_row}"
     ws.protection.sheet = True
     # Partners may still resize rows and columns to read long names; nothing else.
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-    _print_setup(ws, scheme)
+    print_setup(ws, scheme)
+    print_across(ws, layout.priority_col)
     ws.print_title_rows = f"{layout.header_row}:{layout.header_row}"
     ws.print_area = f"A1:{last_col}{layout.last_row}"
 
@@ -315,7 +319,7 @@ def _validation(**fields: Any) -> DataValidation:
 
 def _add_validations(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
     error = score_error_message(scheme)
-    for criterion, col in zip(scheme.criteria, layout.criteria_cols):
+    for criterion, col in zip(scheme.criteria, layout.criteria_cols, strict=False):
         top = f"{col}{layout.first_row}"
         prompt = criterion.guidance or f"Score from 0 to {scheme.scale_max}, or {NOT_KNOWN} if not known."
         if _clip(criterion.label, TITLE_LIMIT) != criterion.label:
@@ -387,37 +391,8 @@ def _add_colours(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
         end_type="num", end_value=scheme.scale_max, end_color="F8696B"))
 
 
-def _set_widths(ws: Worksheet, scheme: Scheme, layout: MatrixLayout) -> None:
-    names = [p.name for p in scheme.priorities] + list(_METADATA_LABELS)
-    ws.column_dimensions[layout.priority_col].width = min(max(len(n) for n in names) + 2, 45)
-    widths = {}
-    for col, text in zip(layout.criteria_cols, scheme.labels):
-        widths[col] = max(10, max(len(word) for word in text.split()) + 2)
-    widths[layout.confidence_col] = 12
-    widths[layout.pestelo_col] = 14
-    widths[layout.notes_col] = 32
-    widths[layout.total_col] = max(10, max(len(word) for word in scheme.total_label.split()) + 4)
-    for col, width in widths.items():
-        ws.column_dimensions[col].width = width
-    # Excel does not grow a row for wrapped text in a file it did not write, so size it here.
-    lines = max(len(textwrap.wrap(text, max(int(widths[col]) - 1, 1), break_long_words=False))
-                for col, text in zip(layout.criteria_cols + (layout.total_col,),
-                                     (*scheme.labels, scheme.total_label)))
-    ws.row_dimensions[layout.header_row].height = 15 * lines + 6
-    ws.row_dimensions[2].height = 15
-
-
-def _print_setup(ws: Worksheet, scheme: Scheme) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
-    if scheme.protective_marking:
-        ws.oddHeader.center.text = scheme.protective_marking
-        ws.oddFooter.center.text = scheme.protective_marking
-    ws.oddFooter.right.text = PAGE_NUMBERS
+#: The Guidance sheet's text column, in column units.
+_GUIDANCE_WIDTH = 100
 
 
 def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
@@ -465,7 +440,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ws.cell(row, 1, heading).font = _font(bold=True)
         ws.cell(row, 1).alignment = _WRAP_TOP
         ws.cell(row, 2, text).alignment = _WRAP_TOP
-        ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
+        ws.row_dimensions[row].height = measure.row_points(measure.lines(text, _GUIDANCE_WIDTH))
         row += 1
     partners = None
     if scheme.partners:
@@ -474,7 +449,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ws.cell(row, 1, "Partners asked for a return").font = _font(bold=True)
         ws.cell(row, 1).alignment = _WRAP_TOP
         ws.cell(row, 2, text).alignment = _WRAP_TOP
-        ws.row_dimensions[row].height = 15 * len(textwrap.wrap(text, 110)) + 3
+        ws.row_dimensions[row].height = measure.row_points(measure.lines(text, _GUIDANCE_WIDTH))
         for offset, name in enumerate(scheme.partners, start=1):
             ws.cell(row + offset, 2, name).alignment = _WRAP_TOP
         partners = f"{quote_sheetname(ws.title)}!$B${row + 1}:$B${row + len(scheme.partners)}"
@@ -495,16 +470,16 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
             cell = ws.cell(row, col, value)
             cell.alignment = _WRAP_TOP
             cell.border = _BOX
-        ws.row_dimensions[row].height = 15 * max(len(textwrap.wrap(criterion.guidance, 110)),
-                                                 len(textwrap.wrap(criterion.label, 28)), 1) + 3
+        ws.row_dimensions[row].height = measure.row_points(max(measure.lines(criterion.guidance, _GUIDANCE_WIDTH),
+                                                               measure.lines(criterion.label, 30)))
     ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["B"].width = _GUIDANCE_WIDTH
     if weighted:
         ws.column_dimensions["C"].width = 10
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-    _print_setup(ws, scheme)
+    print_setup(ws, scheme)
     ws.print_title_rows = f"{table_header}:{table_header}"
     return partners
 

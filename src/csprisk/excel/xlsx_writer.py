@@ -157,9 +157,13 @@ def _set_page_setup(ws: Worksheet, sheet: Sheet, report: Report) -> None:
     if sheet.fit_width:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages tall as it needs
+        ws.page_setup.fitToHeight = sheet.pages_tall  # 0: as many pages tall as it needs
+    elif sheet.scale_percent:  # a wide table in column groups, at a legible size
+        ws.page_setup.scale = sheet.scale_percent
     if sheet.print_title_rows:
         ws.print_title_rows = sheet.print_title_rows
+    if sheet.print_title_columns:
+        ws.print_title_cols = sheet.print_title_columns
     for row in sheet.page_breaks:
         ws.row_breaks.append(Break(id=row))  # a break after row `row` (1-based) = before 0-based `row`
     if sheet.margins:

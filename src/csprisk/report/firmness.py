@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from csprisk.scheme import Scheme, figure, format_number
-from csprisk.score.assess import TOTAL_PRECISION, Assessment, Place, RankedPriority, leave_one_out_places
+from csprisk.score.assess import TOTAL_PRECISION, Assessment, Place, RankedPriority, leave_one_out_places, printed
 from csprisk.words import join_and, plural, possessive
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
@@ -35,7 +35,7 @@ class Driver:
 def drivers(priority: RankedPriority, scheme: Scheme, count: int = DRIVER_COUNT) -> tuple[Driver, ...]:
     """The criteria adding most to a priority's total (ties go to the earlier criterion)."""
     scored = [Driver(i, c.label, s, s * c.weight)
-              for i, (c, s) in enumerate(zip(scheme.criteria, priority.scores))
+              for i, (c, s) in enumerate(zip(scheme.criteria, priority.scores, strict=False))
               if s is not None and s * c.weight > 0]
     scored.sort(key=lambda d: (-round(d.contribution, TOTAL_PRECISION), d.index))
     return tuple(scored[:count])
@@ -109,8 +109,8 @@ def _spread(partners: Sequence[str], values: Sequence[float | None]) -> Spread |
     if len(given) < 2:
         return None
     low, high = min(given), max(given)
-    return Spread(low, high, tuple(p for p, v in zip(partners, values) if v == low),
-                  tuple(p for p, v in zip(partners, values) if v == high))
+    return Spread(low, high, tuple(p for p, v in zip(partners, values, strict=False) if v == low),
+                  tuple(p for p, v in zip(partners, values, strict=False) if v == high))
 
 
 # --- ties and near-ties -------------------------------------------------------------------
@@ -124,17 +124,24 @@ class CloseGroup:
 
     @property
     def exact_tie(self) -> bool:
-        return len({round(p.total, TOTAL_PRECISION) for p in self.members}) == 1
+        return len({p.printed_total for p in self.members}) == 1
 
     @property
     def points(self) -> float:
-        return self.members[0].total - self.members[-1].total
+        """How far apart its first and last are, as printed."""
+        return gap(self.members[0].total, self.members[-1].total)
+
+
+def gap(higher: float, lower: float) -> float:
+    """The points between two totals as printed (43.1 and 42.0 are 1.1 apart, whatever the
+    hundredths behind them): the paper's own arithmetic."""
+    return round(printed(higher) - printed(lower), 1)
 
 
 def close_groups(ranking: Sequence[RankedPriority], points: float = NEAR_TIE_POINTS) -> tuple[CloseGroup, ...]:
     groups: list[list[RankedPriority]] = []
-    for previous, current in zip(ranking, ranking[1:]):
-        if round(previous.total - current.total, TOTAL_PRECISION) <= points:
+    for previous, current in zip(ranking, ranking[1:], strict=False):
+        if gap(previous.total, current.total) <= points:
             if groups and groups[-1][-1] is previous:
                 groups[-1].append(current)
             else:
@@ -143,27 +150,42 @@ def close_groups(ranking: Sequence[RankedPriority], points: float = NEAR_TIE_POI
                  for g in groups)
 
 
-def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme,
-                         points: float = NEAR_TIE_POINTS) -> list[str]:
-    """Ties and near-ties in words, the ones at the cut-off first."""
-    groups = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
+def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme, points: float = NEAR_TIE_POINTS,
+                         names: int | None = None, groups_near: int | None = None, see: str = "") -> list[str]:
+    """Ties and near-ties in words, the ones at the cut-off first. `names`: a sentence names
+    at most that many priorities, then "and N more"; `groups_near`: only groups reaching the
+    top `groups_near` ranks are told, the rest counted in one sentence; `see` says where the
+    rest are (a sheet's name)."""
+    found = sorted(close_groups(ranking, points), key=lambda g: (not g.straddles_cut_off, g.members[0].rank))
+    told = [g for g in found if groups_near is None or g.members[0].rank <= groups_near]
+    where = f" (see the {see} sheet)" if see else ""
     sentences = []
-    for group in groups:
-        names = join_and([f"{p.name} ({figure(p.total)})" for p in group.members])
+    for group in told:
+        members = group.members
+        shown = members if names is None or len(members) <= names else members[:names]
+        more = len(members) - len(shown)
+        tail = [f"{more} more{where}"] if more else []
         if group.exact_tie:
-            text = (f"{join_and([p.name for p in group.members])} tie on {figure(group.members[0].total)} "
-                    f"and share rank {group.members[0].rank_label}.")
+            text = (f"{join_and([p.name for p in shown] + tail)} tie on {figure(members[0].total)} "
+                    f"and share rank {members[0].rank_label}.")
         elif group.points <= points + 10 ** -TOTAL_PRECISION:
-            text = (f"Near-tie: {names} are within {figure(group.points)} "
-                    f"point{'s' if figure(group.points) != '1.0' else ''} of each other.")
+            listed = join_and([f"{p.name} ({figure(p.total)})" for p in shown] + tail)
+            text = (f"Near-tie: {listed} are within {figure(group.points)} "
+                    f"point{'s' if figure(group.points) != '1' else ''} of each other.")
         else:
-            text = (f"Near-ties: {names} are each within {format_number(points)} points of the next; "
+            listed = join_and([f"{p.name} ({figure(p.total)})" for p in shown] + tail)
+            text = (f"Near-ties: {listed} are each within {format_number(points)} points of the next; "
                     "their order is not a firm result.")
         if group.straddles_cut_off:
             text += (f" The cut-off for the top {scheme.top_n} falls inside this group, so which of "
                      "them is recommended is a judgement, not a clear result of the scores.")
         sentences.append(text)
-    if not sentences and len(ranking) > 1:
+    rest = len(found) - len(told)
+    if rest:
+        sentences.append(f"Lower down, {plural(rest, 'more group')} of priorities "
+                         f"{'is' if rest == 1 else 'are'} tied or within {format_number(points)} points of "
+                         f"each other{where}.")
+    if not found and len(ranking) > 1:
         sentences.append(f"No two priorities are within {format_number(points)} points of each other.")
     return sentences
 
@@ -263,7 +285,8 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
         return [f"The recommended top {scheme.top_n} stays the same whichever partner's return is left "
                 f"out ({len(result.runs)} re-rankings)."]
     sentences = [f"The recommended top {scheme.top_n} depends on single partners: "
-                 f"{len(result.changes)} of {len(result.runs)} re-rankings change it."]
+                 f"{len(result.changes)} of {len(result.runs)} re-rankings "
+                 f"{'changes' if len(result.changes) == 1 else 'change'} it."]
     shown = result.changes if limit is None else result.changes[:limit]
     for run in shown:
         parts = []
@@ -274,6 +297,7 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
         sentences.append(f"Without {possessive(run.partner)} return, {' and '.join(parts)}.")
     if len(shown) < len(result.changes):
         more = len(result.changes) - len(shown)
-        sentences.append(f"Leaving out any of {plural(more, 'other partner')}' returns changes it too: each is "
-                         "listed on the Stability sheet of the ranked workbook.")
+        who = ("1 other partner's return changes it too: it is" if more == 1 else
+               f"any of {more} other partners' returns changes it too: each is")
+        sentences.append(f"Leaving out {who} listed on the Stability sheet of the ranked workbook.")
     return sentences

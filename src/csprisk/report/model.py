@@ -8,155 +8,31 @@ are written, so that memory does not grow with the report.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from csprisk.grid import cell_address
 from csprisk.marks import RANKED
-from csprisk.scheme import HIGH, LOW, MEDIUM
-
-#: The one dark blue of csprisk's workbooks: titles, headers, the recommended bars.
-NAVY = "1F3864"
-
-
-@dataclass(frozen=True)
-class Style:
-    bold: bool = False
-    italic: bool = False
-    size: float | None = None
-    colour: str | None = None  # font colour, RRGGBB
-    fill: str | None = None  # background, RRGGBB
-    wrap: bool = False
-    align: str | None = None  # "left", "center", "right"
-    valign: str | None = None
-    number_format: str | None = None
-    border: bool = False
-    border_weight: str = "thin"  # "thin" or "medium": a medium box picks a cell out
-    rule_below: bool = False  # a heavy line under the cell (the cut-off in a ranked table)
-    rotation: int | None = None  # text rotation in degrees, 90 = reads upwards
-
-
-#: Named styles; builders refer to them by name and every writer reads the same table.
-STYLES: dict[str, Style] = {
-    "": Style(),
-    "title": Style(bold=True, size=16, colour=NAVY),
-    "subtitle": Style(size=11, colour="404040"),
-    "heading": Style(bold=True, size=12, colour=NAVY),
-    "header": Style(bold=True, colour="FFFFFF", fill=NAVY, wrap=True, valign="center", border=True),
-    "text": Style(border=True, valign="top"),
-    "wrap": Style(border=True, wrap=True, valign="top"),
-    #: A value as typed (a number or text) beside other text: centred, so it never runs into it.
-    "value": Style(border=True, valign="top", align="center"),
-    "note": Style(italic=True, colour="595959"),
-    "label": Style(bold=True),
-    "number": Style(border=True, number_format="0", valign="top"),
-    "score": Style(border=True, number_format="0.0", align="center", valign="top"),
-    "total": Style(bold=True, border=True, number_format="0.0", align="center", valign="top"),
-    "percent": Style(border=True, number_format="0%", align="center", valign="top"),
-    "rank": Style(bold=True, border=True, align="center", valign="top"),
-    "center": Style(border=True, align="center", valign="top"),
-    f"band-{HIGH}": Style(bold=True, border=True, fill="F4B6B6", colour="7F0000", align="center", valign="top"),
-    f"band-{MEDIUM}": Style(bold=True, border=True, fill="FFE699", colour="7F4F00", align="center", valign="top"),
-    f"band-{LOW}": Style(bold=True, border=True, fill="C6E0B4", colour="1E4620", align="center", valign="top"),
-    "recommended": Style(bold=True, border=True, fill="DDEBF7", valign="top"),
-    "severity-error": Style(bold=True, border=True, colour="C00000", valign="top"),
-    "severity-warning": Style(bold=True, border=True, colour="9C5700", valign="top"),
-    "severity-info": Style(border=True, colour="404040", valign="top"),
-    "counted-no": Style(border=True, colour="C00000", valign="top"),
-    "datetime": Style(border=True, number_format="yyyy-mm-dd hh:mm", valign="top"),
-    "link": Style(border=True, colour="0563C1", valign="top"),
-    # The executive's sheets (executive.py).
-    "paragraph": Style(wrap=True, valign="top"),
-    "note-wrap": Style(italic=True, colour="595959", wrap=True, valign="top"),
-    "label-top": Style(bold=True, valign="top", wrap=True),
-    "callout": Style(bold=True, colour="7F0000", wrap=True, valign="top"),
-    "header-rotated": Style(bold=True, colour="FFFFFF", fill=NAVY, wrap=True, align="center",
-                            valign="bottom", border=True, rotation=90),
-    "driver": Style(bold=True, border=True, border_weight="medium", number_format="0.0", align="center",
-                    valign="top"),
-    "movement": Style(border=True, align="left", valign="top"),
-    "change": Style(border=True, number_format="+0.0;-0.0;0.0", align="center", valign="top"),
-    "watch": Style(border=True, fill="F2F2F2", valign="center"),
-    "watch-rank": Style(bold=True, border=True, align="center", valign="center"),
-    "watch-total": Style(bold=True, border=True, number_format="0.0", align="center", valign="center"),
-    "watch-gap": Style(border=True, number_format="0.0", align="center", valign="center"),
-    "watch-why": Style(border=True, wrap=True, valign="center"),
-    "rank-recommended": Style(bold=True, border=True, fill="DDEBF7", align="center", valign="top"),
-    "callout-box": Style(bold=True, border=True, colour="7F0000", wrap=True, valign="top"),
-}
-#: The last recommended row of a ranked table carries a rule below: the cut-off.
-STYLES.update({f"{name}-cut": Style(**{**STYLES[name].__dict__, "rule_below": True})
-               for name in ("rank", "recommended", "text", "total", "percent", "center", f"band-{HIGH}",
-                            f"band-{MEDIUM}", f"band-{LOW}", "movement", "change", "score", "driver",
-                            "rank-recommended")})
-
-
-#: Points per printed line of 10-11pt text; used to give wrapped text rows the height it needs.
-LINE_HEIGHT = 15
-DEFAULT_WIDTH = 8.43
-
-
-def lines_needed(text: Any, width: float) -> int:
-    """Printed lines that wrapped text needs in a column `width` characters wide."""
-    # A column unit is one "0" in the default font; ordinary text averages a little wider
-    # per character once word wrapping leaves ragged line ends.
-    per_line = max(int(width * 1.2), 10)
-    return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
-
-
-def _text_width(text: str, style: Style) -> float:
-    """How many column units a line of text takes: a unit is one "0" of the default font;
-    letters average a little less, bold and larger text more."""
-    return max(len(line) for line in text.split("\n")) * _scale(style)
-
-
-def _scale(style: Style) -> float:
-    """Column units per character: measured on LibreOffice's print of the Method sheet, a
-    64-unit column holds about 78 characters of ordinary text (bold and larger text more)."""
-    return (1.1 if style.bold else 1.0) * ((style.size or 11) / 11) * 0.82
-
-
-def _lines(text: str, width: float, style: Style) -> int:
-    """Printed lines that text needs when wrapped at whole words in `width` column units
-    (a word longer than the line is broken, as LibreOffice and Excel do)."""
-    per_line = max(int(width / _scale(style)) - 2, 4)
-    count = 0
-    for paragraph in text.split("\n"):
-        lines, used = 1, 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-                continue
-            if used:
-                lines += 1
-            extra = (len(word) - 1) // per_line  # a word too long for a line breaks across lines
-            lines += extra
-            used = len(word) - extra * per_line
-        count += lines
-    return count
-
-
-#: Columns widen to hold a word up to this wide; a longer one (a file path) breaks across lines.
-MAX_WORD_WIDTH = 18
-#: A column widens to hold a link's text up to this wide (LibreOffice does not wrap links).
-MAX_LINK_WIDTH = 36
-
-
-def longest_word(text: str, style: Style) -> float:
-    """The column units the longest word of `text` takes (no column should break a word)."""
-    # Generous: a word is measured alone, and LibreOffice breaks one that misses by a hair.
-    per_char = (1.15 if style.bold else 1.0) * ((style.size or 11) / 11)
-    return max((len(word) for word in text.split()), default=0) * per_char + 1.5
-
-
-def _wrapped(name: str) -> str:
-    """The name of `name`'s style that wraps its text (made on first use)."""
-    wrapped = f"{name}-wrap" if not name.endswith("-wrap") else name
-    if wrapped not in STYLES:
-        STYLES[wrapped] = Style(**{**STYLES[name].__dict__, "wrap": True, "valign": STYLES[name].valign or "top"})
-    return wrapped
+from csprisk.report import measure
+from csprisk.report.fitting import DEFAULT_WIDTH as DEFAULT_WIDTH
+from csprisk.report.fitting import LINE_HEIGHT as LINE_HEIGHT
+from csprisk.report.fitting import (
+    MAX_LINK_WIDTH,
+    MAX_WORD_WIDTH,
+    REPORT_MARGINS,
+    longest_word,
+    may_not_fit,
+    style_lines,
+    style_size,
+    text_width,
+)
+from csprisk.report.fitting import lines_needed as lines_needed
+from csprisk.report.styles import NAVY as NAVY
+from csprisk.report.styles import STYLES as STYLES
+from csprisk.report.styles import Style as Style
+from csprisk.report.styles import whole_style, wrapped_style
+from csprisk.scheme import figure
 
 
 def _parse_ref(ref: str) -> tuple[int, int]:
@@ -250,7 +126,7 @@ class Rows:
                     if needed is not None and needed > count:
                         count = needed
             if count:
-                height = max(height or 0, LINE_HEIGHT * count + 3)
+                height = max(height or 0, measure.row_points(count))
         return height
 
     def _fixed(self, cells: Sequence[Cell]) -> Sequence[Cell]:
@@ -331,7 +207,15 @@ class Sheet:
     #: 0-based rows that start a new printed page.
     page_breaks: list[int] = field(default_factory=list)
     #: Printed margins in inches (left, right, top, bottom); None keeps the writer's default.
-    margins: tuple[float, float, float, float] | None = None
+    margins: tuple[float, float, float, float] | None = REPORT_MARGINS
+    #: A table too wide for one page at a legible size is not fitted to the page's width
+    #: (`fit_width` False): it prints at `scale_percent` across pages, its identifying
+    #: columns (`print_title_columns`, e.g. "A:C") repeated on each (fitting.column_groups).
+    scale_percent: int | None = None
+    print_title_columns: str | None = None
+    #: Pages tall it is fitted to (0: as many as it needs); 1 for a sheet that fits one page
+    #: at a legible size (see fitting.one_page_tall).
+    pages_tall: int = 0
     #: 0-based row of the column headers of the sheet's main table, where it has one.
     header_row: int | None = None
     #: The rows of a big table, made as they are written (see Rows); `cells` has the rest.
@@ -350,7 +234,7 @@ class Sheet:
         row = self.next_row
         values = list(values)
         styles = [style] * len(values) if isinstance(style, str) else list(style)
-        for col, (value, name) in enumerate(zip(values, styles)):
+        for col, (value, name) in enumerate(zip(values, styles, strict=False)):
             if isinstance(value, Cell):
                 self.cells[(row, col)] = value
             else:
@@ -362,19 +246,24 @@ class Sheet:
         """Make a row tall enough for its longest wrapped cell: neither Excel nor a printer
         grows a row for wrapped text written by a program. Name the `columns` to look at
         when fitting many rows of a big sheet."""
-        lines = []
+        heights = []
         for col in range(self.width) if columns is None else columns:
             cell = self.cells.get((row, col))
-            if cell is not None and cell.value is not None and STYLES[cell.style].wrap:
-                lines.append(lines_needed(cell.value, self.column_widths.get(col, DEFAULT_WIDTH)))
-        if max(lines, default=1) > 1:
-            self.row_heights[row] = LINE_HEIGHT * max(lines) + 3
+            style = STYLES[cell.style] if cell is not None else None
+            if cell is not None and cell.value is not None and style is not None and style.wrap:
+                needed = style_lines(str(cell.value), self.column_widths.get(col, DEFAULT_WIDTH), style)
+                if needed > 1:
+                    heights.append(measure.row_points(needed, style_size(style)))
+        if heights:
+            self.row_heights[row] = max(heights)
 
     def fit_text(self) -> None:
         """Make every text cell print whole: a cell whose text is wider than its column (or its
         merged range) wraps, in a row tall enough; text outside a table that would run past
         the sheet's last column, or into a filled neighbour, is merged across to the last
-        column first. Run once a sheet is complete."""
+        column first. A figure that prints whole loses its ".0" (40, not 40.0). Run once a
+        sheet is complete."""
+        self._whole_figures()
         width = self.width
         widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(width)]
         if not widths:
@@ -391,7 +280,8 @@ class Sheet:
         # A big sheet repeats the same text down a column (a partner's name and file on each
         # of its rows): each (column, text, style) is measured once.
         seen: set[tuple] = set()
-        texts = [(place, cell) for place, cell in self.cells.items() if type(cell.value) is str]
+        texts = [(place, cell) for place, cell in self.cells.items()
+                 if type(cell.value) is str and cell.style != "chart-data"]  # a chart's data is not read
         for (row, col), cell in texts:  # a column never breaks an ordinary word
             if (row, col) not in merged:
                 unlinked = self._widen(col, cell, widths, seen)
@@ -402,7 +292,7 @@ class Sheet:
             for cells in body.raw():
                 for col, cell in enumerate(cells):
                     value = cell.value
-                    if type(value) is not str or (not cell.link and len(value) * 1.15 + 1.5 <= widths[col]):
+                    if type(value) is not str or (not cell.link and not may_not_fit(value, widths[col])):
                         continue  # no word of it can be wider than the column, nor it
                     if (col, value, cell.style, cell.link is None) in seen:
                         continue  # measured already: the same text, style and column decide the same
@@ -414,48 +304,57 @@ class Sheet:
                         raise ValueError(f"{self.name}: a big table's cells are bordered, as a table's are "
                                          f"(its style {style!r} is not)")
                     candidates.add((col, value, style))
-        lines: dict[int, int] = {}
+        heights: dict[int, float] = {}
         measured: dict[tuple, int] = {}  # (column, text, style) -> lines, for text in a table
         for (row, col), cell in texts:
             cell = self.cells[(row, col)]  # as the first pass left it
-            if len(cell.value) <= widths[col] or merged.get((row, col), 0) is None:
+            if not may_not_fit(cell.value, widths[col]) or merged.get((row, col), 0) is None:
                 continue
             needed, style = self._wrap(row, col, cell, widths, merged, measured)
             if style is not None:
                 self.cells[(row, col)] = cell._replace(style=style)
             if needed:
-                lines[row] = max(lines.get(row, 1), needed)
+                size = style_size(STYLES.get(cell.style, STYLES["text"]))
+                heights[row] = max(heights.get(row, 0), measure.row_points(needed, size))
         # The big table's texts wider than their column, each measured once; a row's height
         # comes from them as it is written (Rows.row_height).
         for col, value, style in candidates:
-            if len(value) > widths[col]:
+            if may_not_fit(value, widths[col]):
                 needed, wrapped = self._wrap(-1, col, Cell(value, style), widths, {}, measured)
                 if wrapped is not None:
                     body.wrap(col, value, style, wrapped)
                 if needed:
                     body.need_lines(col, value, wrapped or style, needed)
-        for row, count in lines.items():
-            self.row_heights[row] = max(self.row_heights.get(row, 0), LINE_HEIGHT * count + 3)
+        for row, height in heights.items():
+            self.row_heights[row] = max(self.row_heights.get(row, 0), height)
+
+    def _whole_figures(self) -> None:
+        for place, cell in self.cells.items():
+            value = cell.value
+            fmt = STYLES.get(cell.style, STYLES[""]).number_format or ""
+            if ("0.0" in fmt and isinstance(value, (int, float)) and not isinstance(value, bool)
+                    and "." not in figure(value)):
+                self.cells[place] = cell._replace(style=whole_style(cell.style))
 
     def _widen(self, col: int, cell: Cell, widths: list[float], seen: set[tuple]) -> Cell | None:
         """fit_text's first pass on one text cell: widen its column so that no ordinary word
         breaks, and one holding a link so that the link shows whole. Returns the cell without
         its link where the link's text is too long for any column."""
         value = cell.value
-        if not cell.link and len(value) * 1.15 + 1.5 <= widths[col]:
+        if not cell.link and not may_not_fit(value, widths[col]):
             return None  # no word of it can be wider than the column
         key = (col, value, cell.style, cell.link is None)
         if key in seen and cell.link is None:
             return None
         seen.add(key)
         style = STYLES.get(cell.style, STYLES["text"])
-        longest = longest_word(value, style)
+        longest = longest_word(value, style) if style.border else 0.0  # text outside a table spans columns
         if widths[col] < longest <= MAX_WORD_WIDTH and not style.rotation:
             widths[col] = self.column_widths[col] = longest
-        if cell.link and _text_width(value, style) + 1 > widths[col]:
+        if cell.link and text_width(value, style) + 1 > widths[col]:
             # LibreOffice never wraps a cell that holds a link: the column holds it whole,
             # or (a long file path) the text wraps without its link.
-            needed = _text_width(value, style) + 1
+            needed = text_width(value, style) + 1
             if needed <= MAX_LINK_WIDTH:
                 widths[col] = self.column_widths[col] = needed
             else:
@@ -471,7 +370,7 @@ class Sheet:
         known = measured.get((col, value, cell.style))
         if known is not None:
             if known > 1:
-                return known, None if STYLES[cell.style].wrap else _wrapped(cell.style or "text")
+                return known, None if STYLES[cell.style].wrap else wrapped_style(cell.style or "text")
             return 0, None
         span = merged.get((row, col))
         style = STYLES.get(cell.style, STYLES["text"])
@@ -481,20 +380,20 @@ class Sheet:
             last = col  # outside a table: it may run on over empty cells, within the sheet
             while last + 1 < len(widths) and (row, last + 1) not in self.cells:
                 last += 1
-            if _text_width(value, style) <= sum(widths[col:last + 1]):
+            if text_width(value, style) <= sum(widths[col:last + 1]):
                 return 0, None
             if last > col:
                 self.merged.append(f"{cell_address(row, col)}:{cell_address(row, last)}")
                 span = merged[(row, col)] = (row, last)
         width = sum(widths[col:span[1] + 1]) if span else widths[col]
-        needed = _lines(value, width, style)
-        if needed <= 1 and _text_width(value, style) <= width:
+        needed = style_lines(value, width, style)
+        if needed <= 1 and text_width(value, style) <= width:
             if span is None and style.border:
                 measured[(col, value, cell.style)] = 1
             return 0, None
         if span is None and style.border:
             measured[(col, value, cell.style)] = needed
-        wrapped = None if style.wrap else _wrapped(cell.style or "text")
+        wrapped = None if style.wrap else wrapped_style(cell.style or "text")
         return (needed if span is None or span[0] == row else 0), wrapped
 
     def skip(self, rows: int = 1) -> None:

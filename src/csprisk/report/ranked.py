@@ -15,10 +15,13 @@ from csprisk.findings import SEVERITY_ORDER, count_by_severity
 from csprisk.grid import column_letter
 from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
+from csprisk.report import measure
 from csprisk.report.executive import executive_sheets
+from csprisk.report.fitting import column_groups, page_height_points, print_scale
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.report.sheets import heading as _heading
+from csprisk.report.view import printed_height
 from csprisk.scheme import format_number
 from csprisk.score.merge import MergeResult
 from csprisk.score.parse import STATUS_OF
@@ -39,8 +42,21 @@ def build_report(result: MergeResult, previous: PreviousRanking | None = None) -
         subject="Community Safety Partnership strategic assessment: risk-matrix ranking",
         author=f"csprisk {__version__}",
         marking=scheme.protective_marking,
-        footer=f"{scheme.partnership} · {result.generated:%d %B %Y}",
+        footer=footer_text(scheme.partnership, f"{result.generated:%d %B %Y}"),
     )
+
+
+#: The footer's left part (partnership and date) keeps within this many points of 9 pt type:
+#: about a third of a landscape A4 page, so it never runs into the marking in the middle.
+FOOTER_LEFT_POINTS = 230.0
+FOOTER_POINT_SIZE = 9.0
+
+
+def footer_text(partnership: str, date: str) -> str:
+    """"Partnership · date", the partnership's name shortened with an ellipsis to fit."""
+    tail = f" · {date}"
+    room = FOOTER_LEFT_POINTS - measure.text_points(tail, FOOTER_POINT_SIZE)
+    return measure.shorten(partnership, room, FOOTER_POINT_SIZE) + tail
 
 
 #: Partner scores' first columns; the criteria follow, one column each.
@@ -68,8 +84,11 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     sheet.row_heights = {header: 150}
-    sheet.column_widths = {0: 20, 1: 30, 2: 12, 3: 6, 4: 28, **{5 + i: 5.5 for i in range(len(labels))},
+    # Partner and priority (repeated on each page across) wide enough for long names in two lines.
+    sheet.column_widths = {0: 32, 1: 24, 2: 12, 3: 6, 4: 46, **{5 + i: 5.5 for i in range(len(labels))},
                            last - 3: 11, last - 2: 10, last - 1: 40, last: 40}
+    # Too wide for one page at 7 pt: column groups, each with who, where and which priority.
+    column_groups(sheet, [sheet.column_widths[c] for c in range(last + 1)], 7.0, len(_SCORES_LEAD))
     return sheet
 
 
@@ -119,7 +138,7 @@ class _ScoreRows:
         counted_cells, red_cells = self._counted, self._not_counted
         values: list = [*lead, Cell(row.number, "center"), Cell(row.priority, "text")]
         counted = row.counted
-        for value, status in zip(row.values, row.statuses):
+        for value, status in zip(row.values, row.statuses, strict=False):
             if status == "v":
                 shared, style = (counted_cells, "center") if counted else (red_cells, "counted-no")
             elif status == "b" or status == "-":
@@ -158,7 +177,8 @@ def _row_number(cell: str) -> int:
 
 
 def _not_counted(ret, row) -> str:
-    typed = [(letter, value, status) for letter, value, status in zip(ret.letters, row.values, row.statuses)
+    typed = [(letter, value, status)
+             for letter, value, status in zip(ret.letters, row.values, row.statuses, strict=False)
              if status != "b" and status != "-"]
     if not row.counted and all(status == "v" for _, _, status in typed):
         return "Row not used (see the Validation sheet)"
@@ -224,7 +244,8 @@ def validation_sheet(result: MergeResult, scores: Sheet | None = None) -> Sheet:
     return sheet
 
 
-def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, str, str], tuple[str | None, str | None]]:
+def _partner_score_links(result: MergeResult,
+                         scores: Sheet) -> Callable[[str, str, str], tuple[str | None, str | None]]:
     """For a finding's (file, sheet, cell): a link to that return's first row on Partner
     scores, and one to the very score (its row and criterion column), where the sheet shows them."""
     if scores.header_row is None or scores.body is None:
@@ -255,7 +276,7 @@ def _partner_score_links(result: MergeResult, scores: Sheet) -> Callable[[str, s
             if at is None:
                 continue
             col = priority_column  # the score's own column where the cell is a typed score
-            for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses):
+            for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses, strict=False):
                 if letter == letters and status != "b" and status != "-":
                     col = column_of.get(label, priority_column)
                     break
@@ -335,23 +356,42 @@ def method_sheet(result: MergeResult) -> Sheet:
     for label, value in rows:
         sheet.add_row([Cell(label, "label"), Cell(value, "")])
     sheet.skip()
+    # 188 units: fitted to the page it prints at 8 pt or more (the executive's copy has it).
+    widths: dict[int, float] = {0: 26, 1: 40, 2: 10, 3: 52, 4: 36, 5: 24}
+    page = page_height_points() / print_scale(sum(widths.values()))
     sheet.add_row(["Criteria"], "heading")
     sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
-
-    widths = {0: 26, 1: 40, 2: 10, 3: 64, 4: 34, 5: 30}
+    used = printed_height(sheet, sheet.next_row) % page
     for number, criterion in enumerate(scheme.criteria, 1):
+        # Printers and Excel do not grow a row for wrapped text; give it the lines it needs.
+        height = measure.row_points(max(lines_needed(criterion.guidance, widths[3]),
+                                        lines_needed(criterion.label, widths[1])))
+        if used + height > page:  # the table continues on a new page under its header again
+            sheet.page_breaks.append(sheet.next_row)
+            sheet.add_row(["Criteria (continued)"], "heading")
+            sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+            used = printed_height(sheet, sheet.next_row)
         row = sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
                              Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])
-        # Printers and Excel do not grow a row for wrapped text; give it the lines it needs.
-        sheet.row_heights[row] = LINE_HEIGHT * lines_needed(criterion.guidance, widths[3]) + 3
+        sheet.row_heights[row] = height
+        used += height
     sheet.skip()
-    sheet.add_row(["Inputs"], "heading")
-    sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
+    inputs = sheet.add_row(["Inputs"], "heading")
+    header = sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
     for status in result.statuses:
         row = sheet.add_row([Cell(status.file, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
                              Cell(status.priorities, "center"), Cell(status.sha256, "wrap"),
                              Cell(status.reason, "wrap")])
-        sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(status.sha256, widths[4]),
-                                                   lines_needed(status.reason, widths[5])) + 3
+        sheet.row_heights[row] = measure.row_points(max(
+            lines_needed(status.sha256, widths[4]), lines_needed(status.reason, widths[5]),
+            lines_needed(status.file, widths[0]), lines_needed(status.partner, widths[1])))
     sheet.column_widths = widths
+    # Method's tables keep their headers: the inputs start a page of their own where they
+    # would split, and a list longer than a page repeats its header (print titles repeat
+    # from the header's own page on, so the criteria above never sit under it).
+    above, table = printed_height(sheet, inputs), printed_height(sheet, sheet.next_row) - printed_height(sheet, inputs)
+    if above % page + table > page:
+        sheet.page_breaks.append(inputs)
+    if table > page:
+        sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet

@@ -295,10 +295,12 @@ def figure(value: float, places: int = 1) -> str:
     """A figure as a person reads it, the same in a sentence, on the terminal, in an alert
     and in a cell: the value as a cell stores it, shown to `places` decimals rounding half
     away from zero, as Excel and LibreOffice show a "0.0" cell (62.25 is 62.3 everywhere,
-    never Python's 62.2). JSON keeps exact values."""
+    never Python's 62.2); a whole figure without its ".0" (40). JSON keeps exact values."""
     exact = Decimal(repr(stored(float(value))))
     text = str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
-    return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
+    text = "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
+    # A whole figure prints whole: 40, not 40.0 (its cell takes the "0" format to match).
+    return text.split(".")[0] if "." in text and not text.split(".")[1].strip("0") else text
 
 
 def whole_or_figure(value: float) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Literal, NamedTuple, TypeVar, overload
 
-from csprisk.scheme import Scenario, Scheme, criterion_key, priority_key
+from csprisk.scheme import CELL_PLACES, Scenario, Scheme, criterion_key, priority_key
 from csprisk.score.parse import Return
 
 COMBINE: dict[str, Callable[[list[float]], float]] = {
@@ -27,6 +27,18 @@ COMBINE: dict[str, Callable[[list[float]], float]] = {
 
 #: Totals closer than this are equal (means of thirds must not break a tie by rounding noise).
 TOTAL_PRECISION = 6
+
+
+def printed(total: float) -> float:
+    """A total as the paper prints it: one decimal, rounding half away from zero, as
+    `scheme.figure` shows it (39.96 is 40, 62.25 is 62.3). Band, shared rank, near-tie, gap
+    to the cut-off and movement are all decided on this figure, so the paper never
+    contradicts its own rules (a printed 40.0 is never banded below a band starting at 40)."""
+    cell = round(total, CELL_PLACES)  # the figure a cell stores, as `figure` starts from
+    # A two-place figure times ten is within a hair of its true value: the nudge keeps a
+    # half (62.25) a half, so it rounds up as Excel's "0.0" does.
+    tenths = math.floor(abs(cell) * 10 + 0.5 + 1e-9)
+    return math.copysign(tenths / 10, cell) if tenths else 0.0
 
 
 @dataclass(frozen=True, slots=True)  # slots: a national roll-up holds 180,000 of them
@@ -86,7 +98,12 @@ class RankedPriority:
 
     @property
     def rank_label(self) -> str:
-        return f"={self.rank}" if self.tied else str(self.rank)
+        return rank_label(self.rank, self.tied)
+
+    @property
+    def printed_total(self) -> float:
+        """The total as printed (one decimal): what its band, rank and ties are decided on."""
+        return printed(self.total)
 
     @property
     def pestelo(self) -> tuple[str, ...]:
@@ -179,7 +196,12 @@ class Place(NamedTuple):
 
     @property
     def rank_label(self) -> str:
-        return f"={self.rank}" if self.tied else str(self.rank)
+        return rank_label(self.rank, self.tied)
+
+
+def rank_label(rank: int, tied: bool) -> str:
+    """A rank as printed: "=2" when it is shared, "2" otherwise (made here and only here)."""
+    return f"={rank}" if tied else str(rank)
 
 
 def leave_one_out(assessment: Assessment) -> Iterator[tuple[Return, tuple[RankedPriority, ...]]]:
@@ -309,7 +331,7 @@ Item = TypeVar("Item", Unranked, Counted)
 def _ordered(unranked: list[Item], scheme: Scheme
              ) -> tuple[list[Item], list[float], dict[float, int], Counter[float]]:
     """(name, key, combined, total, by_partner or how many partners) per priority -> those
-    items in rank order, their rounded totals, the rank of each total and how many share it."""
+    items in rank order, their printed totals, the rank of each total and how many share it."""
     tie_index = _criterion_index(scheme, scheme.tie_break_criterion)
 
     def order(item: Item) -> tuple[float, float, int, str]:
@@ -317,10 +339,11 @@ def _ordered(unranked: list[Item], scheme: Scheme
         tie = combined[tie_index]
         tie_score = tie if tie is not None else -1.0
         partners = by_partner if isinstance(by_partner, int) else len(by_partner)
-        return (-round(total, TOTAL_PRECISION), -tie_score, -partners, name.casefold())
+        return (-printed(total), -tie_score, -partners, name.casefold())
 
+    # Ranked on the totals as printed: two rows that both print 41.4 share a rank.
     unranked = sorted(unranked, key=order)
-    rounded = [round(item[3], TOTAL_PRECISION) for item in unranked]
+    rounded = [printed(item[3]) for item in unranked]
     first: dict[float, int] = {}
     for position, value in enumerate(rounded):
         first.setdefault(value, position + 1)

@@ -80,7 +80,7 @@ class MergeResult:
         scheme = self.scheme
         ranking = [{
             "rank": p.rank, "rank_label": p.rank_label, "priority": p.name, "total": round(p.total, 4),
-            "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
+            "total_printed": p.printed_total, "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
             "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
             "recommended": p.recommended,
             "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores, strict=True)},
@@ -90,7 +90,7 @@ class MergeResult:
         } for p in self.assessment.ranking]
         scenarios = [{"name": scenario.name, "ranking": [{
             "priority": p.name, "rank": p.rank, "rank_label": p.rank_label, "total": round(p.total, 4),
-            "max_total": p.max_total, "recommended": p.recommended} for p in ranked]}
+            "total_printed": p.printed_total, "max_total": p.max_total, "recommended": p.recommended} for p in ranked]}
             for scenario, ranked in self.assessment.scenarios]
         document = {
             "ranking": ranking,

@@ -8,7 +8,7 @@ from typing import Any
 
 from csprisk.read.previous import PreviousEntry, PreviousRanking
 from csprisk.scheme import Scheme, priority_key
-from csprisk.score.assess import TOTAL_PRECISION, RankedPriority
+from csprisk.score.assess import RankedPriority, printed
 
 UP, DOWN, SAME, NEW, DROPPED = "up", "down", "same", "new", "dropped"
 
@@ -58,7 +58,7 @@ def movements(ranking: Sequence[RankedPriority], previous: PreviousRanking,
         change = before.rank - p.rank
         status = UP if change > 0 else DOWN if change < 0 else SAME
         moved[p.key] = Movement(status, p.name, change,
-                                round(p.total - before.total, TOTAL_PRECISION), before)
+                                round(printed(p.total) - printed(before.total), 1), before)
     dropped = tuple(Movement(DROPPED, e.name, previous=e) for key, e in earlier.items()
                     if key not in moved)
     return moved, dropped
