@@ -138,11 +138,11 @@ class Code(StrEnum):
                     "This return names {found} ({where}), but the assessment is for {period}. It may be an "
                     "earlier return left with the new ones: check it is the current one, and ask the "
                     "partner for their {period} return if it is not.")
-    MATRIX_TURNED = ("matrix-turned", ERROR, "Matrix turned on its side",
+    MATRIX_TURNED = ("matrix-turned", INFO, "Matrix read turned on its side",
                      "The criteria run down column {column} (from {first}) and the priorities across row "
-                     "{row}: the matrix is turned on its side, and a risk matrix has one priority per row. "
-                     "Turn it round and send it again: select the matrix, Copy, then on a new sheet Paste "
-                     "Special > Transpose (or copy the scores into the partner template). " + LEFT_OUT)
+                     "{row}: the matrix is turned on its side, and was read that way round, each priority's "
+                     "scores down its column. The cells the findings name are the real cells on the sheet. "
+                     "Nothing needs changing.")
     # ------------------------------------------------------------ across returns
     SIMILAR_PRIORITY = ("similar-priority", WARNING, "Priority name resembles another",
                         '"{name}" matches no priority in the other returns, no candidate priority and '
@@ -307,6 +307,9 @@ PARTNER_TEMPLATES: dict[Code, str] = {
     Code.FILE_NOT_EXCEL: "This file {reason}. {partner_advice}",
     Code.NO_SCORES: ("Your return has no scored priorities, so it adds nothing to the ranking yet. Please "
                      "score each priority you can and send the workbook back."),
+    Code.MATRIX_TURNED: ("Your matrix has the criteria down column {column} and the priorities across row "
+                         "{row}, the other way round from the partner template. We read it that way round, so "
+                         "nothing needs changing; in the partner template each priority has a row of its own."),
 }
 
 _ASKED = "Ask the partner to "

@@ -61,6 +61,8 @@ class Matrix:
     #: Score cells typed as a worded scale point ("3 - Moderate"): how many, and the first.
     worded: int = 0
     first_worded: tuple[str, str] = ("", "")
+    #: Read turned on its side (`Grid.turned`): its rows are the sheet's columns.
+    turned: bool = False
 
     @property
     def grid(self) -> Grid:
@@ -118,12 +120,12 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
     # What the file says beyond values, looked at only where it has something to say.
     hidden = {r for r in range(first, layout.last) if grid.is_hidden_row(r)} if grid.hidden_rows else set()
     matrix = Matrix(layout, scheme, file,
-                    letters=[None if col is None else column_letter(grid.left + col) for col in layout.criteria_cols],
+                    letters=[None if col is None else grid.column_name(col) for col in layout.criteria_cols],
                     hidden=hidden, visible_row_of=_visible_rows(layout, first, hidden) if hidden else {},
                     marked=bool(grid.errors or grid.percent),
                     floats={float(n): float(n) for n in range(scheme.scale_max + 1)},
                     labels=scheme.labels, weights=scheme.weights, max_total=scheme.max_total,
-                    header_keys=_header_keys(layout))
+                    header_keys=_header_keys(layout), turned=grid.is_turned)
     priorities: list[ScoredPriority] = []
     rows: list[ScoreRow] = []
     for index in range(first, layout.last):
@@ -152,6 +154,11 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
     for whole in MATRIX_CHECKS:
         findings += whole.run(matrix, rows)
     return priorities, rows, matrix.letters
+
+
+def _address(matrix: Matrix, letter: str | None, number: int) -> str:
+    """The sheet's cell of a criterion's column `letter` in the matrix's row `number`."""
+    return f"{column_letter(number - 1)}{letter}" if matrix.turned else f"{letter}{number}"
 
 
 def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
@@ -266,7 +273,9 @@ def _scores(matrix: Matrix, row: Row) -> None:
     percentage, where the file marks them)."""
     grid, scheme, floats, marked = matrix.grid, matrix.scheme, matrix.floats, matrix.marked
     scale_max = scheme.scale_max
-    number = str(row.number)
+    # A cell's address is its column letter and row number; a turned matrix's row is a
+    # column of the sheet, and its criteria's "letters" are the sheet's row numbers.
+    before, number = (column_letter(row.number - 1), "") if matrix.turned else ("", str(row.number))
     columns = matrix.layout.criteria_cols
     scores, typed, statuses = row.scores, row.typed, row.statuses
     for i, (criterion, letter, value) in enumerate(zip(matrix.labels, matrix.letters, row.raw, strict=False)):
@@ -281,12 +290,12 @@ def _scores(matrix: Matrix, row: Row) -> None:
             if type(value) is str and number_of(value) is None:  # a worded scale point
                 matrix.worded += 1
                 if matrix.worded == 1:
-                    matrix.first_worded = (letter + number, value.strip())
+                    matrix.first_worded = (before + letter + number, value.strip())
             score = floats.get(score, score)
             if type(value) is float and (value or math.copysign(1.0, value) > 0):
                 value = score  # the same number (not -0.0): one float object, shared
         if marked:
-            cell = letter + number
+            cell = before + letter + number
             error = row.errors[i] if row.errors else None
             if error:
                 status, score, code, value = INVALID, None, None, error
@@ -302,7 +311,7 @@ def _scores(matrix: Matrix, row: Row) -> None:
             code = Code.SCORE_MISSING
         if code is not None:
             row.findings.append(code.finding(
-                file=matrix.file, sheet=grid.sheet, cell=letter + number, value=value, priority=row.label,
+                file=matrix.file, sheet=grid.sheet, cell=before + letter + number, value=value, priority=row.label,
                 criterion=criterion, shown=shown(value), scale_max=scale_max))
         scores.append(score)
         typed.append(None if status == BLANK else value)
@@ -419,7 +428,7 @@ def _other_scale(matrix: Matrix, rows: list[ScoreRow]) -> list[Finding]:
                 continue
             numbers += 1
             if number > scale_max and number.is_integer():
-                above.append((number, f"{letter}{row.number}", value))
+                above.append((number, _address(matrix, letter, row.number), value))
     if len(above) < OTHER_SCALE_COUNT or len(above) < numbers * OTHER_SCALE_SHARE:
         return []
     _number, cell, value = above[0]
