@@ -174,9 +174,27 @@ def turned_on_its_side(folder: Path) -> Path:
     return _save(wb, folder / "turned.xlsx")
 
 
+def turned_with_details(folder: Path) -> Path:
+    """A turned matrix as a partner makes one: details above it, priorities across row 3 from
+    column B, the criteria down column A (row 12's hidden), a score of 6 typed at C7, "NK" at
+    D10, a typed TOTAL row (B's disagrees) and a row of notes under it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    scores = {"B": [4] * 16, "C": [2] * 16, "D": [3] * 16}
+    scores["C"][3] = 6  # C7
+    scores["D"][6] = "NK"  # D10
+    _put(ws, 1, 1, [["Partner organisation:", "Anytown Fire"], ["Completed by:", "Sam Lee"],
+                    ["Criterion", "Domestic abuse", "Hate crime", "Knife crime"],
+                    *[[label, scores["B"][i], scores["C"][i], scores["D"][i]] for i, label in enumerate(LABELS)],
+                    ["TOTAL", 60, 30, 45], ["Notes", "Rising referrals", None, "Two stabbings"]])
+    ws.row_dimensions[12].hidden = True
+    return _save(wb, folder / "turned_details.xlsx")
+
+
 CASES: dict[str, Callable[[Path], Path]] = {
     build.__name__: build for build in (
         worded_dropdown, numbered_names, plain_names, two_partners_one_sheet, repeated_header, header_far_down,
         own_headers, short_headers, total_out_of_80, another_scale, last_years_return, dated_last_year,
-        turned_on_its_side)
+        turned_on_its_side, turned_with_details)
 }
