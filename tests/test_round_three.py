@@ -334,3 +334,32 @@ def test_worded_points_of_another_scale_also_say_the_return_seems_scored_on_it()
     assert (scale.cell, scale.value) == ("B3", "7 - High")
     assert scale.message.startswith("12 of the 16 numbers in this return's score cells are above 5 (from 7 to 9)")
     assert [p.total for p in ret.priorities] == [12.0]  # the four "3 - Low" read; the rest are errors
+
+
+def test_a_turned_matrix_names_its_priorities_by_column_in_every_message(tmp_path):
+    """Hidden columns, a column with no name and a priority scored twice: in a turned matrix
+    each is a column of the sheet, and the messages say so, at the real cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    made._put(ws, 1, 1, [["Criterion", "Domestic abuse", "Hate crime", "Domestic abuse", None, "Knife crime"],
+                         *[[label, 4, 2, 3, 1, 5] for label in made.LABELS]])
+    ws.column_dimensions["F"].hidden = True
+    result = merge_files([made._save(wb, tmp_path / "turned.xlsx")], SCHEME)
+    messages = {(f.code, f.cell): f.message for f in result.findings
+                if f.code not in ("score-not-known", "partner-missing")}
+    assert messages == {
+        ("matrix-turned", "A2"): (
+            "The criteria run down column A (from A2) and the priorities across row 1: the matrix is turned on its "
+            "side, and was read that way round, each priority's scores down its column. The cells the findings "
+            "name are the real cells on the sheet. Nothing needs changing."),
+        ("duplicate-priority", "D1"): (
+            '"Domestic abuse" is scored twice in this return (columns B and D). Only column B is used; delete the '
+            "duplicate column or merge the two."),
+        ("priority-missing", "E1"): (
+            "Column E has scores but no priority name, so its scores are not used. Type the priority's name in "
+            "this cell."),
+        ("hidden-row-read", "F1"): (
+            'Column F ("Knife crime") is hidden, but it is the only column for this priority, so its scores were '
+            "read. Unhide the column to check them, or delete it if it holds old scores."),
+    }
+    assert totals(result) == {"Domestic abuse": 64.0, "Hate crime": 32.0, "Knife crime": 80.0}

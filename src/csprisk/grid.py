@@ -118,9 +118,9 @@ class Grid:
         """A1 address on the sheet of a grid-relative (row, col)."""
         return cell_address(self.top + row, self.left + col)
 
-    def line_name(self, row: int) -> str:
-        """How the sheet names the grid's row `row`: "row 7" (a turned grid's: "column G")."""
-        return f"row {self.top + row + 1}"
+    def row_name(self, row: int) -> str:
+        """How the sheet names the grid's row `row`: "7" (a turned grid's: "G")."""
+        return str(self.top + row + 1)
 
     def column_name(self, col: int) -> str:
         """How the sheet names the grid's column `col`: "G" (a turned grid's: "7")."""
@@ -156,15 +156,15 @@ def _swapped(cell: Cell) -> Cell:
 class TurnedGrid(Grid):
     """A sheet read turned (`Grid.turned`): its `top`, `left` and facts are the sheet's with
     rows and columns swapped, so every grid-relative query is the same as a grid's; only
-    the names it gives a place by (`address`, `line_name`, `column_name`) turn back."""
+    the names it gives a place by (`address`, `row_name`, `column_name`) turn back."""
 
     sheet_grid: Grid | None = None
 
     def address(self, row: int, col: int) -> str:
         return cell_address(self.left + col, self.top + row)
 
-    def line_name(self, row: int) -> str:
-        return f"column {column_letter(self.top + row)}"
+    def row_name(self, row: int) -> str:
+        return column_letter(self.top + row)
 
     def column_name(self, col: int) -> str:
         return str(self.left + col + 1)

@@ -246,7 +246,7 @@ def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]
     for col, instead in layout.hidden_cols:
         label = header_text(grid, layout.header_row, col)
         where = dict(file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label,
-                     label=shown(label))
+                     label=shown(label), across="row" if grid.is_turned else "column")
         if instead is None:
             findings.append(Code.HIDDEN_COLUMN_READ.finding(**where))
         else:
@@ -315,5 +315,5 @@ def _turned_note(layout: Layout, file: str) -> Finding:
     first = min((col for col in layout.criteria_cols if col is not None), default=0)
     return Code.MATRIX_TURNED.finding(
         file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, first),
-        value=grid.value(layout.header_row, first), column=grid.line_name(layout.header_row).split()[-1],
+        value=grid.value(layout.header_row, first), column=grid.row_name(layout.header_row),
         first=grid.address(layout.header_row, first), row=grid.column_name(layout.priority_col))

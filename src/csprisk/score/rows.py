@@ -65,8 +65,20 @@ class Matrix:
     turned: bool = False
 
     @property
+    def lines(self) -> dict[str, str]:
+        """What the findings call a row of the matrix: a row, or a turned matrix's column."""
+        return _COLUMN_WORDS if self.turned else _ROW_WORDS
+
+    def named(self, number: int) -> str:
+        """The sheet's name for the matrix row `number` (from 1): "7", or a turned one's "G"."""
+        return column_letter(number - 1) if self.turned else str(number)
+
+    @property
     def grid(self) -> Grid:
         return self.layout.grid
+
+
+_ROW_WORDS, _COLUMN_WORDS = {"line": "row", "Line": "Row"}, {"line": "column", "Line": "Column"}
 
 
 @dataclass
@@ -90,11 +102,14 @@ class Row:
     typed_total: float | None = None
     confidence: str = ""
     findings: list[Finding] = field(default_factory=list)
+    turned: bool = False  # a column of the sheet, in a matrix read turned
 
     @property
     def label(self) -> str:
-        """The row's name in messages: the priority, or "Row N" for a row without one."""
-        return self.name or f"Row {self.number}"
+        """The row's name in messages: the priority, or "Row N" ("Column C", turned) for a row without one."""
+        if self.name:
+            return self.name
+        return f"Column {column_letter(self.number - 1)}" if self.turned else f"Row {self.number}"
 
 
 @dataclass(frozen=True)
@@ -178,7 +193,7 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
         return None  # an Excel Table's totals row
     if _repeats_header(matrix, raw):
         return Code.HEADER_REPEATED.finding(file=matrix.file, sheet=grid.sheet, cell=grid.address(index, 0),
-                                            row=grid.top + index + 1)
+                                            row=grid.row_name(index), **matrix.lines)
     name_value = grid.value(index, layout.priority_col)
     typed = display_name(shown(name_value)) if not is_blank(name_value) else ""
     if _is_summary_name(typed):
@@ -199,7 +214,8 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
             return None  # a numbered line of words with no score: "3 - Moderate risk"
         if not key and not valid and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
             return None  # a note or key below the matrix, with no name and nothing score-like
-    return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
+    return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors,
+               turned=matrix.turned)
 
 
 #: A number in front of a priority's name: "1. ", "2) ", "3 - ", "(4) ", "5: ".
@@ -240,13 +256,13 @@ def _hidden_row(matrix: Matrix, row: Row) -> None:
     visible = matrix.visible_row_of.get(row.key)
     if visible is not None:
         row.findings.append(Code.HIDDEN_ROW_SKIPPED.finding(
-            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=row.number,
-            priority=row.name, visible=visible + grid.top + 1))
+            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=matrix.named(row.number),
+            priority=row.name, visible=grid.row_name(visible), **matrix.lines))
         row.skipped = True
     else:
         row.findings.append(Code.HIDDEN_ROW_READ.finding(
-            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=row.number,
-            priority=row.name))
+            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=matrix.named(row.number),
+            priority=row.name, **matrix.lines))
 
 
 @row_check(Code.PRIORITY_MISSING, Code.DUPLICATE_PRIORITY)
@@ -256,12 +272,12 @@ def _named_once(matrix: Matrix, row: Row) -> None:
     if not row.key:
         row.counted = False
         row.findings.append(Code.PRIORITY_MISSING.finding(file=matrix.file, sheet=sheet, cell=row.name_cell,
-                                                          row=row.number))
+                                                          row=matrix.named(row.number), **matrix.lines))
     elif row.key in matrix.first_row_of:
         row.counted = False
         row.findings.append(Code.DUPLICATE_PRIORITY.finding(
             file=matrix.file, sheet=sheet, cell=row.name_cell, value=row.name, priority=row.name,
-            first=matrix.first_row_of[row.key] + 1, row=row.number))
+            first=matrix.named(matrix.first_row_of[row.key] + 1), row=matrix.named(row.number), **matrix.lines))
     else:
         matrix.first_row_of[row.key] = row.number - 1
 
