@@ -102,14 +102,19 @@ class Row:
     typed_total: float | None = None
     confidence: str = ""
     findings: list[Finding] = field(default_factory=list)
-    turned: bool = False  # a column of the sheet, in a matrix read turned
 
     @property
     def label(self) -> str:
-        """The row's name in messages: the priority, or "Row N" ("Column C", turned) for a row without one."""
-        if self.name:
-            return self.name
-        return f"Column {column_letter(self.number - 1)}" if self.turned else f"Row {self.number}"
+        """The row's name in messages: the priority, or "Row N" for a row without one."""
+        return self.name or f"Row {self.number}"
+
+
+class TurnedRow(Row):
+    """A row of a matrix read turned: a column of the sheet."""
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Column {column_letter(self.number - 1)}"
 
 
 @dataclass(frozen=True)
@@ -214,8 +219,8 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
             return None  # a numbered line of words with no score: "3 - Moderate risk"
         if not key and not valid and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
             return None  # a note or key below the matrix, with no name and nothing score-like
-    return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors,
-               turned=matrix.turned)
+    make = TurnedRow if matrix.turned else Row
+    return make(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
 
 
 #: A number in front of a priority's name: "1. ", "2) ", "3 - ", "(4) ", "5: ".
@@ -291,7 +296,9 @@ def _scores(matrix: Matrix, row: Row) -> None:
     scale_max = scheme.scale_max
     # A cell's address is its column letter and row number; a turned matrix's row is a
     # column of the sheet, and its criteria's "letters" are the sheet's row numbers.
-    before, number = (column_letter(row.number - 1), "") if matrix.turned else ("", str(row.number))
+    before, number = "", str(row.number)
+    if matrix.turned:
+        before, number = column_letter(row.number - 1), ""
     columns = matrix.layout.criteria_cols
     scores, typed, statuses = row.scores, row.typed, row.statuses
     for i, (criterion, letter, value) in enumerate(zip(matrix.labels, matrix.letters, row.raw, strict=False)):
