@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from csprisk.grid import column_letter
+from csprisk.grid import column_index, column_letter
+
+_ADDRESS = re.compile(r"([A-Z]+)([0-9]+)")
 
 VALID, NOT_KNOWN, INVALID, BLANK = "valid", "not known", "invalid", "blank"
 
@@ -82,6 +85,15 @@ class Return:
     def address(self, letter: str, number: int) -> str:
         """The sheet's cell of a criterion (its `letters` entry) in the matrix row `number`."""
         return f"{column_letter(number - 1)}{letter}" if self.turned else f"{letter}{number}"
+
+    def place(self, cell: str) -> tuple[int, str]:
+        """Where a sheet's cell is in the matrix: its row's `number` and its criterion's
+        `letters` entry. "F12" is (12, "F"); turned, "C7" is (3, "7"). (0, "") for no address."""
+        found = _ADDRESS.fullmatch(cell)
+        if found is None:
+            return 0, ""
+        letters, digits = found.groups()
+        return (column_index(letters) + 1, digits) if self.turned else (int(digits), letters)
 
     @property
     def cells(self) -> tuple[ScoreCell, ...]:
