@@ -192,9 +192,25 @@ def turned_with_details(folder: Path) -> Path:
     return _save(wb, folder / "turned_details.xlsx")
 
 
+def turned_with_formulas(folder: Path) -> Path:
+    """A turned matrix away from A1: a title, the criteria down column B from B4, priorities
+    across row 3 from column C; a formula TOTAL row (=SUM) under it, the error #DIV/0! at D5
+    and a score shown as a percentage (20%) at E8."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    ws["A1"] = "Risk matrix 2025-26"
+    _put(ws, 3, 2, [["Criterion", "Domestic abuse", "Hate crime", "Deliberate fires"],
+                    *[[label, 5, 3, 1] for label in LABELS], ["TOTAL", *[f"=SUM({c}4:{c}19)" for c in "CDE"]]])
+    ws["D5"] = "#DIV/0!"  # an error value, as a formula's cached result is stored
+    ws["E8"] = 0.2
+    ws["E8"].number_format = "0%"
+    return _save(wb, folder / "turned_formulas.xlsx")
+
+
 CASES: dict[str, Callable[[Path], Path]] = {
     build.__name__: build for build in (
         worded_dropdown, numbered_names, plain_names, two_partners_one_sheet, repeated_header, header_far_down,
         own_headers, short_headers, total_out_of_80, another_scale, last_years_return, dated_last_year,
-        turned_on_its_side, turned_with_details)
+        turned_on_its_side, turned_with_details, turned_with_formulas)
 }

@@ -46,6 +46,9 @@ EXPECTED: dict[str, tuple[set[tuple[str, str, str]], dict[str, float]]] = {
     "turned_with_details": ({("matrix-turned", "Matrix", "A4"), ("hidden-column-read", "Matrix", "A12"),
                              ("total-mismatch", "Matrix", "B20"), ("score-out-of-range", "Matrix", "C7")},
                             {"Domestic abuse": 64.0, "Knife crime": 45.0, "Hate crime": 30.0}),
+    "turned_with_formulas": ({("matrix-turned", "Matrix", "B4"), ("partner-missing", "Matrix", ""),
+                              ("score-error", "Matrix", "D5"), ("score-percent", "Matrix", "E8")},
+                             {"Domestic abuse": 80.0, "Hate crime": 45.0, "Deliberate fires": 15.0}),
 }
 
 

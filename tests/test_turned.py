@@ -14,9 +14,12 @@ import openpyxl
 import pytest
 
 import round_three as made
+from conftest import require_soffice, soffice_convert
+from csprisk import merge_files
 from csprisk.app.cli import main
 from csprisk.excel.marked import FILLS
 from csprisk.grid import Grid, SheetFacts
+from csprisk.scheme import Scheme
 
 
 def test_a_turned_grid_names_each_place_by_its_real_cell_and_turns_the_facts_with_it():
@@ -89,3 +92,23 @@ def test_the_marked_copy_marks_the_turned_returns_real_cells(folder):
     assert ws["B20"].fill.fgColor.rgb == ws["A12"].fill.fgColor.rgb == FILLS["warning"]
     assert ws["G3"].comment is None and ws["G3"].fill.fgColor.rgb != FILLS["error"]  # C7 turned is not marked
     assert ws["C7"].value == 6 and ws["D10"].value == "NK"  # the partner's values, as typed
+
+
+@pytest.mark.libreoffice
+def test_a_turned_matrixs_formula_total_is_a_cross_check_at_its_own_cell(tmp_path):
+    """A TOTAL formula that misses a criterion, once LibreOffice has worked it out: the
+    formula fact is found at the real cell (C20), so the message speaks of the formula."""
+    require_soffice()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    made._put(ws, 1, 1, [["Partner organisation:", "Anytown Police"], [],
+                         ["Criterion", "Hate crime", "Domestic abuse"], *[[label, 2, 5] for label in made.LABELS],
+                         ["TOTAL", "=SUM(B4:B19)", "=SUM(C4:C18)"]])
+    saved = soffice_convert(made._save(wb, tmp_path / "police.xlsx"), "xlsx", tmp_path / "lo")
+    result = merge_files([saved], Scheme())
+    assert {(f.code, f.cell) for f in result.findings} == {("matrix-turned", "A4"), ("total-mismatch", "C20")}
+    [mismatch] = [f for f in result.findings if f.code == "total-mismatch"]
+    assert mismatch.message == ("Domestic abuse: the TOTAL formula gives 75 but the scores add up to 80. The computed "
+                                "total (80) is used; check the formula adds up exactly the criteria cells of this row.")
+    assert {p.name: p.total for p in result.assessment.ranking} == {"Domestic abuse": 80.0, "Hate crime": 32.0}
