@@ -20,6 +20,7 @@ from csprisk.app.cli import main
 from csprisk.excel.marked import FILLS
 from csprisk.grid import Grid, SheetFacts
 from csprisk.scheme import Scheme
+from csprisk.score.parse import parse_returns
 
 
 def test_a_turned_grid_names_each_place_by_its_real_cell_and_turns_the_facts_with_it():
@@ -112,3 +113,16 @@ def test_a_turned_matrixs_formula_total_is_a_cross_check_at_its_own_cell(tmp_pat
     assert mismatch.message == ("Domestic abuse: the TOTAL formula gives 75 but the scores add up to 80. The computed "
                                 "total (80) is used; check the formula adds up exactly the criteria cells of this row.")
     assert {p.name: p.total for p in result.assessment.ranking} == {"Domestic abuse": 80.0, "Hate crime": 32.0}
+
+
+def test_a_turned_returns_details_and_period_are_read_above_its_row_of_priorities():
+    rows = [["Risk matrix 2024-25"], ["Partner organisation: Anytown Police", None, None],
+            ["Date completed", "", None], ["Criterion", "Domestic abuse", "Hate crime"],
+            *[[label, 4, 1] for label in made.LABELS]]
+    [ret], findings = parse_returns([Grid("police.xlsx", "Matrix", rows, top=4, left=2)], Scheme(period="2025-26"),
+                                    "police.xlsx")
+    assert ret.partner == "Anytown Police" and ret.turned
+    assert [(f.code, f.cell) for f in findings] == [("matrix-turned", "C9"), ("other-period", "C5")]
+    assert [(p.name, p.cell, p.total) for p in ret.priorities] == [("Domestic abuse", "D8", 64.0),
+                                                                   ("Hate crime", "E8", 16.0)]
+    assert ret.cells[0].cell == "D9" and ret.cells[-1].cell == "E24"
