@@ -174,9 +174,43 @@ def turned_on_its_side(folder: Path) -> Path:
     return _save(wb, folder / "turned.xlsx")
 
 
+def turned_with_details(folder: Path) -> Path:
+    """A turned matrix as a partner makes one: details above it, priorities across row 3 from
+    column B, the criteria down column A (row 12's hidden), a score of 6 typed at C7, "NK" at
+    D10, a typed TOTAL row (B's disagrees) and a row of notes under it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    scores = {"B": [4] * 16, "C": [2] * 16, "D": [3] * 16}
+    scores["C"][3] = 6  # C7
+    scores["D"][6] = "NK"  # D10
+    _put(ws, 1, 1, [["Partner organisation:", "Anytown Fire"], ["Completed by:", "Sam Lee"],
+                    ["Criterion", "Domestic abuse", "Hate crime", "Knife crime"],
+                    *[[label, scores["B"][i], scores["C"][i], scores["D"][i]] for i, label in enumerate(LABELS)],
+                    ["TOTAL", 60, 30, 45], ["Notes", "Rising referrals", None, "Two stabbings"]])
+    ws.row_dimensions[12].hidden = True
+    return _save(wb, folder / "turned_details.xlsx")
+
+
+def turned_with_formulas(folder: Path) -> Path:
+    """A turned matrix away from A1: a title, the criteria down column B from B4, priorities
+    across row 3 from column C; a formula TOTAL row (=SUM) under it, the error #DIV/0! at D5
+    and a score shown as a percentage (20%) at E8."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matrix"
+    ws["A1"] = "Risk matrix 2025-26"
+    _put(ws, 3, 2, [["Criterion", "Domestic abuse", "Hate crime", "Deliberate fires"],
+                    *[[label, 5, 3, 1] for label in LABELS], ["TOTAL", *[f"=SUM({c}4:{c}19)" for c in "CDE"]]])
+    ws["D5"] = "#DIV/0!"  # an error value, as a formula's cached result is stored
+    ws["E8"] = 0.2
+    ws["E8"].number_format = "0%"
+    return _save(wb, folder / "turned_formulas.xlsx")
+
+
 CASES: dict[str, Callable[[Path], Path]] = {
     build.__name__: build for build in (
         worded_dropdown, numbered_names, plain_names, two_partners_one_sheet, repeated_header, header_far_down,
         own_headers, short_headers, total_out_of_80, another_scale, last_years_return, dated_last_year,
-        turned_on_its_side)
+        turned_on_its_side, turned_with_details, turned_with_formulas)
 }

@@ -24,9 +24,9 @@ def test_every_code_has_one_severity_a_title_and_a_template():
 def test_a_template_names_only_facts_and_a_missing_fact_is_a_loud_error():
     code = Code.DUPLICATE_PRIORITY
     fields = {name for _, name, _, _ in string.Formatter().parse(code.template) if name}
-    assert fields == {"priority", "first", "row"}
+    assert fields == {"priority", "first", "row", "line"}
     made = code.finding(file="police.xlsx", sheet="Matrix", cell="A9", value="ASB", priority="ASB",
-                        first=8, row=9)
+                        first=8, row=9, line="row")
     assert made.message == ('"ASB" is scored twice in this return (rows 8 and 9). Only row 8 is used; '
                             "delete the duplicate row or merge the two.")
     with pytest.raises(KeyError):

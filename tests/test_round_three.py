@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 import round_three as made
@@ -41,7 +42,13 @@ EXPECTED: dict[str, tuple[set[tuple[str, str, str]], dict[str, float]]] = {
                       {"Hate crime": 32.0}),
     "last_years_return": ({("other-period", "Sheet", "A1")}, {"Domestic abuse": 48.0}),
     "dated_last_year": ({("other-period", "Sheet", "B2")}, {"Domestic abuse": 32.0}),
-    "turned_on_its_side": ({("matrix-turned", "Matrix", "A5")}, {}),
+    "turned_on_its_side": ({("matrix-turned", "Matrix", "A5")}, {"Domestic abuse": 64.0, "Hate crime": 32.0}),
+    "turned_with_details": ({("matrix-turned", "Matrix", "A4"), ("hidden-column-read", "Matrix", "A12"),
+                             ("total-mismatch", "Matrix", "B20"), ("score-out-of-range", "Matrix", "C7")},
+                            {"Domestic abuse": 64.0, "Knife crime": 45.0, "Hate crime": 30.0}),
+    "turned_with_formulas": ({("matrix-turned", "Matrix", "B4"), ("partner-missing", "Matrix", ""),
+                              ("score-error", "Matrix", "D5"), ("score-percent", "Matrix", "E8")},
+                             {"Domestic abuse": 80.0, "Hate crime": 45.0, "Deliberate fires": 15.0}),
 }
 
 
@@ -224,13 +231,47 @@ def test_a_return_for_the_assessments_period_or_dated_in_its_window_is_not_flagg
         assert "other-period" not in {f.code for f in result.findings}, title
 
 
-def test_a_matrix_turned_on_its_side_is_refused_saying_how_to_turn_it(cases):
+def test_a_matrix_turned_on_its_side_is_read_and_said_so(cases):
     result = merge_files([cases["turned_on_its_side"]], SCHEME)
     assert message(result, "matrix-turned") == (
         "The criteria run down column A (from A5) and the priorities across row 4: the matrix is turned on its "
-        "side, and a risk matrix has one priority per row. Turn it round and send it again: select the matrix, "
-        "Copy, then on a new sheet Paste Special > Transpose (or copy the scores into the partner template). "
-        "It was left out; the other returns were merged.")
+        "side, and was read that way round, each priority's scores down its column. The cells the findings name "
+        "are the real cells on the sheet. Nothing needs changing.")
+    [finding] = [f for f in result.findings if f.code == "matrix-turned"]
+    assert finding.severity == "info"
+    assert finding.for_partner == (
+        "Your matrix has the criteria down column A and the priorities across row 4, the other way round from "
+        "the partner template. We read it that way round, so nothing needs changing; in the partner template "
+        "each priority has a row of its own.")
+    [ret] = result.assessment.returns
+    assert ret.partner == "Anytown Police"
+    assert [(p.name, p.cell) for p in ret.priorities] == [("Domestic abuse", "B4"), ("Hate crime", "C4")]
+
+
+def test_a_turned_matrix_keeps_every_cell_at_its_real_address(cases):
+    result = merge_files([cases["turned_with_details"]], SCHEME)
+    [ret] = result.assessment.returns
+    assert (ret.partner, ret.lead) == ("Anytown Fire", "Sam Lee")
+    by_cell = {cell.cell: cell for cell in ret.cells}
+    assert len(by_cell) == 48 and {c.cell for c in ret.cells if c.priority == "Knife crime"} == {
+        f"D{row}" for row in range(4, 20)}
+    assert (by_cell["C7"].value, by_cell["C7"].status, by_cell["C7"].counted) == (6, "invalid", False)
+    assert (by_cell["D10"].value, by_cell["D10"].status) == ("NK", "not known")
+    assert by_cell["B4"].criterion == made.LABELS[0] and by_cell["B19"].criterion == made.LABELS[15]
+    assert [(p.name, p.typed_total, p.notes) for p in ret.priorities] == [
+        ("Domestic abuse", 60.0, "Rising referrals"), ("Hate crime", 30.0, ""), ("Knife crime", 45.0, "Two stabbings")]
+    assert message(result, "score-out-of-range").startswith(
+        'Hate crime: the score for "Performance issue - deteriorating" is 6, outside the 0 to 5 scale.')
+    assert message(result, "total-mismatch") == (
+        "Domestic abuse: the typed total is 60 but the scores add up to 64. The computed total (64) is used; "
+        "correct the total or the scores.")
+
+
+def test_a_sheet_with_no_matrix_either_way_round_is_still_no_matrix(tmp_path):
+    wb = openpyxl.Workbook()
+    made._put(wb.active, 1, 1, [["Notes"], ["Nothing scored here"]])
+    result = merge_files([made._save(wb, tmp_path / "notes.xlsx")], SCHEME)
+    assert found(result) == {("no-matrix-found", "", "")}
 
 
 @pytest.mark.parametrize("typed, score", [
@@ -296,3 +337,32 @@ def test_worded_points_of_another_scale_also_say_the_return_seems_scored_on_it()
     assert (scale.cell, scale.value) == ("B3", "7 - High")
     assert scale.message.startswith("12 of the 16 numbers in this return's score cells are above 5 (from 7 to 9)")
     assert [p.total for p in ret.priorities] == [12.0]  # the four "3 - Low" read; the rest are errors
+
+
+def test_a_turned_matrix_names_its_priorities_by_column_in_every_message(tmp_path):
+    """Hidden columns, a column with no name and a priority scored twice: in a turned matrix
+    each is a column of the sheet, and the messages say so, at the real cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    made._put(ws, 1, 1, [["Criterion", "Domestic abuse", "Hate crime", "Domestic abuse", None, "Knife crime"],
+                         *[[label, 4, 2, 3, 1, 5] for label in made.LABELS]])
+    ws.column_dimensions["F"].hidden = True
+    result = merge_files([made._save(wb, tmp_path / "turned.xlsx")], SCHEME)
+    messages = {(f.code, f.cell): f.message for f in result.findings
+                if f.code not in ("score-not-known", "partner-missing")}
+    assert messages == {
+        ("matrix-turned", "A2"): (
+            "The criteria run down column A (from A2) and the priorities across row 1: the matrix is turned on its "
+            "side, and was read that way round, each priority's scores down its column. The cells the findings "
+            "name are the real cells on the sheet. Nothing needs changing."),
+        ("duplicate-priority", "D1"): (
+            '"Domestic abuse" is scored twice in this return (columns B and D). Only column B is used; delete the '
+            "duplicate column or merge the two."),
+        ("priority-missing", "E1"): (
+            "Column E has scores but no priority name, so its scores are not used. Type the priority's name in "
+            "this cell."),
+        ("hidden-row-read", "F1"): (
+            'Column F ("Knife crime") is hidden, but it is the only column for this priority, so its scores were '
+            "read. Unhide the column to check them, or delete it if it holds old scores."),
+    }
+    assert totals(result) == {"Domestic abuse": 64.0, "Hate crime": 32.0, "Knife crime": 80.0}

@@ -60,10 +60,10 @@ class Code(StrEnum):
                       "{priority}: {what} {typed} but the scores add up to {computed}. "
                       "The computed total ({computed}) is used; {fix}.")
     DUPLICATE_PRIORITY = ("duplicate-priority", ERROR, "Priority scored twice in one return",
-                          '"{priority}" is scored twice in this return (rows {first} and {row}). Only '
-                          "row {first} is used; delete the duplicate row or merge the two.")
+                          '"{priority}" is scored twice in this return ({line}s {first} and {row}). Only '
+                          "{line} {first} is used; delete the duplicate {line} or merge the two.")
     PRIORITY_MISSING = ("priority-missing", ERROR, "Scores without a priority name",
-                        "Row {row} has scores but no priority name, so its scores are not used. "
+                        "{Line} {row} has scores but no priority name, so its scores are not used. "
                         "Type the priority's name in this cell.")
     # --------------------------------------------------------------- in a return
     PARTNER_MISSING = ("partner-missing", WARNING, "Partner name missing",
@@ -95,18 +95,18 @@ class Code(StrEnum):
                            '"{priority}": {why}, so this row gives no score. It is left out of the '
                            "ranking rather than ranked as 0 out of {max_total}; score the criteria you can.")
     HIDDEN_ROW_READ = ("hidden-row-read", WARNING, "Hidden row read",
-                       'Row {row} ("{priority}") is hidden, but it is the only row for this priority, '
-                       "so its scores were read. Unhide the row to check them, or delete it if it "
+                       '{Line} {row} ("{priority}") is hidden, but it is the only {line} for this priority, '
+                       "so its scores were read. Unhide the {line} to check them, or delete it if it "
                        "holds old scores.")
     HIDDEN_ROW_SKIPPED = ("hidden-row-skipped", INFO, "Hidden row passed over",
-                          'Row {row} is hidden and scores "{priority}" again; the visible row {visible} '
-                          "was read and the hidden one was not. Delete the hidden row if it holds old "
+                          '{Line} {row} is hidden and scores "{priority}" again; the visible {line} {visible} '
+                          "was read and the hidden one was not. Delete the hidden {line} if it holds old "
                           "scores.")
     HIDDEN_COLUMN_READ = ("hidden-column-read", WARNING, "Hidden column read",
-                          'The column "{label}" is hidden, but it is the only column for this '
-                          "criterion, so its scores were read. Unhide the column to check them.")
+                          'The {across} "{label}" is hidden, but it is the only {across} for this '
+                          "criterion, so its scores were read. Unhide the {across} to check them.")
     HIDDEN_COLUMN_SKIPPED = ("hidden-column-skipped", INFO, "Hidden column passed over",
-                             'The hidden column "{label}" repeats a criterion; the visible column '
+                             'The hidden {across} "{label}" repeats a criterion; the visible {across} '
                              "{visible} was read instead.")
     MATRIX_NOT_READ = ("matrix-not-read", WARNING, "A scored matrix was not read",
                        'Sheet "{sheet}" also holds a scored risk matrix{whose}, and it was not read: '
@@ -127,7 +127,7 @@ class Code(StrEnum):
                      '{count} typed as a scale point with its label, such as "{example}" (the first in '
                      "{first}): the number each starts with was read as the score. Nothing needs changing.")
     HEADER_REPEATED = ("header-repeated", INFO, "Header row repeated",
-                       "Row {row} repeats the matrix's header row, so it was passed over: it is not a "
+                       "{Line} {row} repeats the matrix's header {line}, so it was passed over: it is not a "
                        "priority. Delete it if it was pasted there by mistake.")
     OTHER_SCALE = ("other-scale", WARNING, "Scores seem to use another scale",
                    "{count} of the {numbers} numbers in this return's score cells are above {scale_max} (from "
@@ -138,11 +138,11 @@ class Code(StrEnum):
                     "This return names {found} ({where}), but the assessment is for {period}. It may be an "
                     "earlier return left with the new ones: check it is the current one, and ask the "
                     "partner for their {period} return if it is not.")
-    MATRIX_TURNED = ("matrix-turned", ERROR, "Matrix turned on its side",
+    MATRIX_TURNED = ("matrix-turned", INFO, "Matrix read turned on its side",
                      "The criteria run down column {column} (from {first}) and the priorities across row "
-                     "{row}: the matrix is turned on its side, and a risk matrix has one priority per row. "
-                     "Turn it round and send it again: select the matrix, Copy, then on a new sheet Paste "
-                     "Special > Transpose (or copy the scores into the partner template). " + LEFT_OUT)
+                     "{row}: the matrix is turned on its side, and was read that way round, each priority's "
+                     "scores down its column. The cells the findings name are the real cells on the sheet. "
+                     "Nothing needs changing.")
     # ------------------------------------------------------------ across returns
     SIMILAR_PRIORITY = ("similar-priority", WARNING, "Priority name resembles another",
                         '"{name}" matches no priority in the other returns, no candidate priority and '
@@ -320,6 +320,9 @@ PARTNER_TEMPLATES: dict[Code, str] = {
     Code.RETURNS_IDENTICAL: ("Your return gives exactly the same scores as another partner's return, for the same "
                              "{priorities} priorities. If it is a copy of another organisation's return, please "
                              "send your own scores; if your scores really are the same, please tell us."),
+    Code.MATRIX_TURNED: ("Your matrix has the criteria down column {column} and the priorities across row "
+                         "{row}, the other way round from the partner template. We read it that way round, so "
+                         "nothing needs changing; in the partner template each priority has a row of its own."),
 }
 
 _ASKED = "Ask the partner to "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 Cell = tuple[int, int]  # (row, col) on the sheet, 0-based from A1
@@ -116,6 +117,64 @@ class Grid:
     def address(self, row: int, col: int) -> str:
         """A1 address on the sheet of a grid-relative (row, col)."""
         return cell_address(self.top + row, self.left + col)
+
+    def row_name(self, row: int) -> str:
+        """How the sheet names the grid's row `row`: "7" (a turned grid's: "G")."""
+        return str(self.top + row + 1)
+
+    def column_name(self, col: int) -> str:
+        """How the sheet names the grid's column `col`: "G" (a turned grid's: "7")."""
+        return column_letter(self.left + col)
+
+    @property
+    def is_turned(self) -> bool:
+        """Whether the grid's rows are the sheet's columns (`turned`)."""
+        return False
+
+    def turned(self) -> Grid:
+        """The sheet read the other way round: the grid's rows are the sheet's columns, for a
+        matrix with its criteria down a column and its priorities across a row. Every
+        position still maps to the real cell on the sheet: `address(row, col)` is the sheet's
+        cell, and the facts are turned with it (a hidden column is a hidden row of the turned
+        grid, a merged range is turned). An Excel Table's totals row is not a totals line of
+        the turned grid, so it has none."""
+        facts = self.facts
+        swap = _swapped
+        turned = SheetFacts(
+            formulas={swap(c) for c in facts.formulas}, hidden_rows=set(facts.hidden_cols),
+            hidden_cols=set(facts.hidden_rows), merged=[(lf, t, r, b) for t, lf, b, r in facts.merged],
+            percent={swap(c) for c in facts.percent}, errors={swap(c): e for c, e in facts.errors.items()})
+        return TurnedGrid(self.file, self.sheet, [list(column) for column in zip_longest(*self.rows)],
+                          top=self.left, left=self.top, facts=turned, sheet_grid=self)
+
+
+def _swapped(cell: Cell) -> Cell:
+    return cell[1], cell[0]
+
+
+@dataclass(frozen=True)
+class TurnedGrid(Grid):
+    """A sheet read turned (`Grid.turned`): its `top`, `left` and facts are the sheet's with
+    rows and columns swapped, so every grid-relative query is the same as a grid's; only
+    the names it gives a place by (`address`, `row_name`, `column_name`) turn back."""
+
+    sheet_grid: Grid | None = None
+
+    def address(self, row: int, col: int) -> str:
+        return cell_address(self.left + col, self.top + row)
+
+    def row_name(self, row: int) -> str:
+        return column_letter(self.top + row)
+
+    def column_name(self, col: int) -> str:
+        return str(self.left + col + 1)
+
+    @property
+    def is_turned(self) -> bool:
+        return True
+
+    def turned(self) -> Grid:
+        return self.sheet_grid if self.sheet_grid is not None else super().turned()
 
 
 def column_letter(col: int) -> str:

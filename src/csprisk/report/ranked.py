@@ -132,11 +132,12 @@ class _ScoreRows:
 
     @staticmethod
     def _scored(ret) -> dict[int, object]:
-        return {_row_number(p.cell): p for p in ret.priorities}
+        return {ret.place(p.cell)[0]: p for p in ret.priorities}
 
     def _cells(self, ret, lead: tuple[Cell, Cell, Cell], row, scored: dict) -> list[Cell]:
         counted_cells, red_cells = self._counted, self._not_counted
-        values: list = [*lead, Cell(row.number, "center"), Cell(row.priority, "text")]
+        line = column_letter(row.number - 1) if ret.turned else row.number  # a turned return's rows are columns
+        values: list = [*lead, Cell(line, "center"), Cell(row.priority, "text")]
         counted = row.counted
         for value, status in zip(row.values, row.statuses, strict=False):
             if status == "v":
@@ -172,17 +173,13 @@ _NO_CONFIDENCE, _NO_PESTELO, _NO_NOTES = Cell(None, "center"), Cell(None, "cente
 _ALL_COUNTED = Cell("", "wrap")
 
 
-def _row_number(cell: str) -> int:
-    return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-
-
 def _not_counted(ret, row) -> str:
     typed = [(letter, value, status)
              for letter, value, status in zip(ret.letters, row.values, row.statuses, strict=False)
              if status != "b" and status != "-"]
     if not row.counted and all(status == "v" for _, _, status in typed):
         return "Row not used (see the Validation sheet)"
-    return "; ".join(f"{letter}{row.number} {_typed(value)} ({STATUS_OF[status]})"
+    return "; ".join(f"{ret.address(letter, row.number)} {_typed(value)} ({STATUS_OF[status]})"
                      for letter, value, status in typed if not (row.counted and status == "v"))
 
 
@@ -272,12 +269,14 @@ def _partner_score_links(result: MergeResult,
             digits = "".join(ch for ch in cell if ch.isdigit())
             letters = cell[:len(cell) - len(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
         for ret, top in placed.get((file, sheet), ()) if digits else ():
-            at = _row_index(ret, int(digits))
+            # A turned return's rows are the sheet's columns, its criteria the sheet's rows.
+            number, criterion = ret.place(letters + digits) if ret.turned else (int(digits), letters)
+            at = _row_index(ret, number)
             if at is None:
                 continue
             col = priority_column  # the score's own column where the cell is a typed score
             for label, letter, status in zip(ret.labels, ret.letters, ret.rows[at].statuses, strict=False):
-                if letter == letters and status != "b" and status != "-":
+                if letter == criterion and status != "b" and status != "-":
                     col = column_of.get(label, priority_column)
                     break
             return start, f"#'{PARTNER_SCORES}'!{column_letter(col)}{top + at}"

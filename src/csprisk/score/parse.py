@@ -15,17 +15,15 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from itertools import zip_longest
 from typing import Any
 
 from csprisk.findings import Code, Finding
-from csprisk.grid import Grid, column_letter
-from csprisk.scheme import Scheme, criterion_key, display_name, priority_key
+from csprisk.grid import Grid
+from csprisk.scheme import Scheme, display_name, priority_key
 from csprisk.score.cells import as_date, classify_score, confidence_level, score_message, shown
 from csprisk.score.details import is_partner_label, named_period, period_start, period_text, return_details
 from csprisk.score.layout import (
     Layout,
-    criterion_keys,
     find_layout,
     header_rows,
     header_text,
@@ -70,12 +68,14 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
     against the assessment's; every scored matrix left unread gets a warning."""
     layouts = [layout for grid in grids for layout in find_layouts(grid, scheme)]
     if not layouts:
-        turned = [finding for grid in grids for finding in _turned(grid, scheme, file)]
-        if turned:
-            return [], turned[:1]
+        # A matrix turned on its side (criteria down a column, priorities across a row) is
+        # read turned: every place is still the real cell on the sheet.
+        layouts = [layout for grid in grids for layout in find_layouts(grid.turned(), scheme)]
+    if not layouts:
         sheets = ", ".join(f'"{g.sheet}"' for g in grids) or "none"
         return [], [Code.NO_MATRIX_FOUND.finding(file=file, sheets=sheets, example=scheme.labels[0],
                                                  unmatched=_unmatched(grids, scheme))]
+    grids = [lay.grid for lay in layouts] if layouts[0].grid.is_turned else grids
     scored = [layout for layout in layouts if _is_scored(layout, scheme)]
     if len(scored) <= 1:
         layout = scored[0] if scored else max(
@@ -90,9 +90,9 @@ def parse_returns(grids: Sequence[Grid], scheme: Scheme, file: str) -> tuple[lis
             passed_over = (f"; {names} also {agree(count, 'looks')} like a matrix and {agree(count, 'was')} "
                            "not read") if others else ""
             findings.append(Code.SHEET_CHOSEN.finding(file=file, sheet=grid.sheet, passed_over=passed_over))
-        meta = return_details(grid, layout.header_row, layout.top)
+        meta = return_details(*_details_place(layout))
         return [_parse_layout(layout, meta, scheme, file, findings)], findings
-    metas = [return_details(lay.grid, lay.header_row, lay.top) for lay in scored]
+    metas = [return_details(*_details_place(lay)) for lay in scored]
     by_partner: dict[str, list[int]] = {}
     for index, meta in enumerate(metas):
         by_partner.setdefault(priority_key(display_name(meta.get("partner") or "")), []).append(index)
@@ -145,6 +145,8 @@ def find_layouts(grid: Grid, scheme: Scheme) -> list[Layout]:
 def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: str,
                   findings: list[Finding]) -> Return:
     grid = layout.grid
+    if grid.is_turned:
+        findings.append(_turned_note(layout, file))
     findings += _layout_findings(layout, scheme, file)
     partner = display_name(meta.get("partner") or "")
     partner_named = bool(partner)
@@ -157,7 +159,7 @@ def _parse_layout(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
     return Return(file=file, sheet=grid.sheet, partner=partner, lead=str(meta.get("lead") or "").strip(),
                   email=str(meta.get("email") or "").strip(), date=as_date(meta.get("date")),
                   priorities=tuple(priorities), rows=tuple(rows), partner_named=partner_named,
-                  labels=scheme.labels, letters=tuple(letters))
+                  labels=scheme.labels, letters=tuple(letters), turned=grid.is_turned)
 
 
 def _is_scored(layout: Layout, scheme: Scheme) -> bool:
@@ -186,7 +188,7 @@ def _current(layouts: list[Layout], metas: list[dict[str, Any]], scheme: Scheme,
     latest. Each one left unread gets a matrix-not-read warning saying which was read, and why."""
     if len(layouts) == 1:
         return layouts[0]
-    periods = [period_text(lay.grid, lay.header_row, lay.top) for lay in layouts]
+    periods = [period_text(*_details_place(lay)) for lay in layouts]
     starts = [period_start(p) if p else None for p in periods]
     dates = [as_date(m.get("date")) for m in metas]
     wanted = period_start(scheme.period) if scheme.period else None
@@ -244,11 +246,11 @@ def _layout_findings(layout: Layout, scheme: Scheme, file: str) -> list[Finding]
     for col, instead in layout.hidden_cols:
         label = header_text(grid, layout.header_row, col)
         where = dict(file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, col), value=label,
-                     label=shown(label))
+                     label=shown(label), across="row" if grid.is_turned else "column")
         if instead is None:
             findings.append(Code.HIDDEN_COLUMN_READ.finding(**where))
         else:
-            findings.append(Code.HIDDEN_COLUMN_SKIPPED.finding(**where, visible=column_letter(grid.left + instead)))
+            findings.append(Code.HIDDEN_COLUMN_SKIPPED.finding(**where, visible=grid.column_name(instead)))
     return findings
 
 
@@ -276,9 +278,9 @@ def _other_period(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
     wanted = period_start(scheme.period) if scheme.period else None
     if wanted is None:
         return []
-    grid = layout.grid
+    grid, header_row, top = _details_place(layout)
     places = [("its sheet's name", "", grid.sheet)] + [
-        (f"cell {grid.address(r, c)}", grid.address(r, c), v) for r in range(layout.top, layout.header_row)
+        (f"cell {grid.address(r, c)}", grid.address(r, c), v) for r in range(top, header_row)
         for c, v in enumerate(grid.rows[r]) if isinstance(v, str)]
     for where, cell, text in places:
         found = named_period(text)
@@ -296,18 +298,22 @@ def _other_period(layout: Layout, meta: dict[str, Any], scheme: Scheme, file: st
                                       where="as the date it was completed", period=scheme.period)]
 
 
-def _turned(grid: Grid, scheme: Scheme, file: str) -> list[Finding]:
-    """A matrix laid out the other way round (criteria down a column, priorities across a
-    row) is refused with a finding saying how to turn it: a return is a priority per row."""
-    turned = Grid(grid.file, grid.sheet, [list(column) for column in zip_longest(*grid.rows)])
-    header = primary_header(turned, header_rows(turned, scheme))
-    if header is None:
-        return []
-    wanted = criterion_keys(scheme)
-    rows = [r for r, v in enumerate(turned.rows[header]) if isinstance(v, str) and criterion_key(v) in wanted]
-    # The priorities' names run along the row just above the first criterion, right of its column.
-    names = rows[0] - 1
-    return [Code.MATRIX_TURNED.finding(
-        file=file, sheet=grid.sheet, cell=grid.address(rows[0], header), value=turned.rows[header][rows[0]],
-        column=column_letter(grid.left + header), first=grid.address(rows[0], header),
-        row=grid.top + max(names, 0) + 1)]
+def _details_place(layout: Layout) -> tuple[Grid, int, int]:
+    """Where a matrix's details (partner, lead, period) are: the grid, and the rows from
+    `top` to `header_row` (exclusive) above its header. A turned matrix's are above its row
+    of priorities' names on the sheet as it is, where a partner types them."""
+    grid = layout.grid
+    sheet_grid = getattr(grid, "sheet_grid", None)
+    if grid.is_turned and isinstance(sheet_grid, Grid):
+        return sheet_grid, layout.priority_col, 0
+    return grid, layout.header_row, layout.top
+
+
+def _turned_note(layout: Layout, file: str) -> Finding:
+    """The note that a matrix was read turned on its side, naming its column and row."""
+    grid = layout.grid
+    first = min((col for col in layout.criteria_cols if col is not None), default=0)
+    return Code.MATRIX_TURNED.finding(
+        file=file, sheet=grid.sheet, cell=grid.address(layout.header_row, first),
+        value=grid.value(layout.header_row, first), column=grid.row_name(layout.header_row),
+        first=grid.address(layout.header_row, first), row=grid.column_name(layout.priority_col))

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from csprisk.grid import column_index, column_letter
+
+_ADDRESS = re.compile(r"([A-Z]+)([0-9]+)")
 
 VALID, NOT_KNOWN, INVALID, BLANK = "valid", "not known", "invalid", "blank"
 
@@ -73,17 +78,35 @@ class Return:
     #: The scheme's criteria and the column letter each was read from (None: no column).
     labels: tuple[str, ...] = ()
     letters: tuple[str | None, ...] = ()
+    #: Read turned on its side: each row of the matrix is a column of the sheet (its `number`
+    #: the column's, from 1), and `letters` are the criteria's row numbers on the sheet.
+    turned: bool = False
+
+    def address(self, letter: str, number: int) -> str:
+        """The sheet's cell of a criterion (its `letters` entry) in the matrix row `number`."""
+        return f"{column_letter(number - 1)}{letter}" if self.turned else f"{letter}{number}"
+
+    def place(self, cell: str) -> tuple[int, str]:
+        """Where a sheet's cell is in the matrix: its row's `number` and its criterion's
+        `letters` entry. "F12" is (12, "F"); turned, "C7" is (3, "7"). (0, "") for no address."""
+        found = _ADDRESS.fullmatch(cell)
+        if found is None:
+            return 0, ""
+        letters, digits = found.groups()
+        return (column_index(letters) + 1, digits) if self.turned else (int(digits), letters)
 
     @property
     def cells(self) -> tuple[ScoreCell, ...]:
         """Every score cell a partner typed, row by row, and what became of it."""
         cells = []
+        turned = self.turned
         for row in self.rows:
-            number = str(row.number)
+            number = column_letter(row.number - 1) if turned else str(row.number)
             for label, letter, value, status, score in zip(self.labels, self.letters, row.values, row.statuses,
                                                             row.scores, strict=False):
                 if status in "b-" or letter is None:
                     continue
-                cells.append(ScoreCell(row.priority, label, letter + number, value, STATUS_OF[status], score,
+                cell = number + letter if turned else letter + number
+                cells.append(ScoreCell(row.priority, label, cell, value, STATUS_OF[status], score,
                                        row.counted and status == "v"))
         return tuple(cells)

@@ -61,10 +61,24 @@ class Matrix:
     #: Score cells typed as a worded scale point ("3 - Moderate"): how many, and the first.
     worded: int = 0
     first_worded: tuple[str, str] = ("", "")
+    #: Read turned on its side (`Grid.turned`): its rows are the sheet's columns.
+    turned: bool = False
+
+    @property
+    def lines(self) -> dict[str, str]:
+        """What the findings call a row of the matrix: a row, or a turned matrix's column."""
+        return _COLUMN_WORDS if self.turned else _ROW_WORDS
+
+    def named(self, number: int) -> str:
+        """The sheet's name for the matrix row `number` (from 1): "7", or a turned one's "G"."""
+        return column_letter(number - 1) if self.turned else str(number)
 
     @property
     def grid(self) -> Grid:
         return self.layout.grid
+
+
+_ROW_WORDS, _COLUMN_WORDS = {"line": "row", "Line": "Row"}, {"line": "column", "Line": "Column"}
 
 
 @dataclass
@@ -95,6 +109,14 @@ class Row:
         return self.name or f"Row {self.number}"
 
 
+class TurnedRow(Row):
+    """A row of a matrix read turned: a column of the sheet."""
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Column {column_letter(self.number - 1)}"
+
+
 @dataclass(frozen=True)
 class RowCheck:
     """A check of one row, and the codes of the findings it can give."""
@@ -118,12 +140,12 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
     # What the file says beyond values, looked at only where it has something to say.
     hidden = {r for r in range(first, layout.last) if grid.is_hidden_row(r)} if grid.hidden_rows else set()
     matrix = Matrix(layout, scheme, file,
-                    letters=[None if col is None else column_letter(grid.left + col) for col in layout.criteria_cols],
+                    letters=[None if col is None else grid.column_name(col) for col in layout.criteria_cols],
                     hidden=hidden, visible_row_of=_visible_rows(layout, first, hidden) if hidden else {},
                     marked=bool(grid.errors or grid.percent),
                     floats={float(n): float(n) for n in range(scheme.scale_max + 1)},
                     labels=scheme.labels, weights=scheme.weights, max_total=scheme.max_total,
-                    header_keys=_header_keys(layout))
+                    header_keys=_header_keys(layout), turned=grid.is_turned)
     priorities: list[ScoredPriority] = []
     rows: list[ScoreRow] = []
     for index in range(first, layout.last):
@@ -154,6 +176,11 @@ def read_rows(layout: Layout, scheme: Scheme, file: str,
     return priorities, rows, matrix.letters
 
 
+def _address(matrix: Matrix, letter: str | None, number: int) -> str:
+    """The sheet's cell of a criterion's column `letter` in the matrix's row `number`."""
+    return f"{column_letter(number - 1)}{letter}" if matrix.turned else f"{letter}{number}"
+
+
 def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
     """The grid's row `index` as a row of the matrix, or None when it is none: a blank line,
     an Excel Table's totals row, a totals or averages line, a note or the scoring key; or
@@ -171,7 +198,7 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
         return None  # an Excel Table's totals row
     if _repeats_header(matrix, raw):
         return Code.HEADER_REPEATED.finding(file=matrix.file, sheet=grid.sheet, cell=grid.address(index, 0),
-                                            row=grid.top + index + 1)
+                                            row=grid.row_name(index), **matrix.lines)
     name_value = grid.value(index, layout.priority_col)
     typed = display_name(shown(name_value)) if not is_blank(name_value) else ""
     if _is_summary_name(typed):
@@ -192,7 +219,8 @@ def matrix_row(matrix: Matrix, index: int) -> Row | Finding | None:
             return None  # a numbered line of words with no score: "3 - Moderate risk"
         if not key and not valid and not any(classify_score(v, scale_max)[0] == NOT_KNOWN for v in raw):
             return None  # a note or key below the matrix, with no name and nothing score-like
-    return Row(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
+    make = TurnedRow if matrix.turned else Row
+    return make(index, grid.top + index + 1, name, key, grid.address(index, layout.priority_col), raw, errors)
 
 
 #: A number in front of a priority's name: "1. ", "2) ", "3 - ", "(4) ", "5: ".
@@ -233,13 +261,13 @@ def _hidden_row(matrix: Matrix, row: Row) -> None:
     visible = matrix.visible_row_of.get(row.key)
     if visible is not None:
         row.findings.append(Code.HIDDEN_ROW_SKIPPED.finding(
-            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=row.number,
-            priority=row.name, visible=visible + grid.top + 1))
+            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=matrix.named(row.number),
+            priority=row.name, visible=grid.row_name(visible), **matrix.lines))
         row.skipped = True
     else:
         row.findings.append(Code.HIDDEN_ROW_READ.finding(
-            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=row.number,
-            priority=row.name))
+            file=matrix.file, sheet=grid.sheet, cell=row.name_cell, value=row.name, row=matrix.named(row.number),
+            priority=row.name, **matrix.lines))
 
 
 @row_check(Code.PRIORITY_MISSING, Code.DUPLICATE_PRIORITY)
@@ -249,12 +277,12 @@ def _named_once(matrix: Matrix, row: Row) -> None:
     if not row.key:
         row.counted = False
         row.findings.append(Code.PRIORITY_MISSING.finding(file=matrix.file, sheet=sheet, cell=row.name_cell,
-                                                          row=row.number))
+                                                          row=matrix.named(row.number), **matrix.lines))
     elif row.key in matrix.first_row_of:
         row.counted = False
         row.findings.append(Code.DUPLICATE_PRIORITY.finding(
             file=matrix.file, sheet=sheet, cell=row.name_cell, value=row.name, priority=row.name,
-            first=matrix.first_row_of[row.key] + 1, row=row.number))
+            first=matrix.named(matrix.first_row_of[row.key] + 1), row=matrix.named(row.number), **matrix.lines))
     else:
         matrix.first_row_of[row.key] = row.number - 1
 
@@ -266,7 +294,11 @@ def _scores(matrix: Matrix, row: Row) -> None:
     percentage, where the file marks them)."""
     grid, scheme, floats, marked = matrix.grid, matrix.scheme, matrix.floats, matrix.marked
     scale_max = scheme.scale_max
-    number = str(row.number)
+    # A cell's address is its column letter and row number; a turned matrix's row is a
+    # column of the sheet, and its criteria's "letters" are the sheet's row numbers.
+    before, number = "", str(row.number)
+    if matrix.turned:
+        before, number = column_letter(row.number - 1), ""
     columns = matrix.layout.criteria_cols
     scores, typed, statuses = row.scores, row.typed, row.statuses
     for i, (criterion, letter, value) in enumerate(zip(matrix.labels, matrix.letters, row.raw, strict=False)):
@@ -281,12 +313,12 @@ def _scores(matrix: Matrix, row: Row) -> None:
             if type(value) is str and number_of(value) is None:  # a worded scale point
                 matrix.worded += 1
                 if matrix.worded == 1:
-                    matrix.first_worded = (letter + number, value.strip())
+                    matrix.first_worded = (before + letter + number, value.strip())
             score = floats.get(score, score)
             if type(value) is float and (value or math.copysign(1.0, value) > 0):
                 value = score  # the same number (not -0.0): one float object, shared
         if marked:
-            cell = letter + number
+            cell = before + letter + number
             error = row.errors[i] if row.errors else None
             if error:
                 status, score, code, value = INVALID, None, None, error
@@ -302,7 +334,7 @@ def _scores(matrix: Matrix, row: Row) -> None:
             code = Code.SCORE_MISSING
         if code is not None:
             row.findings.append(code.finding(
-                file=matrix.file, sheet=grid.sheet, cell=letter + number, value=value, priority=row.label,
+                file=matrix.file, sheet=grid.sheet, cell=before + letter + number, value=value, priority=row.label,
                 criterion=criterion, shown=shown(value), scale_max=scale_max))
         scores.append(score)
         typed.append(None if status == BLANK else value)
@@ -419,7 +451,7 @@ def _other_scale(matrix: Matrix, rows: list[ScoreRow]) -> list[Finding]:
                 continue
             numbers += 1
             if number > scale_max and number.is_integer():
-                above.append((number, f"{letter}{row.number}", value))
+                above.append((number, _address(matrix, letter, row.number), value))
     if len(above) < OTHER_SCALE_COUNT or len(above) < numbers * OTHER_SCALE_SHARE:
         return []
     _number, cell, value = above[0]
