@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from csprisk.marks import CRITERIA_APART, DISAGREEMENT, STABILITY
+from csprisk.marks import CRITERIA_APART, DISAGREEMENT, PARTNER_SCORES, STABILITY
+from csprisk.report import measure
 from csprisk.report.firmness import (
     DISAGREEMENT_POINTS,
     NEAR_TIE_POINTS,
@@ -72,15 +73,18 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     """Every criterion where partners differ widely: a sheet of its own, so that each table
     prints with its own header repeated on every page."""
     sheet = Sheet(CRITERIA_APART)
-    # 212 units: fitted to the page, 7 pt or more; names of partners get room to stay short.
-    sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 40, 5: 9, 6: 40, 7: 11, 8: 30}
+    # 214 units: fitted to the page, 7 pt or more. A row is a line where its names allow
+    # (as many partners as fit, then how many more), so that a dozen partners' splits,
+    # hundreds of them, print at forty-odd a page rather than a dozen.
+    sheet.column_widths = widths = {0: 6, 1: 36, 2: 32, 3: 7, 4: 42, 5: 7, 6: 42, 7: 8, 8: 34}
     heading(sheet, view.result, "criteria where partners disagree")
     paragraph(sheet, f"Every criterion where partners' scores differ by {format_number(DISAGREEMENT_POINTS)} or "
               "more points, widest first within each priority; each partner's own total is on the "
-              f"{DISAGREEMENT} sheet.", "note-wrap", last=8)
+              f"{DISAGREEMENT} sheet, and every score of every partner on the {PARTNER_SCORES} sheet.",
+              "note-wrap", last=8)
     sheet.skip()
     header = row = sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest",
-                                  "Scored highest by", "Difference", "Every partner's score"], "header")
+                                  "Scored highest by", "Difference", "Scores given"], "header")
     sheet.row_heights[row] = 30
     count = 0
     for p in view.ranking:
@@ -90,8 +94,8 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
             name = p.name if not number else None
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(name, "text"), Cell(split.label, "wrap"),
-                Cell(split.low, "score"), Cell(_some_names(split.low_partners), "wrap"),
-                Cell(split.high, "score"), Cell(_some_names(split.high_partners), "wrap"),
+                Cell(split.low, "score"), Cell(_names_in(split.low_partners, widths[4]), "wrap"),
+                Cell(split.high, "score"), Cell(_names_in(split.high_partners, widths[6]), "wrap"),
                 Cell(split.points, "total"), Cell(_every_score(split.scores), "wrap")])
             sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     if not count:
@@ -107,15 +111,25 @@ def _some_names(names: Sequence[str]) -> str:
     return bounded(list(names), where="(see Partner scores)", limit=3)
 
 
+def _names_in(names: Sequence[str], width: float) -> str:
+    """As many partners by name as fit one printed line of a column `width` units wide, then
+    how many more; one name (on two lines) where even that is too long."""
+    for limit in range(min(len(names), 3), 0, -1):
+        text = bounded(list(names), limit=limit)
+        if measure.lines(text, width) <= 1:
+            return text
+    return bounded(list(names), limit=1)
+
+
 def _every_score(scores: Sequence[tuple[str, float]]) -> str:
     if len(scores) <= NAMED_IN_A_SENTENCE:
         return ", ".join(f"{who} {figure(score, 0)}" for who, score in scores)
     counts: dict[float, int] = {}
     for _who, score in scores:
         counts[score] = counts.get(score, 0) + 1
-    # More than a sentence's worth of names in every row: how many gave each score.
-    return (f"{len(scores)} partners (each on the Partner scores sheet): "
-            + ", ".join(f"{count} scored {figure(score, 0)}" for score, count in sorted(counts.items())))
+    # More than a sentence's worth of names in every row: how many gave each score (each
+    # partner's is on the Partner scores sheet, as the sheet's note says).
+    return ", ".join(f"{count} scored {figure(score, 0)}" for score, count in sorted(counts.items()))
 
 
 # --- Stability ----------------------------------------------------------------------------
@@ -124,6 +138,8 @@ def _every_score(scores: Sequence[tuple[str, float]]) -> str:
 STABILITY_TEXT_LAST_COL = 12
 #: Partners up to which Stability shows the rank without each one in a column of its own.
 STABILITY_PARTNER_COLUMNS = 12
+#: The width of each partner's column in Stability's rank table.
+PARTNER_COLUMN = 12
 
 
 def stability_sheet(view: ExecutiveView) -> Sheet:
@@ -136,7 +152,9 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(STABILITY)
     # Without a column per partner the sheet is narrow: the note and the recommended sets
     # get the room instead, so that a row of five long names is a few lines, not a dozen.
-    widths = [7, 36, 9] + [12] * len(columns) + [7, 7, 13, 30 if columns or not runs else 70]
+    # With a dozen partners the table fits one page wide at 7 pt (221 units): the columns
+    # without each partner are narrow and their headers wrap.
+    widths = [7, 36, 9] + [PARTNER_COLUMN] * len(columns) + [7, 7, 13, 30 if columns or not runs else 70]
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(widths) - 1
     # Text and the recommended-set table span the sheet, but no wider than a page: with
@@ -169,7 +187,7 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in columns]
                            + ["Best rank", "Worst rank", "Recommended in", "Note"], "header")
     sheet.row_heights[header] = LINE_HEIGHT * max(
-        [2] + [lines_needed(f"Without {run.partner}", 12) for run in columns]) + 3
+        [2] + [lines_needed(f"Without {run.partner}", PARTNER_COLUMN, bold=True) for run in columns]) + 3
     for p in view.ranking:
         rank_range = result.range_of(p.key)
         cells = [Cell(p.rank_label, cut("rank", p, view)),
@@ -207,17 +225,26 @@ def _recommended_sets(sheet: Sheet, runs: Sequence[LeaveOneOut], widths: Sequenc
         merge_across(sheet, row, 2, middle, "header")
         sheet.put(row, middle + 1, "Change", "header")
         merge_across(sheet, row, middle + 1, text_last, "header")
-        for run in runs:
-            recommended = "; ".join(o.name for o in run.ranking if o.recommended)
-            change = moves(run.came_in, run.dropped_out)[::-1]  # what drops out, then what comes in
-            change_text = "; ".join(change) or "no change"
-            row = sheet.add_row([Cell("", ""), Cell(run.partner, "wrap"), Cell(recommended, "wrap")])
+        # A partner whose return changes nothing has no row of its own: one row says so for
+        # all of them, so a dozen partners are a few rows, not a dozen of the same five names.
+        changing = [run for run in runs if run.came_in or run.dropped_out]
+        same = [run.partner for run in runs if not (run.came_in or run.dropped_out)]
+        lines = [(run.partner, "; ".join(o.name for o in run.ranking if o.recommended),
+                  "; ".join(moves(run.came_in, run.dropped_out)[::-1])) for run in changing]
+        if same:
+            unchanged = runs[[r.partner for r in runs].index(same[0])]
+            who = same[0] if len(same) == 1 else (f"Any one of the other {len(same)} partners" if changing
+                                                  else f"Any one of the {len(same)} partners")
+            lines.append((who, "; ".join(o.name for o in unchanged.ranking if o.recommended), ""))
+        for partner, recommended, change in lines:
+            change_text = change or "no change"
+            row = sheet.add_row([Cell("", ""), Cell(partner, "wrap"), Cell(recommended, "wrap")])
             merge_across(sheet, row, 2, middle, "wrap")
             sheet.put(row, middle + 1, change_text, "callout-box" if change else "wrap")
             merge_across(sheet, row, middle + 1, text_last, "callout-box" if change else "wrap")
             sheet.row_heights[row] = LINE_HEIGHT * max(lines_needed(recommended, set_width),
                                                        lines_needed(change_text, change_width),
-                                                       lines_needed(run.partner, widths[1])) + 3
+                                                       lines_needed(partner, widths[1])) + 3
         sheet.skip()
 
 
