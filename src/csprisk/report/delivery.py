@@ -16,7 +16,7 @@ from csprisk.report.firmness import (
     stability_sentences,
     total_spread,
 )
-from csprisk.report.fitting import column_groups
+from csprisk.report.fitting import column_groups, page_height_points, print_scale, rotated_header_points
 from csprisk.report.model import LINE_HEIGHT, Cell, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.view import (
@@ -26,6 +26,7 @@ from csprisk.report.view import (
     cut,
     merge_across,
     paragraph,
+    printed_height,
 )
 from csprisk.scheme import figure, format_number, stored
 from csprisk.words import join_and, moves
@@ -34,7 +35,9 @@ from csprisk.words import join_and, moves
 
 def disagreement_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(DISAGREEMENT)
-    sheet.column_widths = {0: 7, 1: 36, 2: 30, 3: 9, 4: 24, 5: 9, 6: 24, 7: 11, 8: 44}
+    # The partners who gave the lowest and highest totals get the width, on one line each
+    # (as many as fit, then how many more); the counts get narrow columns.
+    sheet.column_widths = widths = {0: 7, 1: 40, 2: 9, 3: 8, 4: 52, 5: 8, 6: 52, 7: 9, 8: 14}
     heading(sheet, view.result, "where partners disagree")
     paragraph(sheet, "Each partner's own total for each priority. Every criterion where partners' scores "
               f"differ by {format_number(DISAGREEMENT_POINTS)} or more points is on the {CRITERIA_APART} sheet: "
@@ -59,9 +62,10 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
             row = sheet.add_row([
                 Cell(p.rank_label, "rank"), Cell(p.name, "text"), Cell(len(p.partners), "center"),
                 Cell(stored(spread.low), "score"),
-                Cell("every partner: equal totals" if equal else _some_names(spread.low_partners), "wrap"),
+                Cell("every partner: equal totals" if equal else _names_in(spread.low_partners, widths[4]),
+                     "wrap"),
                 Cell(stored(spread.high), "score"),
-                Cell(None if equal else _some_names(spread.high_partners), "wrap"),
+                Cell(None if equal else _names_in(spread.high_partners, widths[6]), "wrap"),
                 Cell(stored(spread.points), "total"), Cell(len(wide), "center")])
         sheet.fit_row(row, columns=range(9))  # the table's nine columns: not a walk over the sheet
     sheet.freeze = f"A{header + 2}"
@@ -73,10 +77,11 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     """Every criterion where partners differ widely: a sheet of its own, so that each table
     prints with its own header repeated on every page."""
     sheet = Sheet(CRITERIA_APART)
-    # 214 units: fitted to the page, 7 pt or more. A row is a line where its names allow
-    # (as many partners as fit, then how many more), so that a dozen partners' splits,
-    # hundreds of them, print at forty-odd a page rather than a dozen.
-    sheet.column_widths = widths = {0: 6, 1: 36, 2: 32, 3: 7, 4: 42, 5: 7, 6: 42, 7: 8, 8: 34}
+    # 218 units: fitted to the page, 7 pt or more. A row is one printed line (as many
+    # partners as fit, then how many more; a long name shortened at a word), so that a
+    # dozen partners' splits, hundreds of them, print at forty-odd a page; the priority's
+    # name, on its first row only, wraps.
+    sheet.column_widths = widths = {0: 6, 1: 28, 2: 36, 3: 7.5, 4: 44, 5: 8, 6: 44, 7: 10.5, 8: 34}
     heading(sheet, view.result, "criteria where partners disagree")
     paragraph(sheet, f"Every criterion where partners' scores differ by {format_number(DISAGREEMENT_POINTS)} or "
               "more points, widest first within each priority; each partner's own total is on the "
@@ -84,7 +89,7 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
               "note-wrap", last=8)
     sheet.skip()
     header = row = sheet.add_row(["Rank", "Priority", "Criterion", "Lowest", "Scored lowest by", "Highest",
-                                  "Scored highest by", "Difference", "Scores given"], "header")
+                                  "Scored highest by", "Difference", "Scores given (by how many)"], "header")
     sheet.row_heights[row] = 30
     count = 0
     for p in view.ranking:
@@ -106,19 +111,17 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     return sheet
 
 
-def _some_names(names: Sequence[str]) -> str:
-    """Up to three partners by name, then how many more (a table row, not a list)."""
-    return bounded(list(names), where="(see Partner scores)", limit=3)
-
-
 def _names_in(names: Sequence[str], width: float) -> str:
     """As many partners by name as fit one printed line of a column `width` units wide, then
-    how many more; one name (on two lines) where even that is too long."""
+    how many more; where even one name is too long, it is shortened at a word with an
+    ellipsis (each partner's full name is on the Partner scores sheet)."""
     for limit in range(min(len(names), 3), 0, -1):
         text = bounded(list(names), limit=limit)
         if measure.lines(text, width) <= 1:
             return text
-    return bounded(list(names), limit=1)
+    tail = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    room = measure.column_points(width) - measure.text_points(tail) - 1
+    return measure.shorten(names[0], room) + tail
 
 
 def _every_score(scores: Sequence[tuple[str, float]]) -> str:
@@ -127,19 +130,20 @@ def _every_score(scores: Sequence[tuple[str, float]]) -> str:
     counts: dict[float, int] = {}
     for _who, score in scores:
         counts[score] = counts.get(score, 0) + 1
-    # More than a sentence's worth of names in every row: how many gave each score (each
-    # partner's is on the Partner scores sheet, as the sheet's note says).
-    return ", ".join(f"{count} scored {figure(score, 0)}" for score, count in sorted(counts.items()))
+    # More than a sentence's worth of names in every row: each score given and by how many
+    # partners, on one printed line (each partner's is on the Partner scores sheet, as the
+    # sheet's note says).
+    return ", ".join(f"{figure(score, 0)} by {count}" for score, count in sorted(counts.items()))
 
 
 # --- Stability ----------------------------------------------------------------------------
 
-#: The Stability sheet's paragraphs and recommended-set table end at this column (0-based).
-STABILITY_TEXT_LAST_COL = 12
 #: Partners up to which Stability shows the rank without each one in a column of its own.
 STABILITY_PARTNER_COLUMNS = 12
 #: The width of each partner's column in Stability's rank table.
-PARTNER_COLUMN = 12
+PARTNER_COLUMN = 8
+#: LibreOffice wraps text turned upwards a little sooner than the measure: room to spare.
+ROTATED_SLACK = 1.12
 
 
 def stability_sheet(view: ExecutiveView) -> Sheet:
@@ -152,14 +156,14 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(STABILITY)
     # Without a column per partner the sheet is narrow: the note and the recommended sets
     # get the room instead, so that a row of five long names is a few lines, not a dozen.
-    # With a dozen partners the table fits one page wide at 7 pt (221 units): the columns
-    # without each partner are narrow and their headers wrap.
-    widths = [7, 36, 9] + [PARTNER_COLUMN] * len(columns) + [7, 7, 13, 30 if columns or not runs else 70]
+    # With a dozen partners the table fits one page wide: the columns without each partner
+    # are narrow, headed upwards (a long name in two lines).
+    widths = [7, 40, 9] + [PARTNER_COLUMN] * len(columns) + [7, 7, 13, 30 if columns or not runs else 70]
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(widths) - 1
-    # Text and the recommended-set table span the sheet, but no wider than a page: with
-    # hundreds of partners (a column each) a row merged across all of them is N x N cells.
-    text_last = min(last_col, STABILITY_TEXT_LAST_COL)
+    # Text and the recommended-set table span the sheet: a column per partner only up to
+    # STABILITY_PARTNER_COLUMNS of them, so never a row merged across hundreds of cells.
+    text_last = last_col
     heading(sheet, view.result, "how firm is the ranking")
     paragraph(sheet, "Each partner's return was left out in turn and the rest re-ranked with the same rules. "
               "A priority whose rank hardly moves is a firm result; one that moves a lot rests on one "
@@ -174,6 +178,9 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     for text in close_call_sentences(view.ranking, scheme):
         paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
+    header_points = max(LINE_HEIGHT * 2 + 3, ROTATED_SLACK * rotated_header_points(
+        [f"Without {run.partner}" for run in columns], PARTNER_COLUMN))
+    _keep_with_table(sheet, widths, header_points)
     if columns or not runs:
         sheet.add_row(["Rank with each partner's return left out (shaded: recommended in that re-ranking)"],
                       "heading")
@@ -184,10 +191,10 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
                   f"column (the sheet lists it for up to {STABILITY_PARTNER_COLUMNS} partners). Best rank, "
                   "worst rank and how often the priority stays recommended sum up every re-ranking; the "
                   "table above gives the recommended set without each partner.", "note-wrap", last=text_last)
-    header = sheet.add_row(["Rank", "Priority", "Total"] + [f"Without {run.partner}" for run in columns]
-                           + ["Best rank", "Worst rank", "Recommended in", "Note"], "header")
-    sheet.row_heights[header] = LINE_HEIGHT * max(
-        [2] + [lines_needed(f"Without {run.partner}", PARTNER_COLUMN, bold=True) for run in columns]) + 3
+    without = [f"Without {run.partner}" for run in columns]
+    header = sheet.add_row(["Rank", "Priority", "Total", *without, "Best rank", "Worst rank", "Recommended in",
+                            "Note"], ["header"] * 3 + ["header-rotated"] * len(without) + ["header"] * 4)
+    sheet.row_heights[header] = header_points
     for p in view.ranking:
         rank_range = result.range_of(p.key)
         cells = [Cell(p.rank_label, cut("rank", p, view)),
@@ -208,6 +215,16 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     _split_if_wide(sheet, widths, 3)
     return sheet
+
+
+def _keep_with_table(sheet: Sheet, widths: Sequence[float], header_points: float) -> None:
+    """A page break before the rank table's heading where the heading, its note, the header
+    and a few rows would not fit what is left of the page: a heading never ends a page."""
+    scale = print_scale(sum(widths))
+    page = page_height_points() / scale
+    used = printed_height(sheet, sheet.next_row) % page
+    if used + 4 * LINE_HEIGHT + header_points + 3 * 2 * LINE_HEIGHT > page:
+        sheet.page_breaks.append(sheet.next_row)
 
 
 def _recommended_sets(sheet: Sheet, runs: Sequence[LeaveOneOut], widths: Sequence[float], text_last: int) -> None:

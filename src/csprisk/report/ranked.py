@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterator
 from urllib.parse import quote
@@ -16,8 +17,9 @@ from csprisk.grid import column_letter
 from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
 from csprisk.report import measure
+from csprisk.report.delivery import ROTATED_SLACK
 from csprisk.report.executive import executive_sheets
-from csprisk.report.fitting import column_groups, page_height_points, print_scale
+from csprisk.report.fitting import column_groups, page_height_points, print_scale, rotated_header_points
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.report.sheets import heading as _heading
@@ -93,7 +95,7 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
                    "the last column says which and why. The Validation sheet says how to fix them."], "note")
     header = sheet.add_row([*_SCORES_LEAD, *labels, "Confidence", "PESTELO", "Notes", "Not counted"],
-                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"] * 4)
+                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * (len(labels) + 2) + ["header"] * 2)
     sheet.header_row = header
     rows = _ScoreRows(result)
     sheet.set_body(rows.count, len(_SCORES_LEAD) + len(labels) + 4, rows.row, rows.each,
@@ -102,12 +104,23 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.row_heights = {header: 150}
-    # Partner and priority (repeated on each page across) wide enough for long names in two lines.
-    sheet.column_widths = {0: 36, 1: 20, 2: 12, 3: 6, 4: 46, **{5 + i: 5.5 for i in range(len(labels))},
-                           last - 3: 11, last - 2: 10, last - 1: 40, last: 40}
-    # Too wide for one page at 7 pt: column groups, each with who, where and which priority.
+    # The criteria, confidence and PESTELO headed upwards, each in two lines at most.
+    sheet.row_heights = {header: ROTATED_SLACK * rotated_header_points([*labels, "Confidence", "PESTELO"], 4.5,
+                                                                       lines=2)}
+    # With the usual 16 criteria the table prints one page wide at 7 pt (213 units, where
+    # 220 would be the sum: LibreOffice rounds each of 25 columns up and scales by whole
+    # percents); a page across would double the pages. Partner and priority take two lines
+    # for long names; confidence and PESTELO are headed upwards like the criteria; notes
+    # wrap, and what did not count (seldom anything) has the narrowest column.
+    sheet.column_widths = {0: 30, 1: 19, 2: 8, 3: 5, 4: 39.5, **{5 + i: 4.5 for i in range(len(labels))},
+                           last - 3: 8.5, last - 2: 6, last - 1: 15.5, last: 10}
+    # More criteria than fit one page at 7 pt: column groups, each with who, where and which priority.
     column_groups(sheet, [sheet.column_widths[c] for c in range(last + 1)], 7.0, len(_SCORES_LEAD))
+    if sheet.fit_width:
+        # One page wide: at 7 pt exactly, rather than the few percent larger that fitting to
+        # the width picks, so that a page holds as many rows as it can.
+        sheet.fit_width = False
+        sheet.scale_percent = math.ceil(100 * 7.0 / measure.DEFAULT_SIZE)
     return sheet
 
 
