@@ -37,7 +37,8 @@ def disagreement_sheet(view: ExecutiveView) -> Sheet:
     sheet = Sheet(DISAGREEMENT)
     # The partners who gave the lowest and highest totals get the width, on one line each
     # (as many as fit, then how many more); the counts get narrow columns.
-    sheet.column_widths = widths = {0: 7, 1: 40, 2: 9, 3: 8, 4: 52, 5: 8, 6: 52, 7: 9, 8: 14}
+    widths: dict[int, float] = {0: 7, 1: 40, 2: 9, 3: 8, 4: 52, 5: 8, 6: 52, 7: 9, 8: 14}
+    sheet.column_widths = widths
     heading(sheet, view.result, "where partners disagree")
     paragraph(sheet, "Each partner's own total for each priority. Every criterion where partners' scores "
               f"differ by {format_number(DISAGREEMENT_POINTS)} or more points is on the {CRITERIA_APART} sheet: "
@@ -81,7 +82,8 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     # partners as fit, then how many more; a long name shortened at a word), so that a
     # dozen partners' splits, hundreds of them, print at forty-odd a page; the priority's
     # name, on its first row only, wraps.
-    sheet.column_widths = widths = {0: 6, 1: 28, 2: 36, 3: 7.5, 4: 44, 5: 8, 6: 44, 7: 10.5, 8: 34}
+    widths: dict[int, float] = {0: 6, 1: 28, 2: 36, 3: 7.5, 4: 44, 5: 8, 6: 44, 7: 10.5, 8: 34}
+    sheet.column_widths = widths
     heading(sheet, view.result, "criteria where partners disagree")
     paragraph(sheet, f"Every criterion where partners' scores differ by {format_number(DISAGREEMENT_POINTS)} or "
               "more points, widest first within each priority; each partner's own total is on the "
