@@ -16,7 +16,13 @@ from csprisk.report.firmness import (
     stability_sentences,
     total_spread,
 )
-from csprisk.report.fitting import column_groups, page_height_points, print_scale, rotated_header_points
+from csprisk.report.fitting import (
+    at_smallest,
+    column_groups,
+    page_height_points,
+    print_scale,
+    rotated_header_points,
+)
 from csprisk.report.model import LINE_HEIGHT, Cell, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.view import (
@@ -108,6 +114,7 @@ def criteria_apart_sheet(view: ExecutiveView) -> Sheet:
     if not count:
         sheet.add_row([f"No criterion has partners {format_number(DISAGREEMENT_POINTS)} or more points apart."],
                       "note")
+    at_smallest(sheet, SMALLEST_POINTS)
     sheet.freeze = f"A{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
     return sheet

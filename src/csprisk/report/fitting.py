@@ -119,3 +119,15 @@ def column_groups(sheet: Any, widths: Sequence[float], smallest: float, title_co
     sheet.fit_width = False
     sheet.scale_percent = math.ceil(100 * smallest / measure.DEFAULT_SIZE)
     sheet.print_title_columns = f"A:{column_letter(title_columns - 1)}"
+
+
+def at_smallest(sheet: Any, smallest: float) -> None:
+    """A sheet fitted to one page wide prints at `smallest` points exactly, rather than
+    the few percent larger (or smaller: LibreOffice picks 62% for some long tables whose
+    width asks 64%) that fitting to the width picks: a page holds as many rows as it can.
+    Its table must be no wider than max_table_units(smallest)."""
+    import math
+
+    sheet.fit_width = False
+    sheet.scale_percent = math.ceil(100 * smallest / measure.DEFAULT_SIZE)
+

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Iterator
 from urllib.parse import quote
@@ -19,7 +18,13 @@ from csprisk.read.previous import PreviousRanking
 from csprisk.report import measure
 from csprisk.report.delivery import ROTATED_SLACK
 from csprisk.report.executive import executive_sheets
-from csprisk.report.fitting import column_groups, page_height_points, print_scale, rotated_header_points
+from csprisk.report.fitting import (
+    at_smallest,
+    column_groups,
+    page_height_points,
+    print_scale,
+    rotated_header_points,
+)
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.report.sheets import heading as _heading
@@ -117,10 +122,7 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     # More criteria than fit one page at 7 pt: column groups, each with who, where and which priority.
     column_groups(sheet, [sheet.column_widths[c] for c in range(last + 1)], 7.0, len(_SCORES_LEAD))
     if sheet.fit_width:
-        # One page wide: at 7 pt exactly, rather than the few percent larger that fitting to
-        # the width picks, so that a page holds as many rows as it can.
-        sheet.fit_width = False
-        sheet.scale_percent = math.ceil(100 * 7.0 / measure.DEFAULT_SIZE)
+        at_smallest(sheet, 7.0)  # one page wide, at 7 pt exactly
     return sheet
 
 
