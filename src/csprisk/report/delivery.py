@@ -163,11 +163,11 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     # and how often recommended sum the re-rankings up instead.
     columns = runs if len(runs) <= STABILITY_PARTNER_COLUMNS else ()
     sheet = Sheet(STABILITY)
-    # Without a column per partner the sheet is narrow: the note and the recommended sets
-    # get the room instead, so that a row of five long names is a few lines, not a dozen.
     # With a dozen partners the table fits one page wide: the columns without each partner
-    # are narrow, headed upwards (a long name in two lines).
-    widths = [7, 40, 9] + [PARTNER_COLUMN] * len(columns) + [7, 7, 13, 30 if columns or not runs else 70]
+    # are narrow, headed upwards (a long name in two lines). Without a column per partner the
+    # sheet is narrow: a last column, beyond the rank table's note, gives the recommended sets
+    # above it three fifths of the width, so that a row of five long names is a few lines.
+    widths = [7, 40, 9] + [PARTNER_COLUMN] * len(columns) + [7, 7, 13] + ([30] if columns or not runs else [36, 34])
     sheet.column_widths = dict(enumerate(widths))
     last_col = len(widths) - 1
     # Text and the recommended-set table span the sheet: a column per partner only up to
@@ -183,13 +183,16 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
         paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
     _recommended_sets(sheet, runs, widths, text_last)
+    close = close_call_sentences(view.ranking, scheme)
+    first = measure.row_points(lines_needed(close[0], sum(widths[:text_last + 1]))) if close else 0.0
+    _keep_with_next(sheet, widths, 2 * LINE_HEIGHT + first)  # a row never splits: all of the first
     sheet.add_row([f"Ties and near-ties (within {format_number(NEAR_TIE_POINTS)} points)"], "heading")
-    for text in close_call_sentences(view.ranking, scheme):
+    for text in close:
         paragraph(sheet, text, "paragraph", last=text_last)
     sheet.skip()
     header_points = max(LINE_HEIGHT * 2 + 3, ROTATED_SLACK * rotated_header_points(
         [f"Without {run.partner}" for run in columns], PARTNER_COLUMN))
-    _keep_with_table(sheet, widths, header_points)
+    _keep_with_next(sheet, widths, 4 * LINE_HEIGHT + header_points + 3 * 2 * LINE_HEIGHT)
     if columns or not runs:
         sheet.add_row(["Rank with each partner's return left out (shaded: recommended in that re-ranking)"],
                       "heading")
@@ -226,13 +229,13 @@ def stability_sheet(view: ExecutiveView) -> Sheet:
     return sheet
 
 
-def _keep_with_table(sheet: Sheet, widths: Sequence[float], header_points: float) -> None:
-    """A page break before the rank table's heading where the heading, its note, the header
-    and a few rows would not fit what is left of the page: a heading never ends a page."""
+def _keep_with_next(sheet: Sheet, widths: Sequence[float], points: float) -> None:
+    """A page break before the next row where `points` (a heading and what must follow it
+    on the same page) would not fit what is left of the page: a heading never ends a page."""
     scale = print_scale(sum(widths))
     page = page_height_points() / scale
     used = printed_height(sheet, sheet.next_row) % page
-    if used + 4 * LINE_HEIGHT + header_points + 3 * 2 * LINE_HEIGHT > page:
+    if used + points > page:
         sheet.page_breaks.append(sheet.next_row)
 
 
