@@ -36,12 +36,16 @@ demo: $(STAMP)
 	$(VENV)/bin/csprisk demo
 
 test: $(STAMP) $(ORACLES_STAMP) $(LXML_STAMP) pyodide
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 	$(VENV)/bin/lint-imports
 
-# The inner loop: every test but those that need LibreOffice or Pyodide (their markers, in
-# pyproject.toml), under a minute on two cores. `make test` runs them all.
+# The inner loop: ruff, mypy and every test but those that need LibreOffice or Pyodide (their
+# markers, in pyproject.toml), under a minute on two cores. `make test` runs them all.
 check: $(STAMP) $(LXML_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider -m "not libreoffice and not pyodide"
 
 # The committed analyst workbook carries csprisk in its xlwings Lite main.py: rebuild it

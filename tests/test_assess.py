@@ -121,5 +121,5 @@ def test_leaving_one_return_out_ranks_exactly_as_assessing_the_others(rule):
     # The places alone (what the Stability sheet shows), without the partners' scores.
     places = list(leave_one_out_places(assessment))
     assert [left_out for left_out, _ in places] == returns
-    for (_, ranking), (_, placed) in zip(runs, places):
+    for (_, ranking), (_, placed) in zip(runs, places, strict=True):
         assert placed == tuple(Place(p.name, p.key, p.rank, p.tied, p.recommended) for p in ranking)

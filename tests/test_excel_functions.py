@@ -1,6 +1,7 @@
 """The worksheet functions in udfs.py, called as Excel calls them: through xlwings.server
 with the arguments Office.js sends (2-D lists, None for blanks, floats, strings)."""
 
+import dataclasses
 import math
 import os
 import subprocess
@@ -15,7 +16,14 @@ from officejs import REPO, function_call, run_coroutine, server_xlwings
 xw, udfs = server_xlwings()
 import xlwings.server as server  # noqa: E402
 
-from csprisk.app.functions import VALUE_ERROR, risk_check, risk_summary, risk_total  # noqa: E402
+from csprisk.app.functions import (  # noqa: E402
+    VALUE_ERROR,
+    risk_band,
+    risk_check,
+    risk_rank,
+    risk_summary,
+    risk_total,
+)
 from csprisk.grid import Grid  # noqa: E402
 from csprisk.read.sources import Source  # noqa: E402
 from csprisk.scheme import PRIORITY_LABEL, Scheme  # noqa: E402
@@ -128,6 +136,37 @@ def test_rank_shares_ties_like_the_summary():
     assert call("risk_rank", [[50.0]], totals) == [["=2"]]
     assert call("risk_rank", [[41.0]], totals) == [[4]]
     assert call("risk_rank", [[None]], totals) == [[""]]
+
+
+def test_band_and_rank_are_decided_on_the_total_as_printed_as_in_the_pack():
+    from csprisk.score.assess import printed
+
+    # 39.96 prints as 40.0: Medium, as the Summary bands it, not Low.
+    assert printed(39.96) == 40.0 and call("risk_band", [[39.96]]) == [["Medium"]]
+    assert call("risk_band", [[39.94]]) == [["Low"]]
+    # Two totals that both print 41.4 share a rank, as the Summary's "=" says; the next is 3.
+    totals = [[41.36], [41.44], [39.0], [45.0]]
+    assert call("risk_rank", [[41.36]], totals) == [["=2"]]
+    assert call("risk_rank", [[41.44]], totals) == [["=2"]]
+    assert call("risk_rank", [[39.0]], totals) == [[4]]
+
+
+def test_rank_and_band_agree_with_the_ranked_summary_of_the_same_rows():
+    from csprisk.scheme import figure
+
+    rows = [[PRIORITY_LABEL, *LABELS]]
+    # Totals that differ below the printed decimal: a last criterion weighted 0.01 makes
+    # 30.01 and 30.04, which both print 30.0.
+    criteria = (*SCHEME.criteria[:15], dataclasses.replace(SCHEME.criteria[15], weight=0.01))
+    scheme = SCHEME.with_overrides(criteria=criteria)
+    rows += [["Tied low", *[2.0] * 15, 1.0], ["Tied high", *[2.0] * 15, 4.0],
+             ["Top", *[4.0] * 16], ["Bottom", *[1.0] * 16]]
+    summary = risk_summary(rows, scheme)
+    totals = [[r[2]] for r in summary[1:]]
+    assert [r[0] for r in summary[1:]] == [1, "=2", "=2", 4]
+    for rank, name, total, band, *_ in summary[1:]:
+        assert risk_band(total, scheme=scheme) == band
+        assert risk_rank(total, totals) == rank, (name, figure(total), rank)
 
 
 # ------------------------------------------------------------------- RISK_CRITERIA, SUMMARY

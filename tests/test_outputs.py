@@ -128,7 +128,8 @@ def test_every_workbook_csprisk_writes_is_marked_and_skipped_as_a_return(inbox, 
     shutil.copy(ranked, inbox / "ranked copy.xlsx")
     capsys.readouterr()
     assert run("merge", str(inbox), "-o", str(tmp_path / "again.xlsx"), "--json") == 1
-    statuses = {Path(r["file"]).name: (r["status"], r["reason"]) for r in json.loads(capsys.readouterr().out)["returns"]}
+    returns = json.loads(capsys.readouterr().out)["returns"]
+    statuses = {Path(r["file"]).name: (r["status"], r["reason"]) for r in returns}
     assert statuses["for the executive.xlsx"] == ("skipped", "the executive's copy of a ranked workbook csprisk "
                                                   "wrote, not a partner's return")
     assert statuses["analyst.xlsx"] == ("skipped", "the analyst workbook csprisk made (csprisk workbook), not a "
@@ -255,7 +256,8 @@ def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, monkeypatch):
         (folder / name).unlink()
     monkeypatch.setattr(merge, "read_and_parse", _REAL_READ_AND_PARSE)
     clean = merge.merge_files([folder], SCHEME)
-    assert [(p.name, p.total) for p in result.assessment.ranking] == [(p.name, p.total) for p in clean.assessment.ranking]
+    assert ([(p.name, p.total) for p in result.assessment.ranking]
+            == [(p.name, p.total) for p in clean.assessment.ranking])
 
 
 def test_a_ranked_workbook_over_a_returns_limits_is_still_skipped_not_refused(inbox, capsys):

@@ -73,8 +73,21 @@ def words_not_printed(workbook: Path, folder: Path) -> list[tuple[str, str, str]
                 for word in cell.value.split():
                     if not re.search(r"\w", word) or word in words or (len(word) >= 20 and word in joined):
                         continue
+                    if (len(word) >= 20 or "-" in word) and _in_pieces(word, words):
+                        continue  # broken across a column's lines, each piece printed
                     missing.append((name, cell.coordinate, word))
     return missing
+
+
+def _in_pieces(word: str, printed: set[str]) -> bool:
+    """Whether `word` is printed in pieces, each a printed word: a word of 20 characters or
+    more broken where it meets its column's edge, or one broken after a hyphen (as Excel and
+    LibreOffice break "night-time"), whose lines other cells' text comes between."""
+    pieces = {p for p in printed if len(p) >= 2 and p in word}
+    reach = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        reach[end] = any(reach[end - len(p)] and word[end - len(p):end] == p for p in pieces if len(p) <= end)
+    return reach[-1]
 
 
 def _return(path: Path, partner: str, rows: list[tuple[str, list]]) -> Path:

@@ -225,7 +225,7 @@ def test_the_confidence_column_offers_high_medium_low_and_says_what_each_means(t
 
 def test_every_score_cell_has_the_rule_and_its_criterions_guidance(tmp_path):
     ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
-    for criterion, col in zip(SCHEME.criteria, LAYOUT.criteria_cols):
+    for criterion, col in zip(SCHEME.criteria, LAYOUT.criteria_cols, strict=True):
         for row in data_rows():
             dv = validation_for(ws, f"{col}{row}")
             assert dv is not None, f"{col}{row} has no validation"
@@ -272,7 +272,7 @@ def test_every_validation_title_fits_excel_and_cuts_only_at_a_word(tmp_path, sch
     wb = openpyxl.load_workbook(saved(tmp_path, scheme))
     layout = matrix_layout(scheme)
     labels = {f"{col}{layout.first_row}:{col}{layout.last_row}": label
-              for col, label in zip(layout.criteria_cols, scheme.labels)}
+              for col, label in zip(layout.criteria_cols, scheme.labels, strict=True)}
     assert every_validation(wb)
     for ws, dv in every_validation(wb):
         where = f"{ws.title}!{dv.sqref}"
@@ -287,7 +287,7 @@ def test_every_validation_title_fits_excel_and_cuts_only_at_a_word(tmp_path, sch
 
 def test_a_long_criterion_title_ends_at_a_word_and_its_message_names_it(tmp_path):
     ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
-    [(col, criterion)] = [(col, c) for col, c in zip(LAYOUT.criteria_cols, SCHEME.criteria)
+    [(col, criterion)] = [(col, c) for col, c in zip(LAYOUT.criteria_cols, SCHEME.criteria, strict=True)
                           if c.label == "Performance issue - deteriorating"]
     dv = validation_for(ws, f"{col}{LAYOUT.first_row}")
     assert dv.promptTitle == "Performance issue\u2026"
@@ -303,7 +303,8 @@ def test_every_row_has_a_total_formula_that_skips_nk_and_blanks(tmp_path):
 
 def test_weighted_scheme_totals_with_sumproduct_of_the_weights():
     weights = [2, 0.5] + [1] * (len(SCHEME.criteria) - 2)
-    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w) for c, w in zip(SCHEME.criteria, weights)))
+    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w)
+                                            for c, w in zip(SCHEME.criteria, weights, strict=True)))
     formula = total_formula(scheme, 9)
     assert formula == ('=IF(COUNT(B9:Q9)=0,"",SUMPRODUCT(B9:Q9,{2,0.5,' + ",".join(["1"] * 14) + "}))")
     assert scheme.total_label == "TOTAL (out of 82.5)"
@@ -381,7 +382,7 @@ def test_header_is_readable_and_panes_frozen(tmp_path):
         if cell.value:
             assert cell.alignment.wrap_text, cell.coordinate
     assert ws.row_dimensions[LAYOUT.header_row].height >= 45
-    for col, label in zip(LAYOUT.criteria_cols, SCHEME.labels):
+    for col, label in zip(LAYOUT.criteria_cols, SCHEME.labels, strict=True):
         assert ws.column_dimensions[col].width >= max(len(w) for w in label.split())
     width = ws.column_dimensions[LAYOUT.priority_col].width  # every listed name on one line (Calibri's widths)
     assert all(measure.lines(p.name, width) == 1 for p in SCHEME.priorities)
@@ -508,7 +509,7 @@ def fill(path, out, rows, confidence=None):
     ws[LAYOUT.metadata_cells["Partner organisation"]] = "Avon Fire & Rescue"
     ws[LAYOUT.metadata_cells["Lead professional"]] = "Sam Jones"
     for row, values in rows.items():
-        for col, value in zip(LAYOUT.criteria_cols, values):
+        for col, value in zip(LAYOUT.criteria_cols, values, strict=True):
             ws[f"{col}{row}"] = value
     spare = LAYOUT.first_row + len(SCHEME.priorities)
     ws[f"{LAYOUT.priority_col}{spare}"] = "Knife crime"
@@ -549,7 +550,7 @@ def cached(grid, address):
 
 
 def expected_total(values, weights):
-    numbers = [(v, w) for v, w in zip(values, weights) if isinstance(v, (int, float))]
+    numbers = [(v, w) for v, w in zip(values, weights, strict=True) if isinstance(v, (int, float))]
     return sum(v * w for v, w in numbers) if numbers else None
 
 
@@ -581,7 +582,8 @@ def test_libreoffice_totals_count_scores_and_ignore_nk_and_blanks(tmp_path):
 def test_libreoffice_totals_apply_the_weights(tmp_path):
     require_soffice()
     weights = [2, 0.5, 0] + [1] * (len(SCHEME.criteria) - 3)
-    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w) for c, w in zip(SCHEME.criteria, weights)))
+    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w)
+                                            for c, w in zip(SCHEME.criteria, weights, strict=True)))
     scores = sample_scores(scheme)
     filled = fill(saved(tmp_path, scheme), tmp_path / "filled.xlsx", scores)
     converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
@@ -636,7 +638,7 @@ def test_libreoffice_agrees_which_entries_the_score_rule_allows(tmp_path):
     for row, (value, _) in enumerate(cases, start=1):
         ws[f"A{row}"] = value
         # A rule written for the template's first score cell, moved to test the value in A.
-        for col, formula in zip("BCD", (rule, invalid, grey)):
+        for col, formula in zip("BCD", (rule, invalid, grey), strict=True):
             ws[f"{col}{row}"] = Translator(formula, origin=origin).translate_formula(f"A{row}")
     blank = len(cases) + 1
     ws[f"C{blank}"] = Translator(invalid, origin=origin).translate_formula(f"A{blank}")
@@ -681,7 +683,7 @@ def test_a_filled_template_reads_back_through_the_parser(tmp_path):
     scored = {row: v for row, v in typed.items() if row not in unscored}
     expected_names = [names[row - LAYOUT.first_row] for row in sorted(scored)]
     assert [p.name for p in ret.priorities] == expected_names
-    for priority, row in zip(ret.priorities, sorted(scored)):
+    for priority, row in zip(ret.priorities, sorted(scored), strict=True):
         values = typed[row]
         assert priority.cell == f"{LAYOUT.priority_col}{row}"
         assert priority.scores == tuple(float(v) if isinstance(v, int) else None for v in values)
@@ -689,7 +691,7 @@ def test_a_filled_template_reads_back_through_the_parser(tmp_path):
         assert priority.typed_total == expected_total(values, SCHEME.weights)
     not_known = sorted(f.cell for f in findings if f.code == "score-not-known")
     assert not_known == sorted(f"{col}{row}" for row, values in typed.items()
-                               for col, v in zip(LAYOUT.criteria_cols, values) if isinstance(v, str))
+                               for col, v in zip(LAYOUT.criteria_cols, values, strict=True) if isinstance(v, str))
     codes = {f.code for f in findings}
     assert not codes & {"total-mismatch", "score-not-number", "score-out-of-range", "partner-missing",
                         "missing-criterion", "unknown-column", "priority-missing"}
@@ -701,6 +703,7 @@ def test_names_from_settings_or_the_command_line_stay_text_never_formulas(tmp_pa
     wb = build_template(scheme, partner="=1+1 Police")
     formulas = [(ws.title, c.coordinate) for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
     total_col = matrix_layout(scheme).total_col
-    assert formulas and all(sheet == MATRIX_SHEET and coordinate.startswith(total_col) for sheet, coordinate in formulas)
+    assert formulas and all(sheet == MATRIX_SHEET and coordinate.startswith(total_col)
+                            for sheet, coordinate in formulas)
     matrix = wb[MATRIX_SHEET]
     assert [c.value for row in matrix.iter_rows() for c in row if c.value == "=1+1 Police"] == ["=1+1 Police"]

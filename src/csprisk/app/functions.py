@@ -15,7 +15,7 @@ from csprisk.findings import Code
 from csprisk.grid import Grid, is_blank
 from csprisk.scheme import HIGH, LOW, MEDIUM, PRIORITY_LABEL, Scheme, format_number, stored
 from csprisk.scheme.numbers import number_of
-from csprisk.score.assess import TOTAL_PRECISION
+from csprisk.score.assess import printed, rank_label
 from csprisk.score.parse import BLANK, INVALID, NOT_KNOWN, classify_score, score_message
 from csprisk.words import plural
 
@@ -128,14 +128,16 @@ def risk_band(total: Any, high: Any = None, medium: Any = None, scheme: Scheme |
     medium_at = scheme.medium_threshold if is_blank(medium) else number_of(medium)
     if number is None or high_at is None or medium_at is None or medium_at > high_at:
         return VALUE_ERROR
-    return scheme.with_overrides(high_threshold=high_at, medium_threshold=medium_at).band(
-        round(number, TOTAL_PRECISION))
+    # Banded on the total as printed, as the Summary is: 39.96 prints as 40 and is Medium.
+    return scheme.with_overrides(high_threshold=high_at, medium_threshold=medium_at).band(printed(number))
 
 
 def risk_rank(total: Any, totals: Any) -> int | str:
     """Rank of `total` among `totals`, highest first; equal totals share a rank, shown "=2".
 
-    Blanks and text among `totals` are left out (a row not yet scored has no rank).
+    Ranked on the totals as printed (one decimal), as the Summary is: 41.36 and 41.44 both
+    print 41.4 and share a rank. Blanks and text among `totals` are left out (a row not
+    yet scored has no rank).
     """
     if is_blank(total):
         return ""
@@ -143,12 +145,13 @@ def risk_rank(total: Any, totals: Any) -> int | str:
     if number is None:
         return VALUE_ERROR
     others = [n for n in (number_of(v) for v in flatten(totals) if not is_blank(v)) if n is not None]
-    mine = round(number, TOTAL_PRECISION)
-    rounded = [round(n, TOTAL_PRECISION) for n in others]
-    if mine not in rounded:
-        rounded.append(mine)
-    rank = 1 + sum(1 for n in rounded if n > mine)
-    return f"={rank}" if rounded.count(mine) > 1 else rank
+    mine = printed(number)
+    shown = [printed(n) for n in others]
+    if mine not in shown:
+        shown.append(mine)
+    rank = 1 + sum(1 for n in shown if n > mine)
+    # A rank alone is a number in the cell (it sorts); a shared one is the Summary's label.
+    return rank_label(rank, tied=True) if shown.count(mine) > 1 else rank
 
 
 def risk_criteria(scheme: Scheme | None = None) -> list[list[str]]:

@@ -18,8 +18,9 @@ from csprisk.excel.libreoffice import ConversionError, convert, find_soffice
 from csprisk.excel.output import same_file
 from csprisk.excel.xlsx_writer import MARKING_PROPERTY, save_workbook
 from csprisk.findings import Stopped
-from csprisk.marks import EXECUTIVE_SHEETS, SCENARIOS, SUMMARY
+from csprisk.marks import EXECUTIVE_SHEETS, METHOD, SCENARIOS, SUMMARY
 from csprisk.read.sources import RANKED_WORKBOOK, WorkbookRefused, load_workbook_model
+from csprisk.report.ranked import METHOD_INPUTS, METHOD_INPUTS_ELSEWHERE
 
 PDF_TIMEOUT_SECONDS = 180
 
@@ -93,6 +94,8 @@ def export_for_executive(source: str | Path, target: str | Path, *, marking: str
         for name in list(ws.defined_names):
             del ws.defined_names[name]
         ws.data_validations.dataValidation = []
+    if METHOD in kept:
+        _inputs_elsewhere(workbook[METHOD])
     for name in list(workbook.defined_names):
         del workbook.defined_names[name]
     workbook._external_links = []
@@ -115,6 +118,27 @@ def export_for_executive(source: str | Path, target: str | Path, *, marking: str
     _set_custom_property(workbook, marks.PROPERTY, marks.EXECUTIVE, StringProperty)
     save_workbook(workbook, target)
     return result
+
+
+def _inputs_elsewhere(ws) -> None:
+    """Method in the executive's copy ends above its inputs (each return's file, partner,
+    status and SHA-256), with a line saying where they are: the list grows with the
+    partnership and the length of its paths, and would add a page for no executive reader."""
+    from openpyxl.styles import Font
+
+    top = next((cell.row for cell in ws["A"] if cell.value == METHOD_INPUTS), None)
+    if top is None:
+        return
+    last = ws.max_row
+    ws.delete_rows(top, last - top + 1)
+    for row in range(top, last + 1):
+        ws.row_dimensions.pop(row, None)
+    ws.row_breaks.brk = [b for b in ws.row_breaks.brk if b.id is not None and b.id < top - 1]
+    titles = ws.print_title_rows
+    if titles and int(titles.split(":")[0].lstrip("$")) >= top:
+        ws.print_title_rows = None
+    note = ws.cell(top, 1, METHOD_INPUTS_ELSEWHERE)
+    note.font = Font(name="Calibri", size=11, italic=True)
 
 
 def _sheet_of(location: str) -> str:

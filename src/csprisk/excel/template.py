@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
@@ -203,7 +203,11 @@ def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -
     cannot be written.
     """
     data = reproducible_xlsx(build_template(scheme, partner), _FIXED_TIME)
-    write_atomically(path, lambda stream: stream.write(data), what="the template")
+
+    def write(stream: IO[bytes]) -> None:
+        stream.write(data)
+
+    write_atomically(path, write, what="the template")
 
 
 def committed_template_path() -> Path:

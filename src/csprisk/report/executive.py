@@ -23,7 +23,13 @@ from csprisk.report.firmness import (
     gap,
     total_spread,
 )
-from csprisk.report.fitting import max_table_units, one_page_tall, page_height_points, print_scale
+from csprisk.report.fitting import (
+    max_table_units,
+    one_page_tall,
+    page_height_points,
+    print_scale,
+    rotated_header_points,
+)
 from csprisk.report.model import LINE_HEIGHT, Cell, ColourScale, Sheet, lines_needed
 from csprisk.report.sheets import heading
 from csprisk.report.summary import scenario_sentences, summary_sheet
@@ -100,21 +106,6 @@ def name_width(view: ExecutiveView, others: float, least: float = 36.0) -> float
     page's width, prints below EXECUTIVE_SMALLEST_POINTS."""
     longest = max((measure.text_units(p.name, bold=p.recommended) for p in view.ranking), default=0.0)
     return max(least, min(longest + 0.5, max_table_units(EXECUTIVE_SMALLEST_POINTS) - others))
-
-
-def rotated_header_points(labels: Sequence[str], width: float) -> float:
-    """The height of a header row of text turned to read upwards, each label wrapped in two
-    lines at most across a column `width` units wide: as tall as its longest label needs."""
-    lines_across = max(1, int(width * measure.UNIT_POINTS // measure.line_points(11)))
-    tallest = 0.0
-    for label in labels:
-        points = measure.text_points(label, bold=True)
-        for units in range(4, 60):  # the shortest line length that keeps it to the lines across
-            if measure.lines(label, units, bold=True) <= lines_across:
-                points = units * measure.UNIT_POINTS
-                break
-        tallest = max(tallest, points)
-    return tallest + 6
 
 
 # --- Heatmap ------------------------------------------------------------------------------

@@ -51,6 +51,23 @@ def may_not_fit(text: str, width: float) -> bool:
     return len(text) * 2.0 + 1 > width
 
 
+def rotated_header_points(labels: Sequence[str], width: float, lines: int | None = None) -> float:
+    """The height of a header row of text turned to read upwards, each label wrapped in as
+    many lines as a column `width` units wide holds across (or `lines`, where the column is
+    known to hold them: bold 11 pt prints two lines in 24 points, a little under two of the
+    row heights a line is given): as tall as its longest label needs."""
+    lines_across = lines or max(1, int(width * measure.UNIT_POINTS // measure.line_points(11)))
+    tallest = 0.0
+    for label in labels:
+        points = measure.text_points(label, bold=True)
+        for units in range(4, 60):  # the shortest line length that keeps it to the lines across
+            if measure.lines(label, units, bold=True) <= lines_across:
+                points = units * measure.UNIT_POINTS
+                break
+        tallest = max(tallest, points)
+    return tallest + 6
+
+
 #: Printed margins of the report's sheets, in inches (left, right, top, bottom).
 REPORT_MARGINS = (0.4, 0.4, 0.6, 0.45)
 #: The widest a column unit prints: LibreOffice draws one as Carlito's "0" at 11 pt (Excel
@@ -102,3 +119,15 @@ def column_groups(sheet: Any, widths: Sequence[float], smallest: float, title_co
     sheet.fit_width = False
     sheet.scale_percent = math.ceil(100 * smallest / measure.DEFAULT_SIZE)
     sheet.print_title_columns = f"A:{column_letter(title_columns - 1)}"
+
+
+def at_smallest(sheet: Any, smallest: float) -> None:
+    """A sheet fitted to one page wide prints at `smallest` points exactly, rather than
+    the few percent larger (or smaller: LibreOffice picks 62% for some long tables whose
+    width asks 64%) that fitting to the width picks: a page holds as many rows as it can.
+    Its table must be no wider than max_table_units(smallest)."""
+    import math
+
+    sheet.fit_width = False
+    sheet.scale_percent = math.ceil(100 * smallest / measure.DEFAULT_SIZE)
+

@@ -103,9 +103,15 @@ def line_points(size: float = DEFAULT_SIZE) -> float:
     return LINE_POINTS * size / DEFAULT_SIZE
 
 
+#: The tallest row Excel allows (it repairs a workbook with a taller one).
+MAX_ROW_POINTS = 409.0
+
+
 def row_points(count: int, size: float = DEFAULT_SIZE) -> float:
-    """The height of a row that shows `count` lines of text of `size` points."""
-    return line_points(size) * max(count, 1) + ROW_EXTRA_POINTS
+    """The height of a row that shows `count` lines of text of `size` points, at most
+    MAX_ROW_POINTS (text beyond it is in the cell, not on the paper: a score that did not
+    count is on the Validation sheet as well)."""
+    return min(line_points(size) * max(count, 1) + ROW_EXTRA_POINTS, MAX_ROW_POINTS)
 
 
 def shorten(text: str, width_points: float, size: float = DEFAULT_SIZE, bold: bool = False) -> str:

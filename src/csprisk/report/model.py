@@ -268,7 +268,7 @@ class Sheet:
         widths = [self.column_widths.get(col, DEFAULT_WIDTH) for col in range(width)]
         if not widths:
             return
-        merged = {}
+        merged: dict[tuple[int, int], tuple[int, int] | None] = {}  # None: covered by a range's first cell
         for ref in self.merged:
             (top, left), (bottom, right) = (_parse_ref(part) for part in ref.split(":"))
             merged[(top, left)] = (bottom, right)
@@ -310,16 +310,16 @@ class Sheet:
             cell = self.cells[(row, col)]  # as the first pass left it
             if not may_not_fit(cell.value, widths[col]) or merged.get((row, col), 0) is None:
                 continue
-            needed, style = self._wrap(row, col, cell, widths, merged, measured)
-            if style is not None:
-                self.cells[(row, col)] = cell._replace(style=style)
+            needed, wrapped_as = self._wrap(row, col, cell, widths, merged, measured)
+            if wrapped_as is not None:
+                self.cells[(row, col)] = cell._replace(style=wrapped_as)
             if needed:
                 size = style_size(STYLES.get(cell.style, STYLES["text"]))
                 heights[row] = max(heights.get(row, 0), measure.row_points(needed, size))
         # The big table's texts wider than their column, each measured once; a row's height
         # comes from them as it is written (Rows.row_height).
-        for col, value, style in candidates:
-            if may_not_fit(value, widths[col]):
+        for col, value, style in candidates:  # there are candidates only where there is a body
+            if body is not None and may_not_fit(value, widths[col]):
                 needed, wrapped = self._wrap(-1, col, Cell(value, style), widths, {}, measured)
                 if wrapped is not None:
                     body.wrap(col, value, style, wrapped)

@@ -16,12 +16,19 @@ from csprisk.grid import column_letter
 from csprisk.marks import METHOD, PARTNER_SCORES, VALIDATION
 from csprisk.read.previous import PreviousRanking
 from csprisk.report import measure
+from csprisk.report.delivery import ROTATED_SLACK
 from csprisk.report.executive import executive_sheets
-from csprisk.report.fitting import column_groups, page_height_points, print_scale
+from csprisk.report.fitting import (
+    at_smallest,
+    column_groups,
+    page_height_points,
+    print_scale,
+    rotated_header_points,
+)
 from csprisk.report.model import LINE_HEIGHT, Cell, Report, Sheet, lines_needed
 from csprisk.report.sheets import AGGREGATION_WORDS
 from csprisk.report.sheets import heading as _heading
-from csprisk.report.view import printed_height
+from csprisk.report.view import merge_across, printed_height
 from csprisk.scheme import format_number
 from csprisk.score.merge import MergeResult
 from csprisk.score.parse import STATUS_OF
@@ -61,6 +68,25 @@ def footer_text(partnership: str, date: str) -> str:
 
 #: Partner scores' first columns; the criteria follow, one column each.
 _SCORES_LEAD = ("Partner", "File", "Sheet", "Row", "Priority")
+
+
+def file_name(path: str) -> str:
+    """A return's file name without its folder (Method lists each file's full path)."""
+    return re.split(r"[\\/]", path.rstrip("/\\"))[-1] if path else path
+
+
+def common_folder(paths: list[str]) -> str:
+    """The folder every one of `paths` is in ("" if they share none): Method names it once
+    and each file after it, so a long path does not wrap every row of its table."""
+    folders = [re.split(r"(?<=[\\/])", p)[:-1] for p in paths if p]
+    if not folders or len(folders) != len(paths):
+        return ""
+    common: list[str] = []
+    for parts in zip(*folders, strict=False):
+        if any(part != parts[0] for part in parts):
+            break
+        common.append(parts[0])
+    return "".join(common)
 _FILE_COLUMN, _SHEET_COLUMN, _ROW_COLUMN = (_SCORES_LEAD.index(c) for c in ("File", "Sheet", "Row"))
 
 
@@ -74,7 +100,7 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.add_row(["Red scores did not count (not known, invalid, or a row that was not used); "
                    "the last column says which and why. The Validation sheet says how to fix them."], "note")
     header = sheet.add_row([*_SCORES_LEAD, *labels, "Confidence", "PESTELO", "Notes", "Not counted"],
-                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * len(labels) + ["header"] * 4)
+                           ["header"] * len(_SCORES_LEAD) + ["header-rotated"] * (len(labels) + 2) + ["header"] * 2)
     sheet.header_row = header
     rows = _ScoreRows(result)
     sheet.set_body(rows.count, len(_SCORES_LEAD) + len(labels) + 4, rows.row, rows.each,
@@ -83,12 +109,20 @@ def partner_scores_sheet(result: MergeResult) -> Sheet:
     sheet.autofilter = f"A{header + 1}:{column_letter(last)}{max(sheet.next_row, header + 2)}"
     sheet.freeze = f"F{header + 2}"
     sheet.print_title_rows = f"{header + 1}:{header + 1}"
-    sheet.row_heights = {header: 150}
-    # Partner and priority (repeated on each page across) wide enough for long names in two lines.
-    sheet.column_widths = {0: 32, 1: 24, 2: 12, 3: 6, 4: 46, **{5 + i: 5.5 for i in range(len(labels))},
-                           last - 3: 11, last - 2: 10, last - 1: 40, last: 40}
-    # Too wide for one page at 7 pt: column groups, each with who, where and which priority.
+    # The criteria, confidence and PESTELO headed upwards, each in two lines at most.
+    sheet.row_heights = {header: ROTATED_SLACK * rotated_header_points([*labels, "Confidence", "PESTELO"], 4.5,
+                                                                       lines=2)}
+    # With the usual 16 criteria the table prints one page wide at 7 pt (213 units, where
+    # 220 would be the sum: LibreOffice rounds each of 25 columns up and scales by whole
+    # percents); a page across would double the pages. Partner and priority take two lines
+    # for long names; confidence and PESTELO are headed upwards like the criteria; notes
+    # wrap, and what did not count (seldom anything) has the narrowest column.
+    sheet.column_widths = {0: 30, 1: 19, 2: 8, 3: 5, 4: 39.5, **{5 + i: 4.5 for i in range(len(labels))},
+                           last - 3: 8.5, last - 2: 6, last - 1: 15.5, last: 10}
+    # More criteria than fit one page at 7 pt: column groups, each with who, where and which priority.
     column_groups(sheet, [sheet.column_widths[c] for c in range(last + 1)], 7.0, len(_SCORES_LEAD))
+    if sheet.fit_width:
+        at_smallest(sheet, 7.0)  # one page wide, at 7 pt exactly
     return sheet
 
 
@@ -128,7 +162,7 @@ class _ScoreRows:
 
     @staticmethod
     def _lead(ret) -> tuple[Cell, Cell, Cell]:
-        return Cell(ret.partner, "text"), Cell(ret.file, "text"), Cell(ret.sheet, "text")
+        return Cell(ret.partner, "text"), Cell(file_name(ret.file), "text"), Cell(ret.sheet, "text")
 
     @staticmethod
     def _scored(ret) -> dict[int, object]:
@@ -333,6 +367,14 @@ def _file_links(result: MergeResult) -> Callable[[str, str, str], str | None]:
     return link
 
 
+#: The heading of Method's last table, each return's file, partner, status and SHA-256: the
+#: executive's copy ends Method above it (excel/export.py) with METHOD_INPUTS_ELSEWHERE, so
+#: its length, a dozen partners or a hundred, with paths of any length, never adds a page.
+METHOD_INPUTS = "Inputs"
+METHOD_INPUTS_ELSEWHERE = ("Inputs: each return's file, partner, status and SHA-256 are listed on the Method "
+                           "sheet of the ranked workbook.")
+
+
 def method_sheet(result: MergeResult) -> Sheet:
     scheme = result.scheme
     sheet = Sheet(METHOD)
@@ -352,38 +394,46 @@ def method_sheet(result: MergeResult) -> Sheet:
         ("Produced", result.generated.strftime("%Y-%m-%d %H:%M")),
         ("Software", f"csprisk {__version__}"),
     ]
+    folder = common_folder([status.file for status in result.statuses])
     for label, value in rows:
         sheet.add_row([Cell(label, "label"), Cell(value, "")])
     sheet.skip()
     # 188 units: fitted to the page it prints at 8 pt or more (the executive's copy has it).
-    widths: dict[int, float] = {0: 26, 1: 40, 2: 10, 3: 52, 4: 36, 5: 24}
+    # The guidance spans the last three columns, so a criterion is a line or two.
+    widths: dict[int, float] = {0: 24, 1: 40, 2: 10, 3: 10, 4: 72, 5: 32}
+    guidance_width = widths[3] + widths[4] + widths[5]
     page = page_height_points() / print_scale(sum(widths.values()))
     sheet.add_row(["Criteria"], "heading")
-    sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+    merge_across(sheet, sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header"), 3, 5, "header")
     used = printed_height(sheet, sheet.next_row) % page
     for number, criterion in enumerate(scheme.criteria, 1):
         # Printers and Excel do not grow a row for wrapped text; give it the lines it needs.
-        height = measure.row_points(max(lines_needed(criterion.guidance, widths[3]),
+        height = measure.row_points(max(lines_needed(criterion.guidance, guidance_width),
                                         lines_needed(criterion.label, widths[1])))
         if used + height > page:  # the table continues on a new page under its header again
             sheet.page_breaks.append(sheet.next_row)
             sheet.add_row(["Criteria (continued)"], "heading")
-            sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header")
+            merge_across(sheet, sheet.add_row(["#", "Criterion", "Weight", "Guidance"], "header"), 3, 5, "header")
             used = printed_height(sheet, sheet.next_row)
         row = sheet.add_row([Cell(number, "center"), Cell(criterion.label, "text"),
                              Cell(criterion.weight, "center"), Cell(criterion.guidance, "wrap")])
+        merge_across(sheet, row, 3, 5, "wrap")
         sheet.row_heights[row] = height
         used += height
     sheet.skip()
-    inputs = sheet.add_row(["Inputs"], "heading")
-    header = sheet.add_row(["File", "Partner", "Status", "Priorities", "SHA-256", "Note"], "header")
+    inputs = sheet.add_row([METHOD_INPUTS], "heading")
+    if folder:
+        sheet.add_row([Cell("Returns folder", "label"), Cell(folder, "")])
+    header = sheet.add_row(["File", "Partner", "Status",
+                            "Priorities", "SHA-256", "Note"], "header")
     for status in result.statuses:
-        row = sheet.add_row([Cell(status.file, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
+        shown = status.file[len(folder):] if folder else status.file
+        row = sheet.add_row([Cell(shown, "text"), Cell(status.partner, "text"), Cell(status.status, "text"),
                              Cell(status.priorities, "center"), Cell(status.sha256, "wrap"),
                              Cell(status.reason, "wrap")])
         sheet.row_heights[row] = measure.row_points(max(
             lines_needed(status.sha256, widths[4]), lines_needed(status.reason, widths[5]),
-            lines_needed(status.file, widths[0]), lines_needed(status.partner, widths[1])))
+            lines_needed(shown, widths[0]), lines_needed(status.partner, widths[1])))
     sheet.column_widths = widths
     # Method's tables keep their headers: the inputs start a page of their own where they
     # would split, and a list longer than a page repeats its header (print titles repeat

@@ -80,7 +80,8 @@ class MergeResult:
         scheme = self.scheme
         ranking = [{
             "rank": p.rank, "rank_label": p.rank_label, "priority": p.name, "total": round(p.total, 4),
-            "total_printed": p.printed_total, "max_total": p.max_total, "percent": round(p.percent * 100, 1), "band": p.band,
+            "total_printed": p.printed_total, "max_total": p.max_total, "percent": round(p.percent * 100, 1),
+            "band": p.band,
             "partners": len(p.partners), "partner_names": list(p.partners), "not_known": p.not_known,
             "recommended": p.recommended,
             "scores": {c.label: s for c, s in zip(scheme.criteria, p.scores, strict=True)},
