@@ -227,10 +227,9 @@ def why_block(p: RankedPriority, view: ExecutiveView) -> list[tuple[str | None, 
                   + (f", {only.not_known} not known" if only.not_known else "")
                   + ") only: one partner's view, with no second opinion to check it against.")
     elif many:  # a dozen partners' totals are a table's work (Disagreement), not a sentence's
-        # Names are not put in brackets: a partner's own name often ends in one ("Council (Safeguarding)").
-        scored = (f"{plural(len(p.by_partner), 'partner')}. Their own totals run from {whole_or_figure(spread.low)}, "
-                  f"given by {bounded(spread.low_partners, limit=2)}, to {whole_or_figure(spread.high)}, given by "
-                  f"{bounded(spread.high_partners, limit=2)}: {points_words(spread.points)} apart.")
+        scored = (f"{plural(len(p.by_partner), 'partner')}. Their own totals run from {whole_or_figure(spread.low)} "
+                  f"({bounded(spread.low_partners, limit=2)}) to {whole_or_figure(spread.high)} "
+                  f"({bounded(spread.high_partners, limit=2)}), {points_words(spread.points)} apart.")
     else:
         partners = ", ".join(f"{s.partner} ({whole_or_figure(s.total)}"
                              + (f", {s.not_known} not known" if s.not_known else "") + ")" for s in p.by_partner)
