@@ -295,17 +295,25 @@ def test_a_long_criterion_title_ends_at_a_word_and_its_message_names_it(tmp_path
     assert validation_for(ws, f"B{LAYOUT.first_row}").promptTitle == "Gap in current Picture"
 
 
-def test_every_row_has_a_total_formula_that_skips_nk_and_blanks(tmp_path):
+def valid_scores(row, top=5):
+    """What the TOTAL adds: each whole score from 1 to `top`, picked by comparison."""
+    r = f"B{row}:Q{row}"
+    return "+".join(f"({r}=1)" if k == 1 else f"{k}*({r}={k})" for k in range(1, top + 1))
+
+
+def test_every_row_has_a_total_formula_that_adds_only_valid_scores(tmp_path):
     ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
     for row in data_rows():
-        assert ws[f"{LAYOUT.total_col}{row}"].value == f'=IF(COUNT(B{row}:Q{row})=0,"",SUM(B{row}:Q{row}))'
+        assert ws[f"{LAYOUT.total_col}{row}"].value == (
+            f'=IF(COUNT(B{row}:Q{row})=0,"",SUMPRODUCT({valid_scores(row)}))')
 
 
 def test_weighted_scheme_totals_with_sumproduct_of_the_weights():
     weights = [2, 0.5] + [1] * (len(SCHEME.criteria) - 2)
     scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w) for c, w in zip(SCHEME.criteria, weights)))
     formula = total_formula(scheme, 9)
-    assert formula == ('=IF(COUNT(B9:Q9)=0,"",SUMPRODUCT(B9:Q9,{2,0.5,' + ",".join(["1"] * 14) + "}))")
+    assert formula == ('=IF(COUNT(B9:Q9)=0,"",SUMPRODUCT(' + valid_scores(9) + ",{2,0.5,"
+                       + ",".join(["1"] * 14) + "}))")
     assert scheme.total_label == "TOTAL (out of 82.5)"
 
 
@@ -575,6 +583,33 @@ def test_libreoffice_totals_count_scores_and_ignore_nk_and_blanks(tmp_path):
         row = int(p.cell[1:])
         assert p.confidence == words.get(confidence[row], confidence[row])
     assert "confidence-not-valid" not in {f.code for f in findings}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("weighted", [False, True])
+def test_libreoffice_totals_leave_out_rejected_scores(tmp_path, weighted):
+    """The template checks its own scores: a 6, a 4.5, a -1, NK and text add nothing to the
+    TOTAL, whole scores 0-5 do; and the merge's cross-check of the formula still agrees."""
+    require_soffice()
+    weights = [2, 0.5] + [1] * (len(SCHEME.criteria) - 2) if weighted else list(SCHEME.weights)
+    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w) for c, w in zip(SCHEME.criteria, weights, strict=True)))
+    n, first = len(scheme.criteria), LAYOUT.first_row
+    scores = {
+        first: [6, 4.5, 3, -1, "NK", "high", 5, 0.999, *[2] * (n - 8)],  # the valid: 3, 5 and the 2s
+        first + 1: [4.5, 6, *[1] * (n - 2)],
+        first + 2: [5] * n,  # all valid: the cross-check compares it
+    }
+    filled = fill(saved(tmp_path, scheme), tmp_path / "filled.xlsx", scores)
+    converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    [matrix] = [g for g in calamine_grids(converted) if g.sheet == MATRIX_SHEET]
+    for row, values in scores.items():
+        valid = [v if isinstance(v, int) and 0 <= v <= 5 else None for v in values]
+        assert cached(matrix, f"{LAYOUT.total_col}{row}") == pytest.approx(expected_total(valid, weights)), row
+    assert cached(matrix, f"{LAYOUT.total_col}{first}") == pytest.approx(
+        3 * weights[2] + 5 * weights[6] + 2 * sum(weights[8:]))
+    ret, findings = parse_return(calamine_grids(converted), scheme, "x.xlsx")
+    assert "total-mismatch" not in {f.code for f in findings}
+    assert {f.cell for f in findings if f.severity == "error"} >= {"B9", "C9", "E9", "B10", "C10"}
 
 
 @pytest.mark.libreoffice

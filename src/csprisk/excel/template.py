@@ -143,15 +143,24 @@ def _text_literal(text: str) -> str:
 
 
 def total_formula(scheme: Scheme, row: int) -> str:
-    """The row TOTAL: the (weighted) sum of the numbers, ignoring NK and blanks; blank if none."""
+    """The row TOTAL: the (weighted) sum of the valid scores only (whole numbers 0 to the
+    scale's top); NK, text, blanks and rejected entries (a 6, a 4.5) count nothing. Blank if
+    the row holds no number.
+
+    Each valid score is picked by comparison, `(B9:Q9=1)+2*(B9:Q9=2)+...`: a comparison never
+    errors on text (Excel and LibreOffice call text unequal to any number), so no IF or
+    IFERROR is needed, which SUMPRODUCT would not evaluate as an array in Excel before 365.
+    """
     layout = matrix_layout(scheme)
     scores = f"{layout.criteria_cols[0]}{row}:{layout.criteria_cols[-1]}{row}"
+    valid = "+".join(f"({scores}={k})" if k == 1 else f"{k}*({scores}={k})"
+                     for k in range(1, scheme.scale_max + 1))
     if all(w == 1 for w in scheme.weights):
-        total = f"SUM({scores})"
-    else:  # SUMPRODUCT counts text such as NK as zero
+        total = f"SUMPRODUCT({valid})"
+    else:
         weights = ",".join(repr(float(w)) if not float(w).is_integer() else str(int(w))
                            for w in scheme.weights)
-        total = f"SUMPRODUCT({scores},{{{weights}}})"
+        total = f"SUMPRODUCT({valid},{{{weights}}})"
     return f'=IF(COUNT({scores})=0,"",{total})'
 
 
@@ -231,7 +240,8 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     ws["A1"] = _title(scheme)
     ws["A1"].font = _font(bold=True, size=14)
     ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to "
-                f"{scheme.scale_max}, or {NOT_KNOWN} if it is not known. The TOTAL adds itself up. "
+                f"{scheme.scale_max}, or {NOT_KNOWN} if it is not known. The TOTAL adds up the valid "
+                "scores. "
                 f"Add other priorities in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
     ws["A2"].font = _font(italic=True)
 
@@ -409,8 +419,9 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ("How to score", (
             f"On the {MATRIX_SHEET} sheet, give each priority a whole number from 0 to {top} for "
             f"every criterion; a higher number means a greater risk or need. Click a score cell "
-            f"to see what that criterion asks. The TOTAL (out of {total}) adds itself up: do not "
-            "type it. Add other priorities in the empty rows below the list. Leave a whole row "
+            f"to see what that criterion asks. The TOTAL (out of {total}) adds up the valid scores "
+            "itself (a score it cannot use counts nothing): do not type it. Add other priorities in the "
+            "empty rows below the list. Leave a whole row "
             "blank for a priority you do not want to score.")),
         (f"0 or {NOT_KNOWN}", (
             f"A 0 means the element is well addressed or gives no concern. {NOT_KNOWN} means "
