@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
-from csprisk.excel.template_print import print_across, print_setup, row_height, set_widths
+from csprisk.excel.template_print import keep_table_whole, print_across, print_setup, row_height, set_widths
 from csprisk.report import measure
 from csprisk.scheme import (
     CONFIDENCE_LABEL,
@@ -143,18 +143,13 @@ def _text_literal(text: str) -> str:
 
 
 def total_formula(scheme: Scheme, row: int) -> str:
-    """The row TOTAL: the (weighted) sum of the valid scores only (whole numbers 0 to the
-    scale's top); NK, text, blanks and rejected entries (a 6, a 4.5) count nothing. Blank if
-    the row holds no number.
-
-    Each valid score is picked by comparison, `(B9:Q9=1)+2*(B9:Q9=2)+...`: a comparison never
-    errors on text (Excel and LibreOffice call text unequal to any number), so no IF or
-    IFERROR is needed, which SUMPRODUCT would not evaluate as an array in Excel before 365.
-    """
+    """The row TOTAL: the (weighted) sum of the valid scores only; NK, text, blanks and rejected
+    entries (a 6, a 4.5) count nothing; blank if the row holds no number. Scores are picked by
+    comparison, `(B9:Q9=1)+2*(B9:Q9=2)+...`, which never errors on text: no IF or IFERROR,
+    which SUMPRODUCT would not evaluate as an array in Excel before 365."""
     layout = matrix_layout(scheme)
     scores = f"{layout.criteria_cols[0]}{row}:{layout.criteria_cols[-1]}{row}"
-    valid = "+".join(f"({scores}={k})" if k == 1 else f"{k}*({scores}={k})"
-                     for k in range(1, scheme.scale_max + 1))
+    valid = "+".join(f"({scores}={k})" if k == 1 else f"{k}*({scores}={k})" for k in range(1, scheme.scale_max + 1))
     if all(w == 1 for w in scheme.weights):
         total = f"SUMPRODUCT({valid})"
     else:
@@ -207,10 +202,7 @@ def keep_text(wb: Workbook, is_formula: Callable[[Any], bool] = lambda cell: Fal
 
 def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -> None:
     """Write the template to `path` atomically; the same scheme always gives the same bytes.
-
-    Raises `OutputError` with a plain message when the file
-    cannot be written.
-    """
+    Raises `OutputError` with a plain message when the file cannot be written."""
     data = reproducible_xlsx(build_template(scheme, partner), _FIXED_TIME)
     write_atomically(path, lambda stream: stream.write(data), what="the template")
 
@@ -239,10 +231,9 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     last_col = layout.total_col
     ws["A1"] = _title(scheme)
     ws["A1"].font = _font(bold=True, size=14)
-    ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to "
-                f"{scheme.scale_max}, or {NOT_KNOWN} if it is not known. The TOTAL adds up the valid "
-                "scores. "
-                f"Add other priorities in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
+    ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to {scheme.scale_max}, "
+                f"or {NOT_KNOWN} if it is not known. The TOTAL adds up the valid scores. Add other priorities "
+                f"in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
     ws["A2"].font = _font(italic=True)
 
     for label, address in layout.metadata_cells.items():
@@ -421,8 +412,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
             f"every criterion; a higher number means a greater risk or need. Click a score cell "
             f"to see what that criterion asks. The TOTAL (out of {total}) adds up the valid scores "
             "itself (a score it cannot use counts nothing): do not type it. Add other priorities in the "
-            "empty rows below the list. Leave a whole row "
-            "blank for a priority you do not want to score.")),
+            "empty rows below the list. Leave a whole row blank for a priority you do not want to score.")),
         (f"0 or {NOT_KNOWN}", (
             f"A 0 means the element is well addressed or gives no concern. {NOT_KNOWN} means "
             f"not known: you do not have the information to score it. {NOT_KNOWN} is not counted "
@@ -492,6 +482,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
     ws.protection.formatRows = False
     print_setup(ws, scheme)
     ws.print_title_rows = f"{table_header}:{table_header}"
+    keep_table_whole(ws, table_header, row)
     return partners
 
 
