@@ -190,6 +190,8 @@ def test_a_draft_counts_what_to_fix_and_what_to_check_apart_and_agrees_with_itse
     body = police.get_body(("plain",)).get_content()
     assert "There is nothing to fix: all your valid scores were used. Please check the 1 point below" in body
     assert "Please fix (these scores could not be used):" not in body and "Please check:" in body
+    assert 'each cell listed under "Please check" has a thick box and is filled (blue: please check)' in (
+        " ".join(body.split())) and "Please fix" not in body
     assert fire["Subject"].endswith(": 1 thing to fix and 1 to check in your risk-matrix return (fire.xlsx)")
     body = fire.get_body(("plain",)).get_content()
     assert "We found 1 thing to fix: it stops some of your scores being used." in body

@@ -24,12 +24,8 @@ SECTIONS = (
 )
 #: The colours of the marks (excel/marked_cells.py paints them), as the partner is told them.
 COLOUR_NAMES = {ERROR: "purple", WARNING: "blue"}
-#: Said when the partner's own workbook comes back marked: only what is to fix or to check is
-#: marked, never what is for their information.
-MARKED_KEY = ("In the attached copy of your workbook, {name}, each cell listed under \"Please fix\" or \"Please "
-              f"check\" has a thick box and is filled ({COLOUR_NAMES[ERROR]}: please fix; {COLOUR_NAMES[WARNING]}: "
-              "please check), and carries a note saying what to change: point at the cell to read it. The notes "
-              "also print after the sheet.")
+#: What each mark means, by severity: the section it is listed under, and what to do.
+_MARK_MEANINGS = {ERROR: ("Please fix", "please fix"), WARNING: ("Please check", "please check")}
 
 
 @dataclass(frozen=True)
@@ -115,7 +111,7 @@ def note(feedback: Feedback, partnership: str, period: str, scale_max: int, mark
         lines.append(f"There is nothing to fix: all your valid scores were used. Please check the "
                      f"{plural(warnings, 'point')} below and let us know if anything should change.")
     if marked_name and feedback.at_cells():
-        lines += ["", MARKED_KEY.format(name=f'"{marked_name}"')]
+        lines += ["", marked_key(marked_name, {f.severity for f in feedback.at_cells()})]
     for severity, heading in SECTIONS:
         items = [f for f in feedback.findings if f.severity == severity]
         if not items:
@@ -126,6 +122,17 @@ def note(feedback: Feedback, partnership: str, period: str, scale_max: int, mark
     lines += ["", f"Scores are whole numbers from 0 to {scale_max}; type NK where a score is not known.",
               "", "Thank you."]
     return "\n".join(lines) + "\n"
+
+
+def marked_key(marked_name: str, severities: set[str]) -> str:
+    """What the marks in the attached copy mean: only what is to fix or to check is marked
+    (never what is for their information), in the colours of the marks that are there."""
+    shown = [s for s in (ERROR, WARNING) if s in severities]
+    under = " or ".join(f'"{_MARK_MEANINGS[s][0]}"' for s in shown)
+    colours = "; ".join(f"{COLOUR_NAMES[s]}: {_MARK_MEANINGS[s][1]}" for s in shown)
+    return (f'In the attached copy of your workbook, "{marked_name}", each cell listed under {under} has a '
+            f"thick box and is filled ({colours}), and carries a note saying what to change: point at the "
+            "cell to read it. The notes also print after the sheet.")
 
 
 def place(f: Finding) -> str:
