@@ -256,7 +256,7 @@ def test_feedback_for_a_partner_with_one_problem_is_their_marked_workbook_and_a_
     assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["fire (checked).xlsx", "fire.eml"]  # no temp
     draft = email.message_from_bytes((tmp_path / "notes" / "fire.eml").read_bytes(), policy=policy.default)
     body = draft.get_body(("plain",)).get_content()
-    assert "We found 1 problem that stops some of your scores being used." in body
+    assert "We found 1 thing to fix: it stops some of your scores being used." in body
     assert 'Sheet "Risk matrix", cell B4: Deliberate fires: the score for "Gap in current Picture" is 6' in body
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the folder should be")

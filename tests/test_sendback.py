@@ -116,7 +116,9 @@ def test_a_sheet_without_notes_gets_its_comments_and_drawing_parts(tmp_path):
     assert 'Extension="vml"' in types and 'PartName="/xl/comments1.xml"' in types
     sheet = after["xl/worksheets/sheet1.xml"].decode()
     assert sheet.index("<row r=\"2\">") < sheet.index("<row r=\"6\"")  # the new row in order
-    assert re.search(r"<pageMargins[^>]*/><legacyDrawing [^>]*r:id=\"rId\d+\"/></worksheet>", sheet)
+    # The notes print at the end (a pageSetup where the schema puts it), and the drawing shows them.
+    assert re.search(r"<pageMargins[^>]*/><pageSetup cellComments=\"atEnd\"/>"
+                     r"<legacyDrawing [^>]*r:id=\"rId\d+\"/></worksheet>", sheet)
     ws = openpyxl.load_workbook(tmp_path / "marked.xlsx")["Matrix"]
     assert ws["A2"].value is None and ws["A2"].comment.text == "Please check: a blank row"
     assert ws["B6"].value == 6
@@ -158,7 +160,7 @@ def test_validate_feedback_writes_the_marked_copy_and_the_draft_with_it_attached
     assert draft["X-Unsent"] == "1"
     assert draft["To"] == "County Fire and Rescue <risk@fire.example>"
     assert draft["Subject"] == ("Anytown Community Safety Partnership strategic assessment 2027-28: "
-                                "2 things to fix in your risk-matrix return (fire.xlsx)")
+                                "1 thing to fix and 1 to check in your risk-matrix return (fire.xlsx)")
     body = draft.get_body(("plain",)).get_content()
     assert 'Sheet "Risk & matrix", cell B6: Deliberate fires: the score for "Gap in current Picture" is 6' in body
     assert 'Sheet "Risk & matrix", cell E7: Anti-social behaviour: the score for "Performance issue' in body
@@ -169,6 +171,34 @@ def test_validate_feedback_writes_the_marked_copy_and_the_draft_with_it_attached
     ws = openpyxl.load_workbook(out / "fire (checked).xlsx")["Risk & matrix"]
     assert ws["B6"].comment.text.startswith('Please fix: Deliberate fires: the score for "Gap in current Picture" is 6')
     assert ws["E7"].fill.fgColor.rgb == FILLS["warning"]
+
+
+def test_a_draft_counts_what_to_fix_and_what_to_check_apart_and_agrees_with_itself(tmp_path, capsys):
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fire_return(returns / "fire.xlsx")  # a 6 (to fix) and a blank (to check)
+    wb = openpyxl.load_workbook(fire_return(returns / "police.xlsx", partner="Anytown Police"))
+    wb["Risk & matrix"]["B6"] = 2  # only the blank is left: nothing to fix
+    wb.save(returns / "police.xlsx")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS, encoding="utf-8")
+    out = tmp_path / "feedback"
+    main(["validate", str(returns), "--settings", str(settings), "--feedback", str(out)])
+    capsys.readouterr()
+    police, fire = message(out / "police.eml"), message(out / "fire.eml")
+    assert police["Subject"].endswith(": nothing to fix, 1 thing to check in your risk-matrix return (police.xlsx)")
+    body = police.get_body(("plain",)).get_content()
+    assert "There is nothing to fix: all your valid scores were used. Please check the 1 point below" in body
+    assert "Please fix (these scores could not be used):" not in body and "Please check:" in body
+    assert 'each cell listed under "Please check" has a thick box and is filled (blue: please check)' in (
+        " ".join(body.split())) and "Please fix" not in body
+    assert fire["Subject"].endswith(": 1 thing to fix and 1 to check in your risk-matrix return (fire.xlsx)")
+    body = fire.get_body(("plain",)).get_content()
+    assert "We found 1 thing to fix: it stops some of your scores being used." in body
+    assert "There is also 1 thing to check." in body
+    # Only what is to fix or to check is marked; what is for their information is not said to be.
+    assert 'each cell listed under "Please fix" or "Please check" has a thick box' in " ".join(body.split())
+    assert "each of these cells is filled" not in body
 
 
 def test_partner_words_leave_out_what_the_analyst_must_do(tmp_path, capsys):
@@ -248,6 +278,7 @@ def test_export_email_writes_the_executives_draft_beside_the_copy(tmp_path, caps
     recommended = [row[1] for row in summary.iter_rows(values_only=True) if "Recommended" in row and row[0] != "Rank"]
     assert len(recommended) == 3 and all(name in body for name in recommended)
     assert "Returned by " in body and "Method: Each criterion scored as a whole number from 0 to 5" in body
+    assert "the ranked summary of the Anytown Community Safety Partnership strategic assessment 2027-28" in body
     (attachment,) = list(draft.iter_attachments())
     assert attachment.get_filename() == "For the executive.xlsx" and attachment.get_content() == copy.read_bytes()
     assert "Wrote the executive's email draft" in capsys.readouterr().out
@@ -278,8 +309,8 @@ def test_libreoffice_shows_the_notes_on_their_cells_and_prints_the_marks(tmp_pat
         assert printed["original"][colour] == 0 and printed["marked"][colour] > 20
 
 
-def _colours_printed(pdf: Path, folder: Path) -> dict[str, int]:
-    """How many pixels of page 1, rendered by poppler, are (nearly) each box colour."""
+def _colours_printed(pdf: Path, folder: Path, colours: tuple[str, ...] = tuple(BOXES.values())) -> dict[str, int]:
+    """How many pixels of page 1, rendered by poppler, are (nearly) each of `colours` (the boxes')."""
     import shutil
     import subprocess
 
@@ -290,7 +321,7 @@ def _colours_printed(pdf: Path, folder: Path) -> dict[str, int]:
     header = re.match(rb"P6\s+\d+\s+\d+\s+\d+\s", data)  # binary PPM: P6, width, height, maxval
     assert header is not None
     pixels = data[header.end():]
-    wanted = {colour: tuple(int(colour[i:i + 2], 16) for i in (2, 4, 6)) for colour in BOXES.values()}
+    wanted = {colour: tuple(int(colour[i:i + 2], 16) for i in (2, 4, 6)) for colour in colours}
     counts = dict.fromkeys(wanted, 0)
     for i in range(0, len(pixels) - 2, 3):
         rgb = pixels[i], pixels[i + 1], pixels[i + 2]
@@ -298,6 +329,59 @@ def _colours_printed(pdf: Path, folder: Path) -> dict[str, int]:
             if all(abs(a - b) <= 24 for a, b in zip(rgb, target, strict=True)):
                 counts[colour] += 1
     return counts
+
+
+def template_return(folder: Path) -> tuple[Path, list[Mark]]:
+    """A return made from our own template (its colour scale paints every score), scored, with
+    a 6, a 4.5 and a blank, and the marks for them."""
+    from csprisk.excel.template import MATRIX_SHEET, matrix_layout, write_template
+
+    scheme = Scheme()
+    write_template(folder / "template.xlsx", scheme)
+    wb = openpyxl.load_workbook(folder / "template.xlsx")
+    ws, layout = wb[MATRIX_SHEET], matrix_layout(scheme)
+    top, columns = layout.first_row, layout.criteria_cols
+    for row in range(top, top + 4):
+        for i, column in enumerate(columns):
+            ws[f"{column}{row}"] = (row + i) % 6
+    ws[f"{columns[1]}{top}"], ws[f"{columns[2]}{top + 1}"], ws[f"{columns[3]}{top + 2}"] = 6, 4.5, None
+    wb.save(folder / "filled.xlsx")
+    return folder / "filled.xlsx", [
+        Mark(MATRIX_SHEET, f"{columns[1]}{top}", "error", "the score is 6, outside 0 to 5"),
+        Mark(MATRIX_SHEET, f"{columns[2]}{top + 1}", "error", "the score is 4.5, not a whole number"),
+        Mark(MATRIX_SHEET, f"{columns[3]}{top + 2}", "warning", "the score is blank")]
+
+
+def test_marks_come_before_the_sheets_own_colour_scale_and_the_notes_print_at_the_end(tmp_path):
+    source, marks = template_return(tmp_path)
+    marked = tmp_path / "marked.xlsx"
+    marked.write_bytes(mark_workbook(source.read_bytes(), marks))
+    sheet = parts(marked)["xl/worksheets/sheet1.xml"].decode()
+    before = parts(source)["xl/worksheets/sheet1.xml"].decode()
+    rules = re.findall(r'<conditionalFormatting sqref="([^"]*)"><cfRule ([^>]*)>', sheet)
+    # Ours first, one per severity, stopping every rule after it; theirs kept in order after ours.
+    assert [sqref for sqref, _ in rules[:2]] == ["C9 D10", "E11"]
+    assert all(f'priority="{i + 1}"' in rule and 'stopIfTrue="1"' in rule for i, (_s, rule) in enumerate(rules[:2]))
+    theirs = [int(n) for n in re.findall(r'<cfRule [^>]*priority="(\d+)"', before)]
+    assert [int(n) for n in re.findall(r'<cfRule [^>]*priority="(\d+)"', sheet)] == [1, 2, *[n + 2 for n in theirs]]
+    assert "colorScale" in sheet
+    assert re.search(r'<pageSetup [^>]*cellComments="atEnd"', sheet)
+    ws = openpyxl.load_workbook(marked)["Risk matrix"]
+    assert ws.conditional_formatting  # openpyxl reads it back
+    assert ws["C9"].border.left.style == "thick" and ws["C9"].border.left.color.rgb == BOXES["error"]
+
+
+@pytest.mark.libreoffice
+def test_a_marked_score_prints_in_the_marks_colour_not_the_scales(tmp_path):
+    require_soffice()
+    source, marks = template_return(tmp_path)
+    marked = tmp_path / "marked.xlsx"
+    marked.write_bytes(mark_workbook(source.read_bytes(), marks))
+    colours = (*FILLS.values(), *BOXES.values())
+    printed = {name: _colours_printed(soffice_convert(path, "pdf", tmp_path / name), tmp_path / name, colours)
+               for name, path in (("original", source), ("marked", marked))}
+    for colour in colours:  # neither the template nor its colour scale uses the marks' colours
+        assert printed["original"][colour] == 0 and printed["marked"][colour] > 20, colour
 
 
 # ------------------------------------------------------------------ the same from Excel

@@ -295,10 +295,17 @@ def test_a_long_criterion_title_ends_at_a_word_and_its_message_names_it(tmp_path
     assert validation_for(ws, f"B{LAYOUT.first_row}").promptTitle == "Gap in current Picture"
 
 
-def test_every_row_has_a_total_formula_that_skips_nk_and_blanks(tmp_path):
+def valid_scores(row, top=5):
+    """What the TOTAL adds: each whole score from 1 to `top`, picked by comparison."""
+    r = f"B{row}:Q{row}"
+    return "+".join(f"({r}=1)" if k == 1 else f"{k}*({r}={k})" for k in range(1, top + 1))
+
+
+def test_every_row_has_a_total_formula_that_adds_only_valid_scores(tmp_path):
     ws = openpyxl.load_workbook(saved(tmp_path))[MATRIX_SHEET]
     for row in data_rows():
-        assert ws[f"{LAYOUT.total_col}{row}"].value == f'=IF(COUNT(B{row}:Q{row})=0,"",SUM(B{row}:Q{row}))'
+        assert ws[f"{LAYOUT.total_col}{row}"].value == (
+            f'=IF(COUNT(B{row}:Q{row})=0,"",SUMPRODUCT({valid_scores(row)}))')
 
 
 def test_weighted_scheme_totals_with_sumproduct_of_the_weights():
@@ -306,7 +313,8 @@ def test_weighted_scheme_totals_with_sumproduct_of_the_weights():
     scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w)
                                             for c, w in zip(SCHEME.criteria, weights, strict=True)))
     formula = total_formula(scheme, 9)
-    assert formula == ('=IF(COUNT(B9:Q9)=0,"",SUMPRODUCT(B9:Q9,{2,0.5,' + ",".join(["1"] * 14) + "}))")
+    assert formula == ('=IF(COUNT(B9:Q9)=0,"",SUMPRODUCT(' + valid_scores(9) + ",{2,0.5,"
+                       + ",".join(["1"] * 14) + "}))")
     assert scheme.total_label == "TOTAL (out of 82.5)"
 
 
@@ -382,8 +390,14 @@ def test_header_is_readable_and_panes_frozen(tmp_path):
         if cell.value:
             assert cell.alignment.wrap_text, cell.coordinate
     assert ws.row_dimensions[LAYOUT.header_row].height >= 45
-    for col, label in zip(LAYOUT.criteria_cols, SCHEME.labels, strict=True):
-        assert ws.column_dimensions[col].width >= max(len(w) for w in label.split())
+    # The criteria's headers read upwards, in at most two lines across a column a score fits.
+    from csprisk.report.fitting import rotated_header_points
+
+    for col in LAYOUT.criteria_cols:
+        assert ws[f"{col}{LAYOUT.header_row}"].alignment.textRotation == 90
+        assert ws.column_dimensions[col].width >= measure.text_units("NK", bold=True)
+    assert ws.row_dimensions[LAYOUT.header_row].height >= rotated_header_points(
+        list(SCHEME.labels), ws.column_dimensions[LAYOUT.criteria_cols[0]].width)
     width = ws.column_dimensions[LAYOUT.priority_col].width  # every listed name on one line (Calibri's widths)
     assert all(measure.lines(p.name, width) == 1 for p in SCHEME.priorities)
     assert ws.freeze_panes == f"B{LAYOUT.first_row}"
@@ -420,15 +434,18 @@ def test_both_sheets_print_landscape_at_8_point_or_more(tmp_path):
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.oddHeader.center.text == SCHEME.protective_marking
-    # The guidance fits one page wide; the matrix, too wide for that at 8 pt, prints at 8 pt
-    # across pages with the priorities' column repeated on each.
-    guidance = wb[GUIDANCE_SHEET]
-    assert guidance.sheet_properties.pageSetUpPr.fitToPage
-    assert (int(guidance.page_setup.fitToWidth), int(guidance.page_setup.fitToHeight)) == (1, 0)
+    # Both fit one page wide; the matrix is narrow enough that fitting it keeps 8 pt or more.
+    from csprisk.excel.template_print import MARGINS
+    from csprisk.report import fitting
+
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
     matrix = wb[MATRIX_SHEET]
-    assert not matrix.sheet_properties.pageSetUpPr.fitToPage
-    assert int(matrix.page_setup.scale) * 11 / 100 >= 8
-    assert matrix.print_title_cols == "$A:$A"
+    units = sum(matrix.column_dimensions[c].width for c in ("A", *LAYOUT.criteria_cols, LAYOUT.confidence_col,
+                                                             LAYOUT.pestelo_col, LAYOUT.notes_col, LAYOUT.total_col))
+    assert units <= fitting.max_table_units(8.0, margins=MARGINS)
+    assert matrix.print_title_cols is None
     assert matrix.print_title_rows == f"${LAYOUT.header_row}:${LAYOUT.header_row}"
 
 
@@ -579,6 +596,34 @@ def test_libreoffice_totals_count_scores_and_ignore_nk_and_blanks(tmp_path):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.parametrize("weighted", [False, True])
+def test_libreoffice_totals_leave_out_rejected_scores(tmp_path, weighted):
+    """The template checks its own scores: a 6, a 4.5, a -1, NK and text add nothing to the
+    TOTAL, whole scores 0-5 do; and the merge's cross-check of the formula still agrees."""
+    require_soffice()
+    weights = [2, 0.5] + [1] * (len(SCHEME.criteria) - 2) if weighted else list(SCHEME.weights)
+    scheme = replace(SCHEME, criteria=tuple(replace(c, weight=w)
+                                            for c, w in zip(SCHEME.criteria, weights, strict=True)))
+    n, first = len(scheme.criteria), LAYOUT.first_row
+    scores = {
+        first: [6, 4.5, 3, -1, "NK", "high", 5, 0.999, *[2] * (n - 8)],  # the valid: 3, 5 and the 2s
+        first + 1: [4.5, 6, *[1] * (n - 2)],
+        first + 2: [5] * n,  # all valid: the cross-check compares it
+    }
+    filled = fill(saved(tmp_path, scheme), tmp_path / "filled.xlsx", scores)
+    converted = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    [matrix] = [g for g in calamine_grids(converted) if g.sheet == MATRIX_SHEET]
+    for row, values in scores.items():
+        valid = [v if isinstance(v, int) and 0 <= v <= 5 else None for v in values]
+        assert cached(matrix, f"{LAYOUT.total_col}{row}") == pytest.approx(expected_total(valid, weights)), row
+    assert cached(matrix, f"{LAYOUT.total_col}{first}") == pytest.approx(
+        3 * weights[2] + 5 * weights[6] + 2 * sum(weights[8:]))
+    ret, findings = parse_return(calamine_grids(converted), scheme, "x.xlsx")
+    assert "total-mismatch" not in {f.code for f in findings}
+    assert {f.cell for f in findings if f.severity == "error"} >= {"B9", "C9", "E9", "B10", "C10"}
+
+
+@pytest.mark.libreoffice
 def test_libreoffice_totals_apply_the_weights(tmp_path):
     require_soffice()
     weights = [2, 0.5, 0] + [1] * (len(SCHEME.criteria) - 3)
@@ -707,3 +752,53 @@ def test_names_from_settings_or_the_command_line_stay_text_never_formulas(tmp_pa
                             for sheet, coordinate in formulas)
     matrix = wb[MATRIX_SHEET]
     assert [c.value for row in matrix.iter_rows() for c in row if c.value == "=1+1 Police"] == ["=1+1 Police"]
+
+
+# ------------------------------------------------------------------ printed as Excel prints it
+
+@pytest.fixture(scope="module")
+def printed_templates(tmp_path_factory):
+    """The blank template and one for 25 priorities named in 60-90 characters (a 70-character
+    partnership, OFFICIAL-SENSITIVE), printed by LibreOffice (with Carlito, Calibri's twin)."""
+    from big_partnership import write_partnership
+    from printed import pages
+
+    require_soffice()
+    folder = tmp_path_factory.mktemp("printed")
+    settings, _returns = write_partnership(folder / "big", priorities=25, partners=12)
+    assert cli_main(["template", "-o", str(folder / "blank.xlsx")]) == 0
+    assert cli_main(["template", "--settings", str(settings), "-o", str(folder / "big.xlsx")]) == 0
+    out = {}
+    for name in ("blank", "big"):
+        pdf = soffice_convert(folder / f"{name}.xlsx", "pdf", folder / "pdf")
+        out[name] = (openpyxl.load_workbook(folder / f"{name}.xlsx"), pages(pdf))
+    return out
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which, most_pages", [("blank", 1), ("big", 3)])
+def test_the_matrix_prints_one_page_wide_with_its_title_and_instruction_whole(printed_templates, which,
+                                                                            most_pages):
+    from printed import smallest
+
+    wb, printed = printed_templates[which]
+    ws = wb[MATRIX_SHEET]
+    guidance = next(i for i, p in enumerate(printed) if "matrix \u2013 guidance" in " ".join(p.lines()[:4]))
+    matrix = printed[:guidance]
+    assert 1 <= len(matrix) <= most_pages
+    for page in matrix:  # every score column and the TOTAL on every page: one page wide
+        words = {w.text for w in page.words}
+        assert {"Gap", "achievability", "TOTAL", "Notes"} <= words, page.number
+    first = " ".join(matrix[0].lines())
+    for cell in ("A1", "A2"):  # the title and the instruction, every word whole, on the first page
+        assert all(word in first.split() for word in ws[cell].value.split()), cell
+    assert smallest(matrix) >= 8.0
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which", ["blank", "big"])
+def test_the_guidance_table_keeps_its_header_with_its_rows(printed_templates, which):
+    _wb, printed = printed_templates[which]
+    [page] = [p for p in printed if "consider" in p.text]
+    text = page.text
+    assert "Criterion" in text and "Gap in current Picture" in text and "Likelihood of achievability" in text

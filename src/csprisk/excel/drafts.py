@@ -132,8 +132,9 @@ def executive_draft(ranked: Ranked, attachments: Sequence[tuple[str, bytes]],
     method in a line, with the copy (and its PDF) attached; the subject starts with the marking."""
     what = f"{ranked.partnership} strategic assessment {ranked.period}".strip()
     subject_line = f"{ranked.marking}: {what}: recommended priorities"
+    the = "" if what.casefold().startswith("the ") else "the "
     lines = ["Hello,", "",
-             f"Attached is the ranked summary of {what}"
+             f"Attached is the ranked summary of {the}{what}"
              + (f" ({', '.join(name for name, _data in attachments)})" if attachments else "") + ".", ""]
     if ranked.recommended:
         lines += [f"Recommended priorities ({len(ranked.recommended)}):"]

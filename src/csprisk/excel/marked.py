@@ -2,10 +2,12 @@
 
 The copy is made by editing the package (a zip of XML parts), never by loading and saving
 the workbook with a library that drops what it does not know. Only the parts that carry
-marks change: the styles (a fill and a box per severity, and a copy of each marked cell's
-format with them), each marked sheet's XML (the cells' style, blank cells inserted where needed,
-and the `legacyDrawing` that shows notes), the sheet's relationships, the comments and
-their VML drawing (appended to when the sheet has notes already), and [Content_Types].xml.
+marks change: the styles (a fill and a box per severity, a copy of each marked cell's
+format with them, and the fill of a conditional format), each marked sheet's XML (the cells'
+style, blank cells inserted where needed, a conditional format over the marks ahead of the
+sheet's own, notes printed at the end, and the `legacyDrawing` that shows notes), the
+sheet's relationships, the comments and their VML drawing (appended to when the sheet has
+notes already), and [Content_Types].xml.
 Values, formulas, validations, names, pictures and macros are copied byte for byte.
 """
 
@@ -20,7 +22,16 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
 
-from csprisk.excel.marked_cells import BOXES, FILLS, REL_NS, Styles, insert_legacy_drawing, restyle_cells
+from csprisk.excel.marked_cells import (
+    BOXES,
+    FILLS,
+    REL_NS,
+    Styles,
+    insert_legacy_drawing,
+    mark_first,
+    print_notes_at_end,
+    restyle_cells,
+)
 from csprisk.excel.ooxml import (
     CELL,
     MarkingError,
@@ -171,7 +182,9 @@ class _Marker:
     def mark_sheet(self, part: str, cells: dict[tuple[int, int], list[Mark]], styles: Styles) -> None:
         sheet = self.text(part)
         prefix = root_prefix(sheet)
-        sheet = restyle_cells(sheet, prefix, {at: _worst(found) for at, found in cells.items()}, styles)
+        worst = {at: _worst(found) for at, found in cells.items()}
+        sheet = restyle_cells(sheet, prefix, worst, styles)
+        sheet = print_notes_at_end(mark_first(sheet, prefix, worst, styles), prefix)
         rels_name = rels_of(part)
         rels_text = self.text(rels_name) if rels_name in self.names else (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -1,6 +1,8 @@
 """A marked sheet's cells and the styles they take: each marked cell gets a copy of its own
 format with the severity's fill and box; a blank cell missing from the sheet XML is inserted
-in its place; and the sheet gets the `legacyDrawing` that shows its notes."""
+in its place; a conditional format of our own, first of the sheet's, keeps the sheet's colour
+scales off the marked cells; the notes print at the end; and the sheet gets the
+`legacyDrawing` that shows its notes."""
 
 from __future__ import annotations
 
@@ -9,11 +11,18 @@ import re
 from csprisk.excel.ooxml import CELL, MarkingError, cell_name, column_number, root_prefix, tag_attributes
 from csprisk.findings import ERROR, WARNING
 
-#: Excel's own "Bad" and "Neutral" fills: errors and warnings; and a box round the cell in a
-#: darker shade, which shows even where a partner's colour scale paints over the fill.
-FILLS = {ERROR: "FFFFC7CE", WARNING: "FFFFEB9C"}
-BOXES = {ERROR: "FFC00000", WARNING: "FFBF8F00"}
+#: Errors purple, warnings blue: colours no score colour scale uses (they run green, yellow,
+#: red), so a mark never looks like a score; each cell also gets a thick box of the darker
+#: shade, which shows on paper in black and white too.
+FILLS = {ERROR: "FFD9B3FF", WARNING: "FFB3ECFF"}
+BOXES = {ERROR: "FF7030A0", WARNING: "FF0070C0"}  # the partner is told them as feedback.COLOUR_NAMES
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#: Elements a worksheet may hold after conditionalFormatting, and after pageSetup, in the schema's order.
+_AFTER_PAGE_SETUP = ("headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
+                     "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture",
+                     "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+_AFTER_CONDITIONAL = ("dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup",
+                      *_AFTER_PAGE_SETUP)
 #: Elements a worksheet may hold after legacyDrawing, in the schema's order.
 _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
                  "tableParts", "extLst")
@@ -29,6 +38,7 @@ class Styles:
         self.fill_ids: dict[str, int] = {}
         self.border_ids: dict[str, int] = {}
         self.made: dict[tuple[int, str], int] = {}
+        self.dxf_ids: dict[str, int] = {}
         block = self._block("cellXfs")
         self.xfs = re.findall(rf"<{self.p}xf\b[^>]*?/>|<{self.p}xf\b[^>]*>.*?</{self.p}xf>", block, re.S)
         if not self.xfs:
@@ -45,7 +55,7 @@ class Styles:
         found = re.search(rf"(<{self.p}{name}\b[^>]*>)(.*?)(</{self.p}{name}>)", self.text, re.S)
         if not found:
             raise MarkingError(f"its styles have no {name}")
-        child = {"fills": "fill", "borders": "border"}.get(name, "xf")
+        child = {"fills": "fill", "borders": "border", "dxfs": "dxf"}.get(name, "xf")
         index = len(re.findall(rf"<{self.p}{child}\b", found.group(2)))
         opening = re.sub(r'\bcount="\d+"', f'count="{index + 1}"', found.group(1))
         self.text = (self.text[:found.start()] + opening + found.group(2) + item + found.group(3)
@@ -62,7 +72,7 @@ class Styles:
                              f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>')
             if severity not in self.border_ids:
                 p = self.p
-                side = f'style="medium"><{p}color rgb="{BOXES[severity]}"/>'
+                side = f'style="thick"><{p}color rgb="{BOXES[severity]}"/>'
                 self.border_ids[severity] = self._append(
                     "borders", f"<{p}border><{p}left {side}</{p}left><{p}right {side}</{p}right>"
                                f"<{p}top {side}</{p}top><{p}bottom {side}</{p}bottom><{p}diagonal/></{p}border>")
@@ -75,6 +85,31 @@ class Styles:
             copy = head + base[opening.end():]
             self.made[key] = self._append("cellXfs", copy)
         return self.made[key]
+
+
+    def dxf(self, severity: str) -> int:
+        """The differential format our own conditional format gives a marked cell: its fill."""
+        if severity not in self.dxf_ids:
+            p = self.p
+            if not re.search(rf"<{p}dxfs\b(?:[^>]*[^/>])?>", self.text):
+                self._open_dxfs()
+            colour = FILLS[severity]
+            self.dxf_ids[severity] = self._append(
+                "dxfs", f'<{p}dxf><{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{colour}"/>'
+                        f'<{p}bgColor rgb="{colour}"/></{p}patternFill></{p}fill></{p}dxf>')
+        return self.dxf_ids[severity]
+
+    def _open_dxfs(self) -> None:
+        """An empty <dxfs> list where the schema puts it (after cellStyles), or <dxfs/> opened."""
+        p = self.p
+        empty = re.search(rf"<{p}dxfs\b[^>]*/>", self.text)
+        if empty:
+            self.text = self.text[:empty.start()] + f'<{p}dxfs count="0"></{p}dxfs>' + self.text[empty.end():]
+            return
+        after = re.search(rf"<{p}(?:tableStyles|colors|extLst)\b|</{p}styleSheet>", self.text)
+        if after is None:
+            raise MarkingError("its styles could not be read")
+        self.text = self.text[:after.start()] + f'<{p}dxfs count="0"></{p}dxfs>' + self.text[after.start():]
 
 
 # ----------------------------------------------------------------------------- the sheet's cells
@@ -192,6 +227,12 @@ def insert_legacy_drawing(sheet: str, p: str, rid: str) -> str:
 def _legacy_drawing_place(sheet: str, p: str) -> int:
     """Where legacyDrawing goes: before the first of the worksheet's own elements that the
     schema puts after it (an extLst inside a conditional format is not one), else at the end."""
+    return _first_of(sheet, p, _AFTER_LEGACY)
+
+
+def _first_of(sheet: str, p: str, later: tuple[str, ...]) -> int:
+    """Where an element goes: before the first of the worksheet's own elements in `later`
+    (those the schema puts after it), else before </worksheet>."""
     data = re.search(rf"<{p}sheetData\b[^>]*?/>|</{p}sheetData>", sheet)
     start = data.end() if data else 0
     depth = 0
@@ -203,8 +244,41 @@ def _legacy_drawing_place(sheet: str, p: str) -> int:
             if depth < 0:  # </worksheet>
                 return start + tag.start()
             continue
-        if depth == 0 and local in _AFTER_LEGACY and name == p + local:
+        if depth == 0 and local in later and name == p + local:
             return start + tag.start()
         if not empty:
             depth += 1
     return sheet.rindex(f"</{p}worksheet>")
+
+
+# ----------------------------------------------------------------------------- the sheet's print and colours
+
+def mark_first(sheet: str, p: str, cells: dict[tuple[int, int], str], styles: Styles) -> str:
+    """A conditional format per severity over the marked cells, before every other rule of
+    the sheet (priority 1 and 2, stop if true): a colour scale of theirs never paints over a
+    mark. The sheet's own rules keep their order, two places down."""
+    by_severity: dict[str, list[str]] = {}
+    for (row, column), severity in sorted(cells.items()):
+        by_severity.setdefault(severity, []).append(cell_name(row, column))
+    shift = len(by_severity)
+    sheet = re.sub(r'(<(?:\w+:)?cfRule\b[^>]*?\bpriority=")(\d+)"',
+                   lambda m: f'{m.group(1)}{int(m.group(2)) + shift}"', sheet)
+    ours = []
+    for priority, severity in enumerate(s for s in (ERROR, WARNING) if s in by_severity):
+        ours.append(f'<{p}conditionalFormatting sqref="{" ".join(by_severity[severity])}">'
+                    f'<{p}cfRule type="expression" dxfId="{styles.dxf(severity)}" priority="{priority + 1}" '
+                    f'stopIfTrue="1"><{p}formula>TRUE</{p}formula></{p}cfRule></{p}conditionalFormatting>')
+    first = re.search(rf"<{p}conditionalFormatting\b", sheet)
+    at = first.start() if first else _first_of(sheet, p, _AFTER_CONDITIONAL)
+    return sheet[:at] + "".join(ours) + sheet[at:]
+
+
+def print_notes_at_end(sheet: str, p: str) -> str:
+    """The sheet prints its notes after it (pageSetup cellComments="atEnd"), so a marked copy
+    on paper still says what each mark is for."""
+    found = re.search(rf"<{p}pageSetup\b[^>]*?(?=/?>)", sheet)
+    if found:
+        head = re.sub(r'\scellComments="[^"]*"', "", found.group(0)).rstrip() + ' cellComments="atEnd"'
+        return sheet[:found.start()] + head + sheet[found.end():]
+    at = _first_of(sheet, p, _AFTER_PAGE_SETUP)
+    return sheet[:at] + f'<{p}pageSetup cellComments="atEnd"/>' + sheet[at:]

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from csprisk.excel.output import reproducible_xlsx, write_atomically
-from csprisk.excel.template_print import print_across, print_setup, row_height, set_widths
+from csprisk.excel.template_print import keep_table_whole, print_across, print_setup, row_height, set_widths
 from csprisk.report import measure
 from csprisk.scheme import (
     CONFIDENCE_LABEL,
@@ -143,16 +143,16 @@ def _text_literal(text: str) -> str:
 
 
 def total_formula(scheme: Scheme, row: int) -> str:
-    """The row TOTAL: the (weighted) sum of the numbers, ignoring NK and blanks; blank if none."""
+    """The row TOTAL: the (weighted) sum of the valid scores only; NK, text, blanks and rejected
+    entries (a 6, a 4.5) count nothing; blank if the row holds no number. Scores are picked by
+    comparison, `(B9:Q9=1)+2*(B9:Q9=2)+...`, which never errors on text: no IF or IFERROR,
+    which SUMPRODUCT would not evaluate as an array in Excel before 365."""
     layout = matrix_layout(scheme)
     scores = f"{layout.criteria_cols[0]}{row}:{layout.criteria_cols[-1]}{row}"
-    if all(w == 1 for w in scheme.weights):
-        total = f"SUM({scores})"
-    else:  # SUMPRODUCT counts text such as NK as zero
-        weights = ",".join(repr(float(w)) if not float(w).is_integer() else str(int(w))
-                           for w in scheme.weights)
-        total = f"SUMPRODUCT({scores},{{{weights}}})"
-    return f'=IF(COUNT({scores})=0,"",{total})'
+    valid = "+".join(f"({scores}={k})" if k == 1 else f"{k}*({scores}={k})" for k in range(1, scheme.scale_max + 1))
+    weights = "" if all(w == 1 for w in scheme.weights) else ",{" + ",".join(
+        repr(float(w)) if not float(w).is_integer() else str(int(w)) for w in scheme.weights) + "}"
+    return f'=IF(COUNT({scores})=0,"",SUMPRODUCT({valid}{weights}))'
 
 
 def score_error_message(scheme: Scheme) -> str:
@@ -198,10 +198,7 @@ def keep_text(wb: Workbook, is_formula: Callable[[Any], bool] = lambda cell: Fal
 
 def write_template(path: str | os.PathLike, scheme: Scheme, partner: str = "") -> None:
     """Write the template to `path` atomically; the same scheme always gives the same bytes.
-
-    Raises `OutputError` with a plain message when the file
-    cannot be written.
-    """
+    Raises `OutputError` with a plain message when the file cannot be written."""
     data = reproducible_xlsx(build_template(scheme, partner), _FIXED_TIME)
 
     def write(stream: IO[bytes]) -> None:
@@ -234,9 +231,9 @@ def _build_matrix(ws: Worksheet, scheme: Scheme, partner: str) -> None:
     last_col = layout.total_col
     ws["A1"] = _title(scheme)
     ws["A1"].font = _font(bold=True, size=14)
-    ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to "
-                f"{scheme.scale_max}, or {NOT_KNOWN} if it is not known. The TOTAL adds itself up. "
-                f"Add other priorities in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
+    ws["A2"] = (f"Score each priority against each criterion with a whole number from 0 to {scheme.scale_max}, "
+                f"or {NOT_KNOWN} if it is not known. The TOTAL adds up the valid scores. Add other priorities "
+                f"in the empty rows. See the {GUIDANCE_SHEET} sheet for help.")
     ws["A2"].font = _font(italic=True)
 
     for label, address in layout.metadata_cells.items():
@@ -413,9 +410,9 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
         ("How to score", (
             f"On the {MATRIX_SHEET} sheet, give each priority a whole number from 0 to {top} for "
             f"every criterion; a higher number means a greater risk or need. Click a score cell "
-            f"to see what that criterion asks. The TOTAL (out of {total}) adds itself up: do not "
-            "type it. Add other priorities in the empty rows below the list. Leave a whole row "
-            "blank for a priority you do not want to score.")),
+            f"to see what that criterion asks. The TOTAL (out of {total}) adds up the valid scores "
+            "itself (a score it cannot use counts nothing): do not type it. Add other priorities in the "
+            "empty rows below the list. Leave a whole row blank for a priority you do not want to score.")),
         (f"0 or {NOT_KNOWN}", (
             f"A 0 means the element is well addressed or gives no concern. {NOT_KNOWN} means "
             f"not known: you do not have the information to score it. {NOT_KNOWN} is not counted "
@@ -485,6 +482,7 @@ def _build_guidance(ws: Worksheet, scheme: Scheme) -> str | None:
     ws.protection.formatRows = False
     print_setup(ws, scheme)
     ws.print_title_rows = f"{table_header}:{table_header}"
+    keep_table_whole(ws, table_header, row)
     return partners
 
 

@@ -22,9 +22,10 @@ SECTIONS = (
     (WARNING, "Please check"),
     (INFO, "For your information"),
 )
-#: Said when the partner's own workbook comes back marked.
-MARKED_KEY = ("In the attached copy of your workbook, {name}, each of these cells is filled (red: please fix; "
-              "amber: please check) and carries a note saying what to change: point at the cell to read it.")
+#: The colours of the marks (excel/marked_cells.py paints them), as the partner is told them.
+COLOUR_NAMES = {ERROR: "purple", WARNING: "blue"}
+#: What each mark means, by severity: the section it is listed under, and what to do.
+_MARK_MEANINGS = {ERROR: ("Please fix", "please fix"), WARNING: ("Please check", "please check")}
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,13 @@ class Feedback:
 
     @property
     def to_fix(self) -> int:
-        """How many things the partner must fix or check (errors and warnings)."""
-        return sum(f.severity in (ERROR, WARNING) for f in self.findings)
+        """How many things the partner must fix (errors: scores that could not be used)."""
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def to_check(self) -> int:
+        """How many things the partner is asked to check (warnings: all valid scores were used)."""
+        return sum(f.severity == WARNING for f in self.findings)
 
     def at_cells(self) -> list[Finding]:
         """The errors and warnings that name a cell: the ones marked in the workbook."""
@@ -73,27 +79,39 @@ def partner_feedback(result: MergeResult) -> list[Feedback]:
 
 
 def subject(feedback: Feedback, partnership: str, period: str) -> str:
-    """"Anytown CSP strategic assessment 2027-28: 3 things to fix in your risk-matrix return"."""
+    """"Anytown CSP strategic assessment 2027-28: 2 things to fix and 1 to check in your
+    risk-matrix return (fire.xlsx)"; "nothing to fix, 1 thing to check" when all scores were used."""
     what = f"{partnership} strategic assessment {period}".replace("  ", " ").strip()
-    return f"{what}: {plural(feedback.to_fix, 'thing')} to fix in your risk-matrix return ({feedback.name})"
+    return f"{what}: {how_many(feedback)} in your risk-matrix return ({feedback.name})"
+
+
+def how_many(feedback: Feedback) -> str:
+    """"2 things to fix and 1 to check", "3 things to fix", "nothing to fix, 1 thing to check"."""
+    fix, check = feedback.to_fix, feedback.to_check
+    if not fix:
+        return f"nothing to fix, {plural(check, 'thing')} to check"
+    return f"{plural(fix, 'thing')} to fix" + (f" and {check} to check" if check else "")
 
 
 def note(feedback: Feedback, partnership: str, period: str, scale_max: int, marked_name: str = "") -> str:
     """The partner's note: what to fix, where and why, in their terms; ready to send."""
     assessment = f"the {partnership} strategic assessment {period}".replace("  ", " ").strip()
     sent = feedback.name + (f", {one_line(feedback.partner)}" if feedback.partner else "")
-    errors = sum(f.severity == ERROR for f in feedback.findings)
+    errors, warnings = feedback.to_fix, feedback.to_check
     lines = ["Hello,", "", f"Thank you for your risk-matrix return for {assessment} ({sent})."]
     if errors:
         cells = any(f.cell for f in feedback.findings if f.severity == ERROR)
-        lines.append(f"We found {plural(errors, 'problem')} that {'stop' if errors != 1 else 'stops'} some of your "
-                     "scores being used. " + ("Please correct the cells below and send the workbook back." if cells
-                                              else "Please see below what is needed, and send the workbook back."))
+        also = (f" There {'is' if warnings == 1 else 'are'} also {plural(warnings, 'thing')} to check."
+                if warnings else "")
+        lines.append(f"We found {plural(errors, 'thing')} to fix: {'they stop' if errors != 1 else 'it stops'} some "
+                     "of your scores being used. " + ("Please correct the cells below and send the workbook back."
+                                                      if cells else "Please see below what is needed, and send the "
+                                                      "workbook back.") + also)
     else:
-        lines.append("All your valid scores were used; please check the points below and let us know if "
-                     "anything should change.")
+        lines.append(f"There is nothing to fix: all your valid scores were used. Please check the "
+                     f"{plural(warnings, 'point')} below and let us know if anything should change.")
     if marked_name and feedback.at_cells():
-        lines += ["", MARKED_KEY.format(name=f'"{marked_name}"')]
+        lines += ["", marked_key(marked_name, {f.severity for f in feedback.at_cells()})]
     for severity, heading in SECTIONS:
         items = [f for f in feedback.findings if f.severity == severity]
         if not items:
@@ -104,6 +122,17 @@ def note(feedback: Feedback, partnership: str, period: str, scale_max: int, mark
     lines += ["", f"Scores are whole numbers from 0 to {scale_max}; type NK where a score is not known.",
               "", "Thank you."]
     return "\n".join(lines) + "\n"
+
+
+def marked_key(marked_name: str, severities: set[str]) -> str:
+    """What the marks in the attached copy mean: only what is to fix or to check is marked
+    (never what is for their information), in the colours of the marks that are there."""
+    shown = [s for s in (ERROR, WARNING) if s in severities]
+    under = " or ".join(f'"{_MARK_MEANINGS[s][0]}"' for s in shown)
+    colours = "; ".join(f"{COLOUR_NAMES[s]}: {_MARK_MEANINGS[s][1]}" for s in shown)
+    return (f'In the attached copy of your workbook, "{marked_name}", each cell listed under {under} has a '
+            f"thick box and is filled ({colours}), and carries a note saying what to change: point at the "
+            "cell to read it. The notes also print after the sheet.")
 
 
 def place(f: Finding) -> str:
