@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 import messy_returns as corpus
 from csprisk import merge_files
 from csprisk.app.demo import write_example_returns
@@ -43,6 +45,9 @@ def test_demo_json_is_unchanged(tmp_path, monkeypatch):
 
 
 def test_corpus_json_is_unchanged(tmp_path, monkeypatch):
+    if not corpus.READS_XLS:
+        pytest.skip("the corpus holds an .xls return (far_cell.xls), which only calamine reads; "
+                    "without it (Pyodide 0.27) that file is refused, as the realworld tests check")
     corpus.good_returns(tmp_path / "inbox")
     corpus.bad_files(tmp_path / "inbox")
     monkeypatch.chdir(tmp_path)

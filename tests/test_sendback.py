@@ -133,8 +133,9 @@ def test_an_xlsm_keeps_its_macros_and_its_ending(tmp_path):
             data = old.read(info)
             if info.filename == "[Content_Types].xml":
                 bin_type = b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-                data = data.replace(b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml").replace(
-                    b"</Types>", bin_type + b"</Types>")
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")  # as Excel saves it
+                data = data.replace(b"</Types>", bin_type + b"</Types>")
             new.writestr(info, data)
         new.writestr("xl/vbaProject.bin", macros)
     assert marked_name(xlsm) == "fire (checked).xlsm"
