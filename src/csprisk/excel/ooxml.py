@@ -8,6 +8,8 @@ import posixpath
 import re
 from xml.sax.saxutils import quoteattr
 
+from csprisk.grid import cell_address, column_index
+
 
 class MarkingError(Exception):
     """The workbook's parts are not as Excel writes them, so no marked copy was made."""
@@ -17,22 +19,13 @@ CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
 
 
 def column_number(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """Column letters to the 1-based number the package's parts count in: A -> 1."""
+    return column_index(letters) + 1
 
 
 def cell_name(row: int, column: int) -> str:
-    return f"{column_letters(column)}{row}"
+    """The address of a 1-based (row, column): (9, 3) -> C9."""
+    return cell_address(row - 1, column - 1)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
