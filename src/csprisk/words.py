@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 #: Plurals that are not the word with an "s".
 _PLURALS = {"priority": "priorities", "was": "were", "comes": "come", "drops": "drop", "it": "they",
-            "looks": "look", "matches": "match"}
+            "looks": "look", "matches": "match", "is": "are", "changes": "change"}
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -15,7 +15,7 @@ from pathlib import PurePath, PureWindowsPath
 
 from csprisk.findings import ERROR, INFO, WARNING, Code, Finding
 from csprisk.score.merge import MergeResult
-from csprisk.words import plural
+from csprisk.words import agree, plural
 
 SECTIONS = (
     (ERROR, "Please fix (these scores could not be used)"),
@@ -101,7 +101,7 @@ def note(feedback: Feedback, partnership: str, period: str, scale_max: int, mark
     lines = ["Hello,", "", f"Thank you for your risk-matrix return for {assessment} ({sent})."]
     if errors:
         cells = any(f.cell for f in feedback.findings if f.severity == ERROR)
-        also = (f" There {'is' if warnings == 1 else 'are'} also {plural(warnings, 'thing')} to check."
+        also = (f" There {agree(warnings, 'is')} also {plural(warnings, 'thing')} to check."
                 if warnings else "")
         lines.append(f"We found {plural(errors, 'thing')} to fix: {'they stop' if errors != 1 else 'it stops'} some "
                      "of your scores being used. " + ("Please correct the cells below and send the workbook back."

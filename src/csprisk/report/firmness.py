@@ -12,7 +12,7 @@ from functools import cached_property
 
 from csprisk.scheme import Scheme, figure, format_number
 from csprisk.score.assess import TOTAL_PRECISION, Assessment, Place, RankedPriority, leave_one_out_places, printed
-from csprisk.words import join_and, plural, possessive
+from csprisk.words import agree, join_and, plural, possessive
 
 #: Totals this close (or closer) are called a near-tie: the matrix is too coarse to order them.
 NEAR_TIE_POINTS = 2.0
@@ -183,7 +183,7 @@ def close_call_sentences(ranking: Sequence[RankedPriority], scheme: Scheme, poin
     rest = len(found) - len(told)
     if rest:
         sentences.append(f"Lower down, {plural(rest, 'more group')} of priorities "
-                         f"{'is' if rest == 1 else 'are'} tied or within {format_number(points)} points of "
+                         f"{agree(rest, 'is')} tied or within {format_number(points)} points of "
                          f"each other{where}.")
     if not found and len(ranking) > 1:
         sentences.append(f"No two priorities are within {format_number(points)} points of each other.")
@@ -286,7 +286,7 @@ def stability_sentences(result: Stability, scheme: Scheme, limit: int | None = N
                 f"out ({len(result.runs)} re-rankings)."]
     sentences = [f"The recommended top {scheme.top_n} depends on single partners: "
                  f"{len(result.changes)} of {len(result.runs)} re-rankings "
-                 f"{'changes' if len(result.changes) == 1 else 'change'} it."]
+                 f"{agree(len(result.changes), 'changes')} it."]
     shown = result.changes if limit is None else result.changes[:limit]
     for run in shown:
         parts = []
